@@ -1,0 +1,84 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+)
+
+const principalKey = "principal"
+
+// authenticate resolves the bearer key into a principal for the request.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		scheme, token, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+		if !strings.EqualFold(scheme, "Bearer") || token == "" {
+			return domain.Errorf(domain.EUnauthorized, "send an API key as Authorization: Bearer <key>")
+		}
+		id, ok := domain.KeyIDFromToken(strings.TrimSpace(token))
+		if !ok {
+			return domain.Errorf(domain.EUnauthorized, "the API key is missing, unknown, revoked or expired")
+		}
+		ctx := c.Request().Context()
+		key, err := s.store.GetKey(ctx, id)
+		if err != nil && domain.ErrorCodeOf(err) != domain.ENotFound {
+			return err
+		}
+		now := s.now()
+		p, err := domain.Authenticate(key, strings.TrimSpace(token), now)
+		if err != nil {
+			return err
+		}
+		if err := s.store.TouchKey(ctx, p.KeyID, now); err != nil {
+			return err
+		}
+		c.Set(principalKey, p)
+		return next(c)
+	}
+}
+
+// requireRole refuses keys whose role is below need.
+func requireRole(need domain.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if p := principal(c); !p.Role.Allows(need) {
+				return domain.Errorf(domain.EForbidden, "this needs a key with role %s or higher; this key is %s", need, p.Role)
+			}
+			return next(c)
+		}
+	}
+}
+
+// principal is the caller, set by authenticate.
+func principal(c echo.Context) *domain.Principal {
+	p, _ := c.Get(principalKey).(*domain.Principal)
+	if p == nil {
+		return &domain.Principal{}
+	}
+	return p
+}
+
+// Me describes the key making the request.
+type Me struct {
+	WorkspaceID string `json:"workspace_id" format:"uuid"`
+	KeyID       string `json:"key_id" format:"uuid"`
+	KeyName     string `json:"key_name" example:"ci"`
+	Role        string `json:"role" enums:"viewer,editor,admin"`
+} // @name Me
+
+// me godoc
+//
+//	@Summary	Who am I: the calling key, its role and workspace
+//	@Tags		api-keys
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Success	200	{object}	Me
+//	@Failure	401	{object}	Problem
+//	@Router		/api/v1/me [get]
+func (s *Server) me(c echo.Context) error {
+	p := principal(c)
+	return c.JSON(http.StatusOK, Me{WorkspaceID: p.WorkspaceID, KeyID: p.KeyID, KeyName: p.KeyName, Role: string(p.Role)})
+}

@@ -1,0 +1,382 @@
+package api
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"cxbacklog/domain"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v4"
+)
+
+// newValidator reports fields by their JSON names, so problem pointers match
+// what the client sent.
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		return name
+	})
+	return v
+}
+
+// validationProblem turns validator errors into field errors with JSON
+// Pointers: "journeyCreate.stages[1].name" becomes "/stages/1/name".
+func validationProblem(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ve validator.ValidationErrors
+	if !errors.As(err, &ve) {
+		return domain.Wrap(domain.EInternal, err, "internal error")
+	}
+	fields := make([]domain.FieldError, len(ve))
+	for i, fe := range ve {
+		ns := fe.Namespace()
+		if _, rest, ok := strings.Cut(ns, "."); ok {
+			ns = rest
+		}
+		ns = strings.NewReplacer("[", ".", "]", "").Replace(ns)
+		fields[i] = domain.FieldError{Pointer: "/" + strings.ReplaceAll(ns, ".", "/"), Detail: ruleDetail(fe)}
+	}
+	return domain.Invalid(fields...)
+}
+
+func ruleDetail(fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "required":
+		return "is required"
+	case "max":
+		if fe.Kind() == reflect.Slice {
+			return "must have at most " + fe.Param() + " items"
+		}
+		return "must be at most " + fe.Param() + " characters"
+	case "min":
+		if fe.Kind() == reflect.Slice {
+			return "must have at least " + fe.Param() + " items"
+		}
+		return "must be at least " + fe.Param() + " characters"
+	case "uuid":
+		return "must be a UUID"
+	case "oneof":
+		return "must be one of " + strings.ReplaceAll(fe.Param(), " ", ", ")
+	}
+	return "fails the " + fe.Tag() + " rule"
+}
+
+// readBody reads the whole body and turns Echo's body-limit error into ETooLarge.
+func readBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+			return nil, domain.Errorf(domain.ETooLarge, "the request body is larger than the limit of this endpoint")
+		}
+		return nil, domain.Wrap(domain.EMalformed, err, "the request body could not be read")
+	}
+	return body, nil
+}
+
+// decodeStrict decodes one JSON value into dst, refusing unknown fields and
+// trailing data: a typo in a field name must not silently do nothing.
+func decodeStrict(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return domain.Errorf(domain.EMalformed, "the request body is empty; send a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonProblem(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return domain.Errorf(domain.EMalformed, "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+// jsonProblem names what is wrong with a body that does not decode.
+func jsonProblem(err error) error {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return domain.Errorf(domain.EMalformed, "the request body is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typeErr):
+		field := "/" + strings.ReplaceAll(typeErr.Field, ".", "/")
+		return &domain.Error{Code: domain.EMalformed, Message: "a field has the wrong JSON type",
+			Fields: []domain.FieldError{{Pointer: field, Detail: "must be " + jsonTypeName(typeErr.Type) + ", not " + typeErr.Value}}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &domain.Error{Code: domain.EMalformed, Message: "the request body has a field this endpoint does not know",
+			Fields: []domain.FieldError{{Pointer: "/" + name, Detail: "is not a field of this resource"}}}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return domain.Errorf(domain.EMalformed, "the request body is truncated JSON")
+	}
+	return domain.Wrap(domain.EMalformed, err, "the request body is not valid JSON")
+}
+
+func jsonTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Pointer:
+		return jsonTypeName(t.Elem())
+	}
+	return "a number"
+}
+
+// bindCreate decodes a create request; malformed bodies fail here (400).
+func bindCreate(c echo.Context, dst any) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, dst)
+}
+
+// checkCreate validates a decoded request's shape (validator tags) and the
+// domain object built from it, reporting every bad field at once.
+func (s *Server) checkCreate(in any, domainErr error) error {
+	var fields []domain.FieldError
+	seen := map[string]bool{}
+	for _, err := range []error{validationProblem(s.validate.Struct(in)), domainErr} {
+		var de *domain.Error
+		if err == nil {
+			continue
+		}
+		if !errors.As(err, &de) || de.Code != domain.EInvalid {
+			return err
+		}
+		for _, f := range de.Fields {
+			if !seen[f.Pointer] {
+				seen[f.Pointer] = true
+				fields = append(fields, f)
+			}
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return domain.Invalid(fields...)
+}
+
+// mergePatch is a decoded JSON Merge Patch (RFC 7396): the fields present,
+// with null meaning "clear".
+type mergePatch map[string]json.RawMessage
+
+// bindPatch decodes a merge patch into dst (a struct of pointer fields, for
+// types and unknown-field checks) and returns which fields were present.
+func bindPatch(c echo.Context, dst any) (mergePatch, error) {
+	body, err := readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := decodeStrict(body, dst); err != nil {
+		return nil, err
+	}
+	var present mergePatch
+	if err := json.Unmarshal(body, &present); err != nil {
+		return nil, domain.Errorf(domain.EMalformed, "a merge patch must be a JSON object")
+	}
+	return present, nil
+}
+
+// setField applies one merge-patch field: absent leaves dst alone, null
+// clears it to the zero value, a value replaces it.
+func setField[T any](p mergePatch, name string, value *T, dst *T) {
+	if _, ok := p[name]; !ok {
+		return
+	}
+	if value == nil {
+		var zero T
+		*dst = zero
+		return
+	}
+	*dst = *value
+}
+
+// checkContentType answers 415 for bodies that are not JSON. PATCH also
+// accepts application/merge-patch+json, the media type of RFC 7396.
+func checkContentType(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodDelete || r.ContentLength == 0 {
+			return next(c)
+		}
+		mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+		if err == nil && (mt == echo.MIMEApplicationJSON || (r.Method == http.MethodPatch && mt == "application/merge-patch+json")) {
+			return next(c)
+		}
+		return domain.Errorf(domain.EUnsupportedMedia, "send the body as Content-Type: application/json (PATCH also takes application/merge-patch+json)")
+	}
+}
+
+// ifMatch reads the version a write is based on. Writes without it could
+// silently overwrite someone else's change, so it is required.
+func ifMatch(c echo.Context) (int, error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" {
+		return 0, domain.Errorf(domain.EPreconditionRequired, "this write needs an If-Match header with the ETag of the version you read, e.g. If-Match: \"1\"")
+	}
+	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(h, "W/"), `"`))
+	if err != nil || v < 1 {
+		return 0, &domain.Error{Code: domain.EMalformed, Message: "If-Match must be the ETag of a version, e.g. \"1\"",
+			Fields: []domain.FieldError{{Parameter: "If-Match", Detail: "must be a quoted version number"}}}
+	}
+	return v, nil
+}
+
+func setETag(c echo.Context, version int) {
+	c.Response().Header().Set("ETag", `"`+strconv.Itoa(version)+`"`)
+}
+
+// writeJSON writes v with the given status and media type.
+func writeJSON(c echo.Context, status int, mediaType string, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.Blob(status, mediaType, body)
+}
+
+// listQuery holds the query parameters of a list endpoint, checked once.
+type listQuery struct {
+	c      echo.Context
+	fields []domain.FieldError
+}
+
+// newListQuery refuses parameters the endpoint does not know, so a typo such
+// as ?chanel=web is an error rather than an unfiltered list.
+func newListQuery(c echo.Context, known ...string) *listQuery {
+	q := &listQuery{c: c}
+	allowed := map[string]bool{"limit": true, "cursor": true}
+	for _, k := range known {
+		allowed[k] = true
+	}
+	for name := range c.QueryParams() {
+		if !allowed[name] {
+			q.fail(name, "is not a parameter of this endpoint")
+		}
+	}
+	return q
+}
+
+func (q *listQuery) fail(name, format string, args ...any) {
+	q.fields = append(q.fields, domain.FieldError{Parameter: name, Detail: fmt.Sprintf(format, args...)})
+}
+
+// page reads limit and cursor.
+func (q *listQuery) page() domain.Page {
+	p := domain.Page{Limit: domain.DefaultPageSize}
+	if s := q.c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > domain.MaxPageSize {
+			q.fail("limit", "must be a whole number from 1 to %d", domain.MaxPageSize)
+		} else {
+			p.Limit = n
+		}
+	}
+	if s := q.c.QueryParam("cursor"); s != "" {
+		cur, err := decodeCursor(s)
+		if err != nil {
+			q.fail("cursor", "is not a cursor this API returned")
+		} else {
+			p.After = cur
+		}
+	}
+	return p
+}
+
+// id reads an optional UUID filter.
+func (q *listQuery) id(name string) *string {
+	s := q.c.QueryParam(name)
+	if s == "" {
+		return nil
+	}
+	if !domain.IsID(s) {
+		q.fail(name, "must be a UUID")
+		return nil
+	}
+	return &s
+}
+
+// text reads an optional free-text filter of at most max characters.
+func (q *listQuery) text(name string, max int) *string {
+	s := q.c.QueryParam(name)
+	if s == "" {
+		return nil
+	}
+	if len([]rune(s)) > max {
+		q.fail(name, "must be at most %d characters", max)
+		return nil
+	}
+	return &s
+}
+
+// err reports every bad parameter at once.
+func (q *listQuery) err() error {
+	if len(q.fields) == 0 {
+		return nil
+	}
+	return &domain.Error{Code: domain.EMalformed, Message: "the query has invalid parameters", Fields: q.fields}
+}
+
+// wireCursor is the JSON inside an opaque cursor.
+type wireCursor struct {
+	CreatedAt time.Time `json:"t"`
+	ID        string    `json:"i"`
+}
+
+func encodeCursor(c *domain.Cursor) *string {
+	if c == nil {
+		return nil
+	}
+	b, _ := json.Marshal(wireCursor{CreatedAt: c.CreatedAt, ID: c.ID}) // cannot fail: plain fields
+	s := base64.RawURLEncoding.EncodeToString(b)
+	return &s
+}
+
+func decodeCursor(s string) (*domain.Cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	var w wireCursor
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, err
+	}
+	if !domain.IsID(w.ID) || w.CreatedAt.IsZero() {
+		return nil, errors.New("incomplete cursor")
+	}
+	return &domain.Cursor{CreatedAt: w.CreatedAt, ID: w.ID}, nil
+}
+
+// pathID reads a UUID path parameter; anything else cannot name a resource,
+// so it is answered like an unknown id.
+func pathID(c echo.Context, kind string) (string, error) {
+	id := c.Param("id")
+	if !domain.IsID(id) {
+		return "", domain.Errorf(domain.ENotFound, "no %s %s in this workspace", kind, id)
+	}
+	return id, nil
+}

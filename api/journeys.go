@@ -1,0 +1,271 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+)
+
+// StageInput is a stage in a create or patch request. Without an id the
+// stage is new; with the id of an existing stage it keeps that id.
+type StageInput struct {
+	ID   string `json:"id,omitempty" validate:"omitempty,uuid" format:"uuid"`
+	Name string `json:"name" validate:"required,max=100" example:"Order"`
+} // @name StageInput
+
+// JourneyCreate is the body of POST /journeys.
+type JourneyCreate struct {
+	Name        string       `json:"name" validate:"required,max=200" example:"Lunch at the restaurant"`
+	Description string       `json:"description" validate:"max=10000" example:"From finding the menu online to paying the bill"`
+	Stages      []StageInput `json:"stages" validate:"required,min=1,max=50,dive"`
+} // @name JourneyCreate
+
+// JourneyPatch is a JSON Merge Patch of a journey: absent fields stay, null
+// clears. stages replaces the whole ordered list; a stage left out is
+// deleted, which is refused while touchpoints use it.
+type JourneyPatch struct {
+	Name        *string       `json:"name" example:"Lunch at the restaurant"`
+	Description *string       `json:"description"`
+	Stages      *[]StageInput `json:"stages"`
+} // @name JourneyPatch
+
+// Stage is one ordered step of a journey.
+type Stage struct {
+	ID   string `json:"id" format:"uuid"`
+	Name string `json:"name" example:"Order"`
+} // @name Stage
+
+// Journey is a customer journey with its ordered stages.
+type Journey struct {
+	ID          string    `json:"id" format:"uuid"`
+	Name        string    `json:"name" example:"Lunch at the restaurant"`
+	Description string    `json:"description"`
+	Stages      []Stage   `json:"stages"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Version     int       `json:"version" example:"1"`
+} // @name Journey
+
+// JourneyList is one page of journeys.
+type JourneyList struct {
+	Items      []Journey `json:"items"`
+	NextCursor *string   `json:"next_cursor" extensions:"x-nullable"` // null on the last page
+} // @name JourneyList
+
+func journeyOut(j *domain.Journey) Journey {
+	out := Journey{ID: j.ID, Name: j.Name, Description: j.Description, Stages: make([]Stage, len(j.Stages)),
+		CreatedAt: j.CreatedAt.UTC(), UpdatedAt: j.UpdatedAt.UTC(), Version: j.Version}
+	for i, st := range j.Stages {
+		out.Stages[i] = Stage(st)
+	}
+	return out
+}
+
+func stagesIn(in []StageInput) []domain.Stage {
+	out := make([]domain.Stage, len(in))
+	for i, st := range in {
+		out[i] = domain.Stage(st)
+	}
+	return out
+}
+
+func (s *Server) journeyRoutes(g *echo.Group) {
+	s.route(g, http.MethodPost, "/journeys", s.createJourney, domain.RoleEditor, s.idempotent)
+	s.route(g, http.MethodGet, "/journeys", s.listJourneys, domain.RoleViewer)
+	s.route(g, http.MethodGet, "/journeys/:id", s.getJourney, domain.RoleViewer)
+	s.route(g, http.MethodPatch, "/journeys/:id", s.patchJourney, domain.RoleEditor)
+	s.route(g, http.MethodDelete, "/journeys/:id", s.deleteJourney, domain.RoleEditor)
+}
+
+// createJourney godoc
+//
+//	@Summary		Create a journey
+//	@Description	Stages are ordered as sent; each gets an id unless one is given.
+//	@Tags			journeys
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			Idempotency-Key	header		string			false	"Makes the request safe to retry: the first response is replayed for 24 h"
+//	@Param			journey			body		JourneyCreate	true	"The journey"
+//	@Success		201				{object}	Journey			"Created; Location and ETag headers are set"
+//	@Header			201				{string}	Location		"URL of the new journey"
+//	@Header			201				{string}	ETag			"Version, for If-Match"
+//	@Failure		400				{object}	Problem			"Malformed JSON or unknown field"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem	"Needs role editor"
+//	@Failure		409				{object}	Problem	"The same Idempotency-Key is in flight"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem	"Invalid values, or Idempotency-Key reused with another body"
+//	@Failure		503				{object}	Problem
+//	@Router			/api/v1/journeys [post]
+func (s *Server) createJourney(c echo.Context) error {
+	var in JourneyCreate
+	if err := bindCreate(c, &in); err != nil {
+		return err
+	}
+	j := &domain.Journey{WorkspaceID: principal(c).WorkspaceID, Name: in.Name, Description: in.Description, Stages: stagesIn(in.Stages)}
+	if err := s.checkCreate(&in, j.Validate()); err != nil {
+		return err
+	}
+	if err := s.store.CreateJourney(c.Request().Context(), j); err != nil {
+		return err
+	}
+	return created(c, "/api/v1/journeys/"+j.ID, j.Version, journeyOut(j))
+}
+
+// listJourneys godoc
+//
+//	@Summary	List journeys, oldest first
+//	@Tags		journeys
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		limit	query		int		false	"Page size, 1–100"	default(20)
+//	@Param		cursor	query		string	false	"next_cursor of the previous page"
+//	@Success	200		{object}	JourneyList
+//	@Failure	400		{object}	Problem	"Bad or unknown query parameter"
+//	@Failure	401		{object}	Problem
+//	@Failure	503		{object}	Problem
+//	@Router		/api/v1/journeys [get]
+func (s *Server) listJourneys(c echo.Context) error {
+	q := newListQuery(c)
+	page := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	journeys, next, err := s.store.ListJourneys(c.Request().Context(), principal(c).WorkspaceID, page)
+	if err != nil {
+		return err
+	}
+	out := JourneyList{Items: make([]Journey, len(journeys)), NextCursor: encodeCursor(next)}
+	for i := range journeys {
+		out.Items[i] = journeyOut(&journeys[i])
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// getJourney godoc
+//
+//	@Summary	Get a journey
+//	@Tags		journeys
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id	path		string	true	"Journey id"	format(uuid)
+//	@Success	200	{object}	Journey
+//	@Header		200	{string}	ETag	"Version, for If-Match"
+//	@Failure	401	{object}	Problem
+//	@Failure	404	{object}	Problem	"Unknown, or in another workspace"
+//	@Failure	503	{object}	Problem
+//	@Router		/api/v1/journeys/{id} [get]
+func (s *Server) getJourney(c echo.Context) error {
+	id, err := pathID(c, "journey")
+	if err != nil {
+		return err
+	}
+	j, err := s.store.GetJourney(c.Request().Context(), principal(c).WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	setETag(c, j.Version)
+	return c.JSON(http.StatusOK, journeyOut(j))
+}
+
+// patchJourney godoc
+//
+//	@Summary		Change a journey (JSON Merge Patch)
+//	@Description	Absent fields stay, null clears. `stages` replaces the ordered list: keep a stage by sending its id; a stage left out is deleted (409 while touchpoints use it).
+//	@Tags			journeys
+//	@Accept			json
+//	@Accept			application/merge-patch+json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string			true	"Journey id"	format(uuid)
+//	@Param			If-Match	header		string			true	"ETag of the version the change is based on, e.g. \"1\""
+//	@Param			patch		body		JourneyPatch	true	"Fields to change"
+//	@Success		200			{object}	Journey
+//	@Header			200			{string}	ETag	"The new version"
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem	"A removed stage still has touchpoints"
+//	@Failure		412			{object}	Problem	"If-Match is stale"
+//	@Failure		413			{object}	Problem
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem
+//	@Failure		428			{object}	Problem	"If-Match missing"
+//	@Failure		503			{object}	Problem
+//	@Router			/api/v1/journeys/{id} [patch]
+func (s *Server) patchJourney(c echo.Context) error {
+	id, err := pathID(c, "journey")
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	var in JourneyPatch
+	p, err := bindPatch(c, &in)
+	if err != nil {
+		return err
+	}
+	var stages *[]domain.Stage
+	if in.Stages != nil {
+		st := stagesIn(*in.Stages)
+		stages = &st
+	}
+	j, err := s.store.UpdateJourney(c.Request().Context(), principal(c).WorkspaceID, id, version, func(j *domain.Journey) error {
+		setField(p, "name", in.Name, &j.Name)
+		setField(p, "description", in.Description, &j.Description)
+		setField(p, "stages", stages, &j.Stages)
+		return j.Validate()
+	})
+	if err != nil {
+		return err
+	}
+	setETag(c, j.Version)
+	return c.JSON(http.StatusOK, journeyOut(j))
+}
+
+// deleteJourney godoc
+//
+//	@Summary	Delete a journey
+//	@Tags		journeys
+//	@Security	BearerAuth
+//	@Param		id			path	string	true	"Journey id"	format(uuid)
+//	@Param		If-Match	header	string	true	"ETag of the version being deleted"
+//	@Success	204
+//	@Failure	400	{object}	Problem
+//	@Failure	401	{object}	Problem
+//	@Failure	403	{object}	Problem
+//	@Failure	404	{object}	Problem
+//	@Failure	409	{object}	Problem	"The journey still has touchpoints"
+//	@Failure	412	{object}	Problem
+//	@Failure	428	{object}	Problem
+//	@Failure	503	{object}	Problem
+//	@Router		/api/v1/journeys/{id} [delete]
+func (s *Server) deleteJourney(c echo.Context) error {
+	id, err := pathID(c, "journey")
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteJourney(c.Request().Context(), principal(c).WorkspaceID, id, version); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// created answers 201 with Location and ETag.
+func created(c echo.Context, location string, version int, body any) error {
+	c.Response().Header().Set(echo.HeaderLocation, location)
+	setETag(c, version)
+	return c.JSON(http.StatusCreated, body)
+}

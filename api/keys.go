@@ -1,0 +1,185 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+)
+
+// APIKeyCreate is the body of POST /api-keys.
+type APIKeyCreate struct {
+	Name      string     `json:"name" validate:"required,max=100" example:"ci pipeline"`
+	Role      string     `json:"role" validate:"required" enums:"viewer,editor,admin" example:"editor"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty" extensions:"x-nullable"` // optional; the key stops working then
+} // @name APIKeyCreate
+
+// APIKey describes a key. The secret is never shown here.
+type APIKey struct {
+	ID         string     `json:"id" format:"uuid"`
+	Name       string     `json:"name" example:"ci pipeline"`
+	Role       string     `json:"role" enums:"viewer,editor,admin" example:"editor"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at" extensions:"x-nullable"`
+	RevokedAt  *time.Time `json:"revoked_at" extensions:"x-nullable"`
+	LastUsedAt *time.Time `json:"last_used_at" extensions:"x-nullable"` // updated at most once a minute
+} // @name APIKey
+
+// APIKeyCreated is the answer to a create: the key with its secret, shown
+// this once.
+type APIKeyCreated struct {
+	APIKey
+	Key string `json:"key" example:"cxb_0c3d6f1e9b7a4c2d8e5f6a7b8c9d0e1f_q7Vt..."` // send as Authorization: Bearer <key>
+} // @name APIKeyCreated
+
+// APIKeyList is one page of keys.
+type APIKeyList struct {
+	Items      []APIKey `json:"items"`
+	NextCursor *string  `json:"next_cursor" extensions:"x-nullable"`
+} // @name APIKeyList
+
+func apiKeyOut(k *domain.APIKey) APIKey {
+	return APIKey{ID: k.ID, Name: k.Name, Role: string(k.Role), CreatedAt: k.CreatedAt.UTC(),
+		ExpiresAt: utc(k.ExpiresAt), RevokedAt: utc(k.RevokedAt), LastUsedAt: utc(k.LastUsedAt)}
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func (s *Server) keyRoutes(g *echo.Group) {
+	s.route(g, http.MethodPost, "/api-keys", s.createKey, domain.RoleAdmin, s.idempotent)
+	s.route(g, http.MethodGet, "/api-keys", s.listKeys, domain.RoleAdmin)
+	s.route(g, http.MethodGet, "/api-keys/:id", s.getKey, domain.RoleAdmin)
+	s.route(g, http.MethodPost, "/api-keys/:id/revoke", s.revokeKey, domain.RoleAdmin)
+}
+
+// createKey godoc
+//
+//	@Summary		Create an API key in the caller's workspace
+//	@Description	The response holds the secret `key`, shown this once; only its SHA-256 hash is stored.
+//	@Tags			api-keys
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			Idempotency-Key	header		string			false	"Makes the request safe to retry: the first response is replayed for 24 h"
+//	@Param			key				body		APIKeyCreate	true	"The key"
+//	@Success		201				{object}	APIKeyCreated
+//	@Header			201				{string}	Location	"URL of the new key"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem	"Needs role admin"
+//	@Failure		409				{object}	Problem	"The same Idempotency-Key is in flight"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Failure		503				{object}	Problem
+//	@Router			/api/v1/api-keys [post]
+func (s *Server) createKey(c echo.Context) error {
+	var in APIKeyCreate
+	if err := bindCreate(c, &in); err != nil {
+		return err
+	}
+	id, token := domain.NewKeyToken()
+	k := &domain.APIKey{ID: id, WorkspaceID: principal(c).WorkspaceID, Name: in.Name, Role: domain.Role(in.Role),
+		SecretHash: domain.HashToken(token), ExpiresAt: in.ExpiresAt}
+	if err := s.checkCreate(&in, k.Validate(s.now())); err != nil {
+		return err
+	}
+	if err := s.store.CreateKey(c.Request().Context(), k); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/api-keys/"+k.ID)
+	return c.JSON(http.StatusCreated, APIKeyCreated{APIKey: apiKeyOut(k), Key: token})
+}
+
+// listKeys godoc
+//
+//	@Summary	List the workspace's API keys, oldest first (never their secrets)
+//	@Tags		api-keys
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		limit	query		int		false	"Page size, 1–100"	default(20)
+//	@Param		cursor	query		string	false	"next_cursor of the previous page"
+//	@Success	200		{object}	APIKeyList
+//	@Failure	400		{object}	Problem
+//	@Failure	401		{object}	Problem
+//	@Failure	403		{object}	Problem	"Needs role admin"
+//	@Failure	503		{object}	Problem
+//	@Router		/api/v1/api-keys [get]
+func (s *Server) listKeys(c echo.Context) error {
+	q := newListQuery(c)
+	page := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	keys, next, err := s.store.ListKeys(c.Request().Context(), principal(c).WorkspaceID, page)
+	if err != nil {
+		return err
+	}
+	out := APIKeyList{Items: make([]APIKey, len(keys)), NextCursor: encodeCursor(next)}
+	for i := range keys {
+		out.Items[i] = apiKeyOut(&keys[i])
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// getKey godoc
+//
+//	@Summary	Get an API key (never its secret)
+//	@Tags		api-keys
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id	path		string	true	"Key id"	format(uuid)
+//	@Success	200	{object}	APIKey
+//	@Failure	401	{object}	Problem
+//	@Failure	403	{object}	Problem	"Needs role admin"
+//	@Failure	404	{object}	Problem	"Unknown, or in another workspace"
+//	@Failure	503	{object}	Problem
+//	@Router		/api/v1/api-keys/{id} [get]
+func (s *Server) getKey(c echo.Context) error {
+	id, err := pathID(c, "API key")
+	if err != nil {
+		return err
+	}
+	k, err := s.store.GetKey(c.Request().Context(), id)
+	if err == nil && k.WorkspaceID != principal(c).WorkspaceID {
+		err = domain.Errorf(domain.ENotFound, "no API key %s in this workspace", id)
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, apiKeyOut(k))
+}
+
+// revokeKey godoc
+//
+//	@Summary		Revoke an API key
+//	@Description	Takes effect on the key's next request. Revoking a revoked key changes nothing and answers the same.
+//	@Tags			api-keys
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id	path		string	true	"Key id"	format(uuid)
+//	@Success		200	{object}	APIKey
+//	@Failure		401	{object}	Problem
+//	@Failure		403	{object}	Problem	"Needs role admin"
+//	@Failure		404	{object}	Problem
+//	@Failure		503	{object}	Problem
+//	@Router			/api/v1/api-keys/{id}/revoke [post]
+func (s *Server) revokeKey(c echo.Context) error {
+	id, err := pathID(c, "API key")
+	if err != nil {
+		return err
+	}
+	k, err := s.store.RevokeKey(c.Request().Context(), principal(c).WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, apiKeyOut(k))
+}

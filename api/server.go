@@ -1,0 +1,176 @@
+// Package api is cxbacklog's HTTP interface: routes, middleware, wire types,
+// Swagger annotations, and the mapping of domain errors to problem+json.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"cxbacklog/domain"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo-contrib/echoprometheus"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	echoSwagger "github.com/swaggo/echo-swagger"
+)
+
+// Store is everything the API needs from storage.
+type Store interface {
+	domain.KeyStore
+	domain.JourneyStore
+	domain.TouchpointStore
+	domain.Transactor
+	domain.IdempotencyStore
+	Ping(ctx context.Context) error
+}
+
+// Config holds the HTTP limits.
+type Config struct {
+	BodyLimit      string        // e.g. "1M"
+	RequestTimeout time.Duration // per request, including database work
+}
+
+// DefaultConfig is what the service runs with unless told otherwise.
+var DefaultConfig = Config{BodyLimit: "1M", RequestTimeout: 15 * time.Second}
+
+// Server is the HTTP interface on top of a Store.
+type Server struct {
+	store    Store
+	log      *slog.Logger
+	echo     *echo.Echo
+	validate *validator.Validate
+	routes   []Route
+	now      func() time.Time
+}
+
+// Route is one registered endpoint and the least role it needs ("" for
+// public endpoints). Tests walk this table so that no route escapes them.
+type Route struct {
+	Method string
+	Path   string
+	Role   domain.Role
+}
+
+// New builds the router with its middleware and every route.
+func New(store Store, log *slog.Logger, cfg Config) *Server {
+	s := &Server{store: store, log: log, echo: echo.New(), validate: newValidator(), now: time.Now}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	e.Use(middleware.RequestID())
+	e.Use(s.requestLogger())
+	e.Use(middleware.Recover())
+	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
+		Namespace:                 "cxbacklog",
+		Registerer:                registry,
+		// The Host header is the client's to choose; as a label it would let
+		// anyone create unbounded series.
+		LabelFuncs: map[string]echoprometheus.LabelValueFunc{"host": func(echo.Context, error) string { return "" }},
+		DoNotUseRequestPathFor404: true, // unknown paths must not create a label each
+		StatusCodeResolver:        func(c echo.Context, err error) int { return responseStatus(c, err) },
+	}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
+	e.Use(middleware.BodyLimit(cfg.BodyLimit))
+	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: cfg.RequestTimeout}))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: registry}))
+	e.GET("/swagger/*", echoSwagger.WrapHandler)
+	s.routes = append(s.routes,
+		Route{http.MethodGet, "/healthz", ""}, Route{http.MethodGet, "/readyz", ""},
+		Route{http.MethodGet, "/metrics", ""}, Route{http.MethodGet, "/swagger/*", ""})
+
+	v1 := e.Group("/api/v1", s.authenticate, checkContentType)
+	s.route(v1, http.MethodGet, "/me", s.me, domain.RoleViewer)
+	s.journeyRoutes(v1)
+	s.touchpointRoutes(v1)
+	s.keyRoutes(v1)
+	return s
+}
+
+// route registers an endpoint with the role it needs.
+func (s *Server) route(g *echo.Group, method, path string, h echo.HandlerFunc, role domain.Role, mw ...echo.MiddlewareFunc) {
+	g.Add(method, path, h, append([]echo.MiddlewareFunc{requireRole(role)}, mw...)...)
+	s.routes = append(s.routes, Route{Method: method, Path: "/api/v1" + path, Role: role})
+}
+
+// Handler is the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Routes lists every registered endpoint.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// responseStatus is the status a request ended with, including errors not
+// yet written by the error handler.
+func responseStatus(c echo.Context, err error) int {
+	if err != nil {
+		return statusOfError(err)
+	}
+	return c.Response().Status
+}
+
+// requestLogger writes one structured line per request.
+func (s *Server) requestLogger() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogMethod: true, LogURIPath: true, LogRoutePath: true, LogStatus: true, LogLatency: true,
+		LogRequestID: true, LogError: true, HandleError: false,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			status := v.Status
+			if v.Error != nil {
+				status = statusOfError(v.Error)
+			}
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			s.log.LogAttrs(c.Request().Context(), level, "request",
+				slog.String("request_id", v.RequestID), slog.String("method", v.Method),
+				slog.String("path", v.URIPath), slog.String("route", v.RoutePath),
+				slog.Int("status", status), slog.Duration("latency", v.Latency))
+			return nil
+		},
+	})
+}
+
+// healthz godoc
+//
+//	@Summary	Liveness: the process is up
+//	@Tags		operations
+//	@Produce	json
+//	@Success	200	{object}	Health
+//	@Router		/healthz [get]
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, Health{Status: "ok"})
+}
+
+// readyz godoc
+//
+//	@Summary	Readiness: the database answers
+//	@Tags		operations
+//	@Produce	json
+//	@Success	200	{object}	Health
+//	@Failure	503	{object}	Problem	"the database is unavailable"
+//	@Router		/readyz [get]
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		return domain.Wrap(domain.EUnavailable, err, "the database is unavailable; retry shortly")
+	}
+	return c.JSON(http.StatusOK, Health{Status: "ok"})
+}
+
+// Health is the body of the health endpoints.
+type Health struct {
+	Status string `json:"status" example:"ok"`
+} // @name Health

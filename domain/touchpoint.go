@@ -1,0 +1,113 @@
+package domain
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Channel is how the customer meets the organisation at a touchpoint.
+type Channel string
+
+// Channels, as catalogued in the design guide.
+const (
+	ChannelWeb                 Channel = "web"
+	ChannelMobileApp           Channel = "mobile_app"
+	ChannelPhone               Channel = "phone"
+	ChannelEmail               Channel = "email"
+	ChannelChat                Channel = "chat"
+	ChannelInPerson            Channel = "in_person"
+	ChannelSocial              Channel = "social"
+	ChannelMail                Channel = "mail"
+	ChannelSelfService         Channel = "self_service"
+	ChannelPartner             Channel = "partner"
+	ChannelPhysicalEnvironment Channel = "physical_environment"
+)
+
+// Channels lists every valid channel in a stable order.
+var Channels = []Channel{
+	ChannelWeb, ChannelMobileApp, ChannelPhone, ChannelEmail, ChannelChat, ChannelInPerson,
+	ChannelSocial, ChannelMail, ChannelSelfService, ChannelPartner, ChannelPhysicalEnvironment,
+}
+
+// ParseChannel accepts exactly one of Channels.
+func ParseChannel(s string) (Channel, bool) {
+	for _, c := range Channels {
+		if string(c) == s {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+func channelList() string {
+	names := make([]string, len(Channels))
+	for i, c := range Channels {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Touchpoint is a moment where a customer meets the organisation, in one
+// stage of one journey.
+type Touchpoint struct {
+	ID          string
+	WorkspaceID string
+	JourneyID   string
+	StageID     string
+	Name        string
+	Description string
+	Channel     Channel
+	Owner       string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int
+}
+
+// MaxOwnerLength limits the owner (a team or partner name).
+const MaxOwnerLength = 200
+
+// Validate checks the touchpoint's own fields. That its journey exists in the
+// workspace and holds its stage is the store's to check (EInvalid naming the
+// field), because only the database can say so atomically.
+func (t *Touchpoint) Validate() error {
+	var fe fieldErrors
+	if !IsID(t.JourneyID) {
+		fe.add("/journey_id", "must be a UUID")
+	}
+	if !IsID(t.StageID) {
+		fe.add("/stage_id", "must be a UUID")
+	}
+	validateName(&fe, "/name", t.Name, MaxNameLength)
+	validateText(&fe, "/description", t.Description, MaxDescriptionLength)
+	if _, ok := ParseChannel(string(t.Channel)); !ok {
+		fe.add("/channel", "must be one of %s", channelList())
+	}
+	validateText(&fe, "/owner", t.Owner, MaxOwnerLength)
+	return fe.err()
+}
+
+// TouchpointFilter narrows a touchpoint list; nil fields do not filter.
+type TouchpointFilter struct {
+	JourneyID *string
+	StageID   *string
+	Channel   *Channel
+	Owner     *string
+	Query     *string // case-insensitive substring of name or description
+}
+
+// TouchpointStore keeps touchpoints, scoped to one workspace like JourneyStore.
+type TouchpointStore interface {
+	// CreateTouchpoint stores a validated touchpoint. EInvalid naming
+	// /journey_id or /stage_id when the journey or stage does not exist.
+	CreateTouchpoint(ctx context.Context, t *Touchpoint) error
+	// GetTouchpoint returns one touchpoint. ENotFound.
+	GetTouchpoint(ctx context.Context, workspaceID, id string) (*Touchpoint, error)
+	// ListTouchpoints pages in creation order; the cursor is nil on the last page.
+	ListTouchpoints(ctx context.Context, workspaceID string, f TouchpointFilter, page Page) ([]Touchpoint, *Cursor, error)
+	// UpdateTouchpoint is load–change–save in one transaction at version.
+	// ENotFound, EPreconditionFailed, EInvalid (journey or stage), errors of change.
+	UpdateTouchpoint(ctx context.Context, workspaceID, id string, version int, change func(*Touchpoint) error) (*Touchpoint, error)
+	// DeleteTouchpoint removes it at version. ENotFound, EPreconditionFailed.
+	DeleteTouchpoint(ctx context.Context, workspaceID, id string, version int) error
+}

@@ -1,0 +1,325 @@
+// Command cxbacklog serves the cxbacklog API: a ranked backlog of customer
+// experience improvement ideas, their pilots and the touchpoints they target.
+//
+//	@title						cxbacklog API
+//	@version					1.0
+//	@description				System of record for customer-experience improvement work: journeys, touchpoints, ideas and pilots. Every error is RFC 9457 application/problem+json. Writes need If-Match (ETag) where they change an existing resource; POSTs accept an Idempotency-Key.
+//	@BasePath					/
+//	@securityDefinitions.apikey	BearerAuth
+//	@in							header
+//	@name						Authorization
+//	@description				API key of a workspace, sent as "Bearer <key>". Roles: viewer (read), editor (write), admin (keys).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"cxbacklog/api"
+	_ "cxbacklog/docs" // registers the Swagger spec served at /swagger
+	"cxbacklog/domain"
+	"cxbacklog/repository"
+)
+
+const usage = `usage: cxbacklog [command]
+
+commands:
+  serve                         run the HTTP API (default)
+  migrate up|down|status        apply, roll back one, or list migrations
+  keys create --workspace SLUG --role admin|editor|viewer [--name NAME]
+                                create an API key (and the workspace if missing); prints the key
+  keys revoke KEY_ID            revoke an API key
+
+environment:
+  DATABASE_URL   PostgreSQL URL; unset: a private cluster under $CXB_DATA_DIR/postgres
+  HTTP_ADDR      listen address (default :8080)
+  CXB_DATA_DIR   data directory for the private cluster (default ./.data)
+  LOG_LEVEL      debug, info, warn or error (default info)
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "cxbacklog:", err)
+		os.Exit(1)
+	}
+}
+
+// config is read from the environment once, and checked.
+type config struct {
+	databaseURL string
+	httpAddr    string
+	dataDir     string
+	logLevel    slog.Level
+}
+
+func loadConfig() (config, error) {
+	cfg := config{
+		databaseURL: os.Getenv("DATABASE_URL"),
+		httpAddr:    envOr("HTTP_ADDR", ":8080"),
+		dataDir:     envOr("CXB_DATA_DIR", "./.data"),
+	}
+	if _, _, err := net.SplitHostPort(cfg.httpAddr); err != nil {
+		return cfg, fmt.Errorf("HTTP_ADDR %q is not host:port (e.g. :8080 or 127.0.0.1:8080)", cfg.httpAddr)
+	}
+	if err := cfg.logLevel.UnmarshalText([]byte(envOr("LOG_LEVEL", "info"))); err != nil {
+		return cfg, fmt.Errorf("LOG_LEVEL %q is not one of debug, info, warn, error", os.Getenv("LOG_LEVEL"))
+	}
+	return cfg, nil
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(cfg, log, stdout)
+	case "migrate":
+		return migrate(cfg, log, args, stdout)
+	case "keys":
+		return keys(cfg, log, args, stdout)
+	case "help", "-h", "--help":
+		_, err := fmt.Fprint(stdout, usage)
+		return err
+	}
+	return fmt.Errorf("unknown command %q; run 'cxbacklog help'", cmd)
+}
+
+// database opens the configured database, or the private cluster when
+// DATABASE_URL is unset. shared lets a CLI command use the cluster a running
+// server already manages. close stops whatever was started.
+func database(ctx context.Context, cfg config, log *slog.Logger, shared bool) (store *repository.Store, close func(), err error) {
+	if cfg.databaseURL != "" {
+		store, err := repository.Open(ctx, cfg.databaseURL, repository.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return store, func() { _ = store.Close() }, nil
+	}
+	cluster, err := repository.StartCluster(ctx, repository.ClusterOptions{
+		Dir: filepath.Join(cfg.dataDir, "postgres"), Logger: log, Shared: shared,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := cluster.Stop(ctx); err != nil {
+			log.Error("stop PostgreSQL", "error", err.Error())
+		}
+	}
+	if err := repository.EnsureDatabase(ctx, cluster.URL("postgres"), "cxbacklog"); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	store, err = repository.Open(ctx, cluster.URL("cxbacklog"), repository.Options{})
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return store, func() { _ = store.Close(); stop() }, nil
+}
+
+func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	store, closeDB, err := database(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := store.MigrateUp(ctx); err != nil {
+		return err
+	}
+	if err := bootstrap(ctx, store, cfg, stdout); err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.httpAddr,
+		Handler:           api.New(store, log, api.DefaultConfig).Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("listening", "addr", cfg.httpAddr, "swagger", "http://"+hostPort(cfg.httpAddr)+"/swagger/index.html")
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", cfg.httpAddr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, done := context.WithTimeout(context.Background(), 25*time.Second)
+	defer done()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// bootstrap gives an empty database its first workspace and admin key, and
+// prints them once: the only way in on a fresh install.
+func bootstrap(ctx context.Context, store *repository.Store, cfg config, stdout io.Writer) error {
+	n, err := store.CountWorkspaces(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	ws, _, err := store.EnsureWorkspace(ctx, domain.DefaultWorkspaceSlug)
+	if err != nil {
+		return err
+	}
+	token, err := createKey(ctx, store, ws.ID, domain.RoleAdmin, "bootstrap admin")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, `
+First start: created workspace %q with an admin API key (shown only this once):
+
+  export CXB_KEY=%s
+  curl -H "Authorization: Bearer $CXB_KEY" http://%s/api/v1/journeys
+
+Swagger UI: http://%s/swagger/index.html
+
+`, ws.Slug, token, hostPort(cfg.httpAddr), hostPort(cfg.httpAddr))
+	return err
+}
+
+// hostPort turns a listen address into one a local client can use.
+func hostPort(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func createKey(ctx context.Context, store *repository.Store, workspaceID string, role domain.Role, name string) (string, error) {
+	id, token := domain.NewKeyToken()
+	key := &domain.APIKey{ID: id, WorkspaceID: workspaceID, Name: name, Role: role, SecretHash: domain.HashToken(token)}
+	if err := key.Validate(time.Now()); err != nil {
+		return "", err
+	}
+	return token, store.CreateKey(ctx, key)
+}
+
+func migrate(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: cxbacklog migrate up|down|status")
+	}
+	ctx := context.Background()
+	store, closeDB, err := database(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	switch args[0] {
+	case "up":
+		return store.MigrateUp(ctx)
+	case "down":
+		return store.MigrateDown(ctx)
+	case "status":
+		return store.MigrationStatus(ctx, stdout)
+	}
+	return fmt.Errorf("unknown migrate command %q; use up, down or status", args[0])
+}
+
+func keys(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: cxbacklog keys create|revoke ...")
+	}
+	switch args[0] {
+	case "create":
+		return keysCreate(cfg, log, args[1:], stdout)
+	case "revoke":
+		return keysRevoke(cfg, log, args[1:], stdout)
+	}
+	return fmt.Errorf("unknown keys command %q; use create or revoke", args[0])
+}
+
+func keysCreate(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("keys create", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	slug := fs.String("workspace", "", "workspace slug (created if missing)")
+	roleName := fs.String("role", "", "admin, editor or viewer")
+	name := fs.String("name", "", "a name for the key (default: the role)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return errors.New("usage: cxbacklog keys create --workspace SLUG --role admin|editor|viewer [--name NAME]")
+	}
+	role, ok := domain.ParseRole(*roleName)
+	if !ok {
+		return fmt.Errorf("--role %q is not one of admin, editor, viewer", *roleName)
+	}
+	if err := domain.ValidateSlug(*slug); err != nil {
+		return fmt.Errorf("--workspace: %w", err)
+	}
+	if *name == "" {
+		*name = string(role)
+	}
+	ctx := context.Background()
+	store, closeDB, err := database(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := store.MigrateUp(ctx); err != nil {
+		return err
+	}
+	ws, _, err := store.EnsureWorkspace(ctx, *slug)
+	if err != nil {
+		return err
+	}
+	token, err := createKey(ctx, store, ws.ID, role, *name)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, token)
+	return err
+}
+
+func keysRevoke(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) != 1 || !domain.IsID(args[0]) {
+		return errors.New("usage: cxbacklog keys revoke KEY_ID (the key's id, a UUID)")
+	}
+	ctx := context.Background()
+	store, closeDB, err := database(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	key, err := store.GetKey(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	if _, err := store.RevokeKey(ctx, key.WorkspaceID, key.ID); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "revoked key %s (%s)\n", key.ID, key.Name)
+	return err
+}

@@ -1,0 +1,136 @@
+package repository
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCluster(t *testing.T) {
+	binDir, err := FindPostgresBinaries()
+	if err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := filepath.Join(clusterTempDir(t), "data", "postgres")
+	opts := ClusterOptions{Dir: dir, Fast: true}
+
+	c := startTestCluster(ctx, t, opts)
+	assertQueryable(t, binDir, c)
+
+	if _, err := StartCluster(ctx, opts); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second StartCluster on a locked dir: err = %v, want an \"in use\" error", err)
+	}
+	shared := opts
+	shared.Shared = true
+	client := startTestCluster(ctx, t, shared)
+	if got, want := client.URL("x"), c.URL("x"); got != want {
+		t.Fatalf("shared client URL = %s, want %s", got, want)
+	}
+	if err := client.Stop(ctx); err != nil {
+		t.Fatalf("stop shared client: %v", err)
+	}
+	assertQueryable(t, binDir, c) // the client's Stop must not stop the server
+	stopTestCluster(ctx, t, c)
+
+	// Restart on the existing data directory: no initdb this time.
+	c = startTestCluster(ctx, t, opts)
+	assertQueryable(t, binDir, c)
+	stopTestCluster(ctx, t, c)
+}
+
+// clusterTempDir returns a temp dir that the postgres user can traverse when
+// the test runs as root (t.TempDir creates its dirs 0700).
+func clusterTempDir(t *testing.T) string {
+	dir := t.TempDir()
+	if os.Geteuid() == 0 {
+		for _, d := range []string{filepath.Dir(dir), dir} {
+			if err := os.Chmod(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+func startTestCluster(ctx context.Context, t *testing.T, opts ClusterOptions) *Cluster {
+	t.Helper()
+	c, err := StartCluster(ctx, opts)
+	if err != nil {
+		t.Fatalf("StartCluster(%+v): %v", opts, err)
+	}
+	// Stop is idempotent, so this only matters when the test fails early;
+	// it must run before t.TempDir's cleanup removes the data directory.
+	t.Cleanup(func() { c.Stop(context.Background()) })
+	return c
+}
+
+func stopTestCluster(ctx context.Context, t *testing.T, c *Cluster) {
+	t.Helper()
+	if err := c.Stop(ctx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if err := c.Stop(ctx); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+	if conn, err := net.DialTimeout("tcp", clusterHost(t, c), time.Second); err == nil {
+		conn.Close()
+		t.Fatalf("server still accepts connections after Stop")
+	}
+}
+
+func assertQueryable(t *testing.T, binDir string, c *Cluster) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", clusterHost(t, c), time.Second)
+	if err != nil {
+		t.Fatalf("connect to cluster: %v", err)
+	}
+	conn.Close()
+	psql := filepath.Join(binDir, "psql")
+	if _, err := os.Stat(psql); err != nil {
+		return
+	}
+	out, err := exec.Command(psql, "-X", "-tA", "-c", "select 1", c.URL("postgres")).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "1" {
+		t.Fatalf("psql select 1: %v: %s", err, out)
+	}
+}
+
+func clusterHost(t *testing.T, c *Cluster) string {
+	t.Helper()
+	u, err := url.Parse(c.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host
+}
+
+func TestCompareVersions(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"9.6", "15", -1},
+		{"15", "16", -1},
+		{"16", "9", 1},
+		{"15", "15", 0},
+		{"9", "9.6", -1},
+	} {
+		got := compareVersions(tc.a, tc.b)
+		if got < 0 {
+			got = -1
+		} else if got > 0 {
+			got = 1
+		}
+		if got != tc.want {
+			t.Errorf("compareVersions(%q, %q) sign = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

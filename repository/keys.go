@@ -1,0 +1,130 @@
+package repository
+
+import (
+	"context"
+	"time"
+
+	"cxbacklog/domain"
+
+	"gorm.io/gorm/clause"
+)
+
+type workspaceRow struct {
+	ID        string
+	Slug      string
+	Name      string
+	CreatedAt time.Time
+}
+
+func (workspaceRow) TableName() string { return "workspaces" }
+
+type apiKeyRow struct {
+	ID          string
+	WorkspaceID string
+	Name        string
+	Role        string
+	SecretHash  []byte
+	CreatedAt   time.Time
+	ExpiresAt   *time.Time
+	RevokedAt   *time.Time
+	LastUsedAt  *time.Time
+}
+
+func (apiKeyRow) TableName() string { return "api_keys" }
+
+func (r apiKeyRow) domain() domain.APIKey {
+	return domain.APIKey{
+		ID: r.ID, WorkspaceID: r.WorkspaceID, Name: r.Name, Role: domain.Role(r.Role), SecretHash: r.SecretHash,
+		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, RevokedAt: r.RevokedAt, LastUsedAt: r.LastUsedAt,
+	}
+}
+
+// EnsureWorkspace implements domain.KeyStore.
+func (s *Store) EnsureWorkspace(ctx context.Context, slug string) (*domain.Workspace, bool, error) {
+	if err := domain.ValidateSlug(slug); err != nil {
+		return nil, false, err
+	}
+	row := workspaceRow{ID: domain.NewID(), Slug: slug, Name: slug, CreatedAt: now()}
+	res := s.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "slug"}}, DoNothing: true}).Create(&row)
+	if res.Error != nil {
+		return nil, false, translate(res.Error)
+	}
+	created := res.RowsAffected == 1
+	if !created {
+		if err := s.conn(ctx).Where("slug = ?", slug).Take(&row).Error; err != nil {
+			return nil, false, translate(err)
+		}
+	}
+	return &domain.Workspace{ID: row.ID, Slug: row.Slug, Name: row.Name, CreatedAt: row.CreatedAt}, created, nil
+}
+
+// CountWorkspaces implements domain.KeyStore.
+func (s *Store) CountWorkspaces(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.conn(ctx).Model(&workspaceRow{}).Count(&n).Error
+	return n, translate(err)
+}
+
+// CreateKey implements domain.KeyStore.
+func (s *Store) CreateKey(ctx context.Context, key *domain.APIKey) error {
+	key.CreatedAt = now()
+	row := apiKeyRow{
+		ID: key.ID, WorkspaceID: key.WorkspaceID, Name: key.Name, Role: string(key.Role),
+		SecretHash: key.SecretHash, CreatedAt: key.CreatedAt, ExpiresAt: key.ExpiresAt,
+	}
+	return translate(s.conn(ctx).Create(&row).Error)
+}
+
+// GetKey implements domain.KeyStore.
+func (s *Store) GetKey(ctx context.Context, id string) (*domain.APIKey, error) {
+	var row apiKeyRow
+	if err := s.conn(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, translate(err)
+	}
+	k := row.domain()
+	return &k, nil
+}
+
+// ListKeys implements domain.KeyStore.
+func (s *Store) ListKeys(ctx context.Context, workspaceID string, page domain.Page) ([]domain.APIKey, *domain.Cursor, error) {
+	var rows []apiKeyRow
+	q := s.conn(ctx).Where("workspace_id = ?", workspaceID)
+	if err := keyset(q, "api_keys", page).Find(&rows).Error; err != nil {
+		return nil, nil, translate(err)
+	}
+	rows, next := cutPage(rows, page, func(r apiKeyRow) domain.Cursor { return domain.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
+	keys := make([]domain.APIKey, len(rows))
+	for i, r := range rows {
+		keys[i] = r.domain()
+	}
+	return keys, next, nil
+}
+
+// RevokeKey implements domain.KeyStore. Revoking twice keeps the first time.
+func (s *Store) RevokeKey(ctx context.Context, workspaceID, id string) (*domain.APIKey, error) {
+	var row apiKeyRow
+	err := s.conn(ctx).Raw(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?)
+		WHERE workspace_id = ? AND id = ? RETURNING *`, now(), workspaceID, id).Scan(&row).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	if row.ID == "" {
+		return nil, domain.Errorf(domain.ENotFound, "no API key %s in this workspace", id)
+	}
+	k := row.domain()
+	return &k, nil
+}
+
+// keyTouchInterval limits last_used_at writes to one a minute per key, so
+// that authentication does not turn every read into a write.
+const keyTouchInterval = time.Minute
+
+// TouchKey implements domain.KeyStore.
+func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
+	err := s.conn(ctx).Model(&apiKeyRow{}).
+		Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", id, at.Add(-keyTouchInterval)).
+		UpdateColumn("last_used_at", at.UTC().Truncate(time.Microsecond)).Error
+	return translate(err)
+}
+
+var _ domain.KeyStore = (*Store)(nil)

@@ -1,0 +1,28 @@
+package repository
+
+import (
+	"cxbacklog/domain"
+
+	"gorm.io/gorm"
+)
+
+// keyset orders q by (created_at, id) and starts strictly after the page's
+// cursor. It asks for one row more than the page holds, to know whether
+// another page follows without counting.
+func keyset(q *gorm.DB, table string, page domain.Page) *gorm.DB {
+	if page.After != nil {
+		q = q.Where("("+table+".created_at, "+table+".id) > (?, ?)", page.After.CreatedAt, page.After.ID)
+	}
+	return q.Order(table + ".created_at, " + table + ".id").Limit(page.Limit + 1)
+}
+
+// cutPage trims the extra row keyset asked for and returns the cursor of the
+// page's last item, or nil when this is the last page.
+func cutPage[T any](rows []T, page domain.Page, cursorOf func(T) domain.Cursor) ([]T, *domain.Cursor) {
+	if len(rows) <= page.Limit {
+		return rows, nil
+	}
+	rows = rows[:page.Limit]
+	c := cursorOf(rows[len(rows)-1])
+	return rows, &c
+}

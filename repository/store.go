@@ -1,0 +1,132 @@
+// Package repository stores cxbacklog's domain objects in PostgreSQL through
+// GORM on pgx, and translates database errors into domain errors.
+package repository
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Options tunes the connection pool and sessions.
+type Options struct {
+	// StatementTimeout bounds every statement so that one slow query cannot
+	// hold a connection forever; 0 means 10 s.
+	StatementTimeout time.Duration
+	// MaxConns caps the pool; 0 means 4 per CPU (PostgreSQL runs on the same
+	// cores here, so more connections only add contention).
+	MaxConns int
+}
+
+// Store implements the domain's store interfaces on one PostgreSQL database.
+type Store struct {
+	db  *gorm.DB
+	sql *sql.DB
+}
+
+// Open connects to the database at url and checks that it answers.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
+	}
+	if opts.StatementTimeout == 0 {
+		opts.StatementTimeout = 10 * time.Second
+	}
+	if opts.MaxConns == 0 {
+		opts.MaxConns = 4 * runtime.GOMAXPROCS(0)
+	}
+	if _, set := cfg.RuntimeParams["statement_timeout"]; !set {
+		cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(opts.StatementTimeout.Milliseconds())
+	}
+	cfg.RuntimeParams["application_name"] = "cxbacklog"
+	cfg.RuntimeParams["timezone"] = "UTC"
+
+	sqlDB := stdlib.OpenDB(*cfg)
+	sqlDB.SetMaxOpenConns(opts.MaxConns)
+	sqlDB.SetMaxIdleConns(opts.MaxConns)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
+		Logger:                 logger.Discard, // failures reach the API's error log with the request id
+		SkipDefaultTransaction: true,           // writes that need a transaction open one explicitly
+		NowFunc:                now,
+	})
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect to database %s@%s:%d/%s: %w", cfg.User, cfg.Host, cfg.Port, cfg.Database, err)
+	}
+	return &Store{db: gdb, sql: sqlDB}, nil
+}
+
+// Close releases the pool.
+func (s *Store) Close() error { return s.sql.Close() }
+
+// SQL exposes the pool for migrations.
+func (s *Store) SQL() *sql.DB { return s.sql }
+
+// Ping checks that the database answers, for readiness probes.
+func (s *Store) Ping(ctx context.Context) error {
+	return translate(s.sql.PingContext(ctx))
+}
+
+// now is the clock for stored timestamps, truncated to PostgreSQL's
+// microseconds so that a value written equals the value read back.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+type txKey struct{}
+
+// conn returns the transaction carried by ctx, or the pool.
+func (s *Store) conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return s.db.WithContext(ctx)
+}
+
+// InTx runs fn in a transaction; store calls made with the context fn gets
+// join it. Inside an outer InTx, fn simply joins the outer transaction.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+	return translate(err)
+}
+
+// EnsureDatabase creates database name on the server at adminURL if it does
+// not exist yet (the private cluster starts with only "postgres").
+func EnsureDatabase(ctx context.Context, adminURL, name string) error {
+	db, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var exists bool
+	if err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
