@@ -70,11 +70,11 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 	e.Use(s.requestLogger())
 	e.Use(middleware.Recover())
 	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
-		Namespace:                 "cxbacklog",
-		Registerer:                registry,
+		Namespace:  "cxbacklog",
+		Registerer: registry,
 		// The Host header is the client's to choose; as a label it would let
 		// anyone create unbounded series.
-		LabelFuncs: map[string]echoprometheus.LabelValueFunc{"host": func(echo.Context, error) string { return "" }},
+		LabelFuncs:                map[string]echoprometheus.LabelValueFunc{"host": func(echo.Context, error) string { return "" }},
 		DoNotUseRequestPathFor404: true, // unknown paths must not create a label each
 		StatusCodeResolver:        func(c echo.Context, err error) int { return responseStatus(c, err) },
 	}))
