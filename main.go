@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"cxbacklog/api"
-	_ "cxbacklog/docs" // registers the Swagger spec served at /swagger
 	"cxbacklog/domain"
 	"cxbacklog/repository"
 )

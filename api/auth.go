@@ -77,6 +77,7 @@ type Me struct {
 //	@Security	BearerAuth
 //	@Success	200	{object}	Me
 //	@Failure	401	{object}	Problem
+//	@Failure	503	{object}	Problem
 //	@Router		/api/v1/me [get]
 func (s *Server) me(c echo.Context) error {
 	p := principal(c)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	_ "cxbacklog/docs" // registers the generated spec served at /swagger/doc.json
 	"cxbacklog/domain"
 
 	"github.com/go-playground/validator/v10"
