@@ -4,8 +4,8 @@ DOCS_FLAGS = init -g main.go -d ./,./api -o $(1) --outputTypes go,json,yaml --pa
 
 .PHONY: run build test docs docs-check vet
 
-run: ## start the service (a private PostgreSQL under ./.data unless DATABASE_URL is set)
-	go run .
+run: build ## start the service (a private PostgreSQL under ./.data unless DATABASE_URL is set)
+	./cxbacklog serve
 
 build: ## build ./cxbacklog
 	go build -o cxbacklog .
