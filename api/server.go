@@ -137,7 +137,7 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 			s.log.LogAttrs(c.Request().Context(), level, "request",
 				slog.String("request_id", v.RequestID), slog.String("method", v.Method),
 				slog.String("path", v.URIPath), slog.String("route", v.RoutePath),
-				slog.Int("status", status), slog.Duration("latency", v.Latency))
+				slog.Int("status", status), slog.Float64("latency_ms", float64(v.Latency.Microseconds())/1000))
 			return nil
 		},
 	})

@@ -51,6 +51,8 @@ func (s *Store) EnsureWorkspace(ctx context.Context, slug string) (*domain.Works
 	}
 	created := res.RowsAffected == 1
 	if !created {
+		// A fresh row: gorm would add the unused new id to the condition.
+		row = workspaceRow{}
 		if err := s.conn(ctx).Where("slug = ?", slug).Take(&row).Error; err != nil {
 			return nil, false, translate(err)
 		}
