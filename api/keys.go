@@ -54,7 +54,7 @@ func utc(t *time.Time) *time.Time {
 }
 
 func (s *Server) keyRoutes(g *echo.Group) {
-	s.route(g, http.MethodPost, "/api-keys", s.createKey, domain.RoleAdmin, s.idempotent)
+	s.route(g, http.MethodPost, "/api-keys", s.createKey, domain.RoleAdmin)
 	s.route(g, http.MethodGet, "/api-keys", s.listKeys, domain.RoleAdmin)
 	s.route(g, http.MethodGet, "/api-keys/:id", s.getKey, domain.RoleAdmin)
 	s.route(g, http.MethodPost, "/api-keys/:id/revoke", s.revokeKey, domain.RoleAdmin)
@@ -63,19 +63,17 @@ func (s *Server) keyRoutes(g *echo.Group) {
 // createKey godoc
 //
 //	@Summary		Create an API key in the caller's workspace
-//	@Description	The response holds the secret `key`, shown this once; only its SHA-256 hash is stored.
+//	@Description	The response holds the secret `key`, shown this once; only its SHA-256 hash is stored. For that reason this POST takes no Idempotency-Key: a stored response would keep the secret.
 //	@Tags			api-keys
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			Idempotency-Key	header		string			false	"Makes the request safe to retry: the first response is replayed for 24 h"
 //	@Param			key				body		APIKeyCreate	true	"The key"
 //	@Success		201				{object}	APIKeyCreated
 //	@Header			201				{string}	Location	"URL of the new key"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem	"Needs role admin"
-//	@Failure		409				{object}	Problem	"The same Idempotency-Key is in flight"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
 //	@Failure		422				{object}	Problem

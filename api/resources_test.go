@@ -135,11 +135,15 @@ func TestMergePatchNullClearsAndRequiredFieldsStay(t *testing.T) {
 
 func TestAPIKeys(t *testing.T) {
 	e := newEnv(t)
-	created := e.do(http.MethodPost, "/api/v1/api-keys", e.admin, `{"name":"ci","role":"viewer"}`).want(t, http.StatusCreated)
+	created := e.do(http.MethodPost, "/api/v1/api-keys", e.admin, `{"name":"ci","role":"viewer"}`, "Idempotency-Key", "key-1").want(t, http.StatusCreated)
 	var k api.APIKeyCreated
 	created.json(t, &k)
 	if k.Key == "" || k.Role != "viewer" || created.Header.Get("Location") != "/api/v1/api-keys/"+k.ID {
 		t.Fatalf("created key = %+v, Location %s", k, created.Header.Get("Location"))
+	}
+	var stored int
+	if err := e.store.SQL().QueryRow("SELECT count(*) FROM idempotency_keys").Scan(&stored); err != nil || stored != 0 {
+		t.Fatalf("a key's creation was stored for replay (%d rows, %v): the secret would sit in the database", stored, err)
 	}
 	var me api.Me
 	e.do(http.MethodGet, "/api/v1/me", k.Key, nil).want(t, http.StatusOK).json(t, &me)

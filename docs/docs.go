@@ -83,7 +83,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The response holds the secret ` + "`" + `key` + "`" + `, shown this once; only its SHA-256 hash is stored.",
+                "description": "The response holds the secret ` + "`" + `key` + "`" + `, shown this once; only its SHA-256 hash is stored. For that reason this POST takes no Idempotency-Key: a stored response would keep the secret.",
                 "consumes": [
                     "application/json"
                 ],
@@ -95,12 +95,6 @@ const docTemplate = `{
                 ],
                 "summary": "Create an API key in the caller's workspace",
                 "parameters": [
-                    {
-                        "type": "string",
-                        "description": "Makes the request safe to retry: the first response is replayed for 24 h",
-                        "name": "Idempotency-Key",
-                        "in": "header"
-                    },
                     {
                         "description": "The key",
                         "name": "key",
@@ -138,12 +132,6 @@ const docTemplate = `{
                     },
                     "403": {
                         "description": "Needs role admin",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "409": {
-                        "description": "The same Idempotency-Key is in flight",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
