@@ -309,7 +309,7 @@ func (q *listQuery) page() domain.Page {
 
 // id reads an optional UUID filter.
 func (q *listQuery) id(name string) *string {
-	s := q.c.QueryParam(name)
+	s := strings.ToLower(q.c.QueryParam(name))
 	if s == "" {
 		return nil
 	}
@@ -374,7 +374,7 @@ func decodeCursor(s string) (*domain.Cursor, error) {
 // pathID reads a UUID path parameter; anything else cannot name a resource,
 // so it is answered like an unknown id.
 func pathID(c echo.Context, kind string) (string, error) {
-	id := c.Param("id")
+	id := strings.ToLower(c.Param("id"))
 	if !domain.IsID(id) {
 		return "", domain.Errorf(domain.ENotFound, "no %s %s in this workspace", kind, id)
 	}

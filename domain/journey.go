@@ -34,7 +34,7 @@ const (
 	MaxStages            = 50
 )
 
-// Validate checks the journey's own rules and gives every stage without an id
+// Validate checks the journey's own rules, lower-cases stage ids and gives every stage without an id
 // a new one, so clients may send stages by name only.
 func (j *Journey) Validate() error {
 	var fe fieldErrors
@@ -51,14 +51,15 @@ func (j *Journey) Validate() error {
 	for i := range j.Stages {
 		s := &j.Stages[i]
 		p := "/stages/" + strconv.Itoa(i)
+		s.ID = strings.ToLower(s.ID)
 		if s.ID == "" {
 			s.ID = NewID()
 		} else if !IsID(s.ID) {
 			fe.add(p+"/id", "must be a UUID")
-		} else if seenIDs[strings.ToLower(s.ID)] {
+		} else if seenIDs[s.ID] {
 			fe.add(p+"/id", "is used by another stage of this journey")
 		}
-		seenIDs[strings.ToLower(s.ID)] = true
+		seenIDs[s.ID] = true
 		validateName(&fe, p+"/name", s.Name, MaxStageNameLength)
 		key := strings.ToLower(strings.TrimSpace(s.Name))
 		if key != "" && seenNames[key] {

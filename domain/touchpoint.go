@@ -67,11 +67,12 @@ type Touchpoint struct {
 // MaxOwnerLength limits the owner (a team or partner name).
 const MaxOwnerLength = 200
 
-// Validate checks the touchpoint's own fields. That its journey exists in the
+// Validate checks the touchpoint's own fields and lower-cases its ids. That its journey exists in the
 // workspace and holds its stage is the store's to check (EInvalid naming the
 // field), because only the database can say so atomically.
 func (t *Touchpoint) Validate() error {
 	var fe fieldErrors
+	t.JourneyID, t.StageID = strings.ToLower(t.JourneyID), strings.ToLower(t.StageID)
 	if !IsID(t.JourneyID) {
 		fe.add("/journey_id", "must be a UUID")
 	}

@@ -70,6 +70,10 @@ func (s *Store) CountWorkspaces(ctx context.Context) (int64, error) {
 // CreateKey implements domain.KeyStore.
 func (s *Store) CreateKey(ctx context.Context, key *domain.APIKey) error {
 	key.CreatedAt = now()
+	if key.ExpiresAt != nil { // PostgreSQL keeps microseconds: return what a read will return
+		e := key.ExpiresAt.UTC().Truncate(time.Microsecond)
+		key.ExpiresAt = &e
+	}
 	row := apiKeyRow{
 		ID: key.ID, WorkspaceID: key.WorkspaceID, Name: key.Name, Role: string(key.Role),
 		SecretHash: key.SecretHash, CreatedAt: key.CreatedAt, ExpiresAt: key.ExpiresAt,

@@ -10,6 +10,7 @@ import (
 // cursor. It asks for one row more than the page holds, to know whether
 // another page follows without counting.
 func keyset(q *gorm.DB, table string, page domain.Page) *gorm.DB {
+	page.Limit = pageLimit(page)
 	if page.After != nil {
 		q = q.Where("("+table+".created_at, "+table+".id) > (?, ?)", page.After.CreatedAt, page.After.ID)
 	}
@@ -19,10 +20,19 @@ func keyset(q *gorm.DB, table string, page domain.Page) *gorm.DB {
 // cutPage trims the extra row keyset asked for and returns the cursor of the
 // page's last item, or nil when this is the last page.
 func cutPage[T any](rows []T, page domain.Page, cursorOf func(T) domain.Cursor) ([]T, *domain.Cursor) {
-	if len(rows) <= page.Limit {
+	limit := pageLimit(page)
+	if len(rows) <= limit {
 		return rows, nil
 	}
-	rows = rows[:page.Limit]
+	rows = rows[:limit]
 	c := cursorOf(rows[len(rows)-1])
 	return rows, &c
+}
+
+// pageLimit is the page's size, with the default for an unset limit.
+func pageLimit(page domain.Page) int {
+	if page.Limit < 1 {
+		return domain.DefaultPageSize
+	}
+	return page.Limit
 }

@@ -111,8 +111,11 @@ func (s *Store) UpdateTouchpoint(ctx context.Context, workspaceID, id string, ve
 			"journey_id": t.JourneyID, "stage_id": t.StageID, "name": t.Name, "description": t.Description,
 			"channel": string(t.Channel), "owner": t.Owner, "updated_at": t.UpdatedAt, "version": t.Version,
 		}).Error
+		if err != nil {
+			return translate(err)
+		}
 		updated = t
-		return translate(err)
+		return nil
 	})
 	return updated, err
 }
