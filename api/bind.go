@@ -285,17 +285,23 @@ func (q *listQuery) fail(name, format string, args ...any) {
 	q.fields = append(q.fields, domain.FieldError{Parameter: name, Detail: fmt.Sprintf(format, args...)})
 }
 
+// limit reads the page size.
+func (q *listQuery) limit() int {
+	s := q.c.QueryParam("limit")
+	if s == "" {
+		return domain.DefaultPageSize
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > domain.MaxPageSize {
+		q.fail("limit", "must be a whole number from 1 to %d", domain.MaxPageSize)
+		return domain.DefaultPageSize
+	}
+	return n
+}
+
 // page reads limit and cursor.
 func (q *listQuery) page() domain.Page {
-	p := domain.Page{Limit: domain.DefaultPageSize}
-	if s := q.c.QueryParam("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > domain.MaxPageSize {
-			q.fail("limit", "must be a whole number from 1 to %d", domain.MaxPageSize)
-		} else {
-			p.Limit = n
-		}
-	}
+	p := domain.Page{Limit: q.limit()}
 	if s := q.c.QueryParam("cursor"); s != "" {
 		cur, err := decodeCursor(s)
 		if err != nil {
@@ -369,6 +375,50 @@ func decodeCursor(s string) (*domain.Cursor, error) {
 		return nil, errors.New("incomplete cursor")
 	}
 	return &domain.Cursor{CreatedAt: w.CreatedAt, ID: w.ID}, nil
+}
+
+// wireIdeaCursor is the JSON inside an idea list cursor: the sort it was made
+// for and the last idea's values of every sort key.
+type wireIdeaCursor struct {
+	Sort      domain.IdeaSort `json:"s"`
+	Priority  float64         `json:"p"`
+	Title     string          `json:"n"`
+	CreatedAt time.Time       `json:"c"`
+	UpdatedAt time.Time       `json:"u"`
+	ID        string          `json:"i"`
+}
+
+// ideaPage reads limit and an idea cursor, which must have been made for sort.
+func (q *listQuery) ideaPage(sort domain.IdeaSort) (int, *domain.IdeaCursor) {
+	limit := q.limit()
+	s := q.c.QueryParam("cursor")
+	if s == "" {
+		return limit, nil
+	}
+	var w wireIdeaCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &w)
+	}
+	if err != nil || !domain.IsID(w.ID) {
+		q.fail("cursor", "is not a cursor this API returned")
+		return limit, nil
+	}
+	if w.Sort != sort {
+		q.fail("cursor", "was made for sort %s; keep the same sort while paging", w.Sort)
+		return limit, nil
+	}
+	c := domain.IdeaCursor(w)
+	return limit, &c
+}
+
+func encodeIdeaCursor(c *domain.IdeaCursor) *string {
+	if c == nil {
+		return nil
+	}
+	b, _ := json.Marshal(wireIdeaCursor(*c)) // cannot fail: plain fields
+	s := base64.RawURLEncoding.EncodeToString(b)
+	return &s
 }
 
 // pathID reads a UUID path parameter; anything else cannot name a resource,

@@ -27,6 +27,7 @@ type Store interface {
 	domain.TouchpointStore
 	domain.Transactor
 	domain.IdempotencyStore
+	domain.IdeaStore
 	Ping(ctx context.Context) error
 }
 
@@ -96,6 +97,8 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 	s.journeyRoutes(v1)
 	s.touchpointRoutes(v1)
 	s.keyRoutes(v1)
+	s.ideaRoutes(v1)
+	s.viewRoutes(v1)
 	return s
 }
 

@@ -43,6 +43,13 @@ type Touchpoint struct {
 	Version     int       `json:"version" example:"1"`
 } // @name Touchpoint
 
+// TouchpointDetail is a touchpoint with the number of ideas targeting it, by
+// status (every status present, 0 when none).
+type TouchpointDetail struct {
+	Touchpoint
+	IdeaCount map[string]int `json:"idea_count" example:"new:2,under_review:1,planned:0,piloting:0,adopted:0,rejected:0,parked:0"`
+} // @name TouchpointDetail
+
 // TouchpointList is one page of touchpoints.
 type TouchpointList struct {
 	Items      []Touchpoint `json:"items"`
@@ -153,7 +160,7 @@ func (s *Server) listTouchpoints(c echo.Context) error {
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Touchpoint id"	format(uuid)
-//	@Success	200	{object}	Touchpoint
+//	@Success	200	{object}	TouchpointDetail
 //	@Header		200	{string}	ETag	"Version, for If-Match"
 //	@Failure	401	{object}	Problem
 //	@Failure	404	{object}	Problem	"Unknown, or in another workspace"
@@ -164,12 +171,21 @@ func (s *Server) getTouchpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.store.GetTouchpoint(c.Request().Context(), principal(c).WorkspaceID, id)
+	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
+	t, err := s.store.GetTouchpoint(ctx, ws, id)
 	if err != nil {
 		return err
 	}
+	counts, err := s.store.TouchpointIdeaCounts(ctx, ws, id)
+	if err != nil {
+		return err
+	}
+	out := TouchpointDetail{Touchpoint: touchpointOut(t), IdeaCount: make(map[string]int, len(domain.IdeaStatuses))}
+	for _, st := range domain.IdeaStatuses {
+		out.IdeaCount[string(st)] = counts[st]
+	}
 	setETag(c, t.Version)
-	return c.JSON(http.StatusOK, touchpointOut(t))
+	return c.JSON(http.StatusOK, out)
 }
 
 // patchTouchpoint godoc
@@ -239,6 +255,7 @@ func (s *Server) patchTouchpoint(c echo.Context) error {
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem
+//	@Failure	409	{object}	Problem	"Ideas target the touchpoint"
 //	@Failure	412	{object}	Problem
 //	@Failure	428	{object}	Problem
 //	@Failure	503	{object}	Problem

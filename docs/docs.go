@@ -280,6 +280,569 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/ideas": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "The ranked backlog",
+                "parameters": [
+                    {
+                        "enum": [
+                            "-priority",
+                            "priority",
+                            "created_at",
+                            "-created_at",
+                            "updated_at",
+                            "-updated_at",
+                            "title"
+                        ],
+                        "type": "string",
+                        "default": "-priority",
+                        "description": "Order",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "new",
+                            "under_review",
+                            "planned",
+                            "piloting",
+                            "adopted",
+                            "rejected",
+                            "parked"
+                        ],
+                        "type": "string",
+                        "description": "Only this status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Only ideas targeting this touchpoint",
+                        "name": "touchpoint_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Only ideas targeting a touchpoint of this journey",
+                        "name": "journey_id",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "quick_win",
+                            "big_bet",
+                            "fill_in",
+                            "money_pit"
+                        ],
+                        "type": "string",
+                        "description": "Only this quadrant",
+                        "name": "quadrant",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Only ideas with this tag",
+                        "name": "tag",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Only this owner (exact)",
+                        "name": "owner",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Case-insensitive search in title, problem and proposal",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "description": "Page size, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page (same sort)",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/IdeaList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad or unknown query parameter, or unknown sort",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Scored at once with the workspace's weights; every touchpoint must be in the workspace (else 422 naming /touchpoint_ids/N). Status starts at new.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "Create an idea",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Makes the request safe to retry: the first response is replayed for 24 h",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The idea",
+                        "name": "idea",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/IdeaCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Idea"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new idea"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The same Idempotency-Key is in flight",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/ideas/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "Get an idea, with its score explained",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Idea id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Idea"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "Delete an idea (and its history)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Idea id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version being deleted",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Status moves: new→under_review|rejected|parked; under_review→planned|rejected|parked; planned→piloting|adopted|rejected|parked; piloting→adopted|planned|rejected|parked; parked→under_review; rejected→under_review. Any other move is 409 naming the allowed ones. Every changed field is recorded in the history with the key's name.",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "Change an idea or move it through the workflow (JSON Merge Patch)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Idea id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version the change is based on, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/IdeaPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Idea"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Status move not allowed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match is stale",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/ideas/{id}/history": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "An idea's history, newest first",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Idea id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "description": "Page size, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/HistoryList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/journeys": {
             "get": {
                 "security": [
@@ -738,6 +1301,246 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/reports/matrix": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "views"
+                ],
+                "summary": "The value/effort matrix: the four quadrants with counts and every idea's point",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Matrix"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/roadmap": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Each lane ranked by priority, each idea with its touchpoints' names.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "views"
+                ],
+                "summary": "The roadmap: now (piloting), next (planned), later (under review)",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "description": "Ideas per lane, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Roadmap"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/scoring": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "scoring"
+                ],
+                "summary": "The workspace's scoring weights and thresholds",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ScoringSettings"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Re-scores every idea of the workspace in the same transaction, so the ranking changes at once. Weights ≥ 0 and not both 0; thresholds within 1–5.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "scoring"
+                ],
+                "summary": "Change the scoring weights and thresholds",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "ETag of the settings the change is based on",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "New settings",
+                        "name": "scoring",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ScoringUpdate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ScoringSettings"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/touchpoints": {
             "get": {
                 "security": [
@@ -969,7 +1772,7 @@ const docTemplate = `{
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "$ref": "#/definitions/Touchpoint"
+                            "$ref": "#/definitions/TouchpointDetail"
                         },
                         "headers": {
                             "ETag": {
@@ -1049,6 +1852,12 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Ideas target the touchpoint",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1372,6 +2181,310 @@ const docTemplate = `{
                 }
             }
         },
+        "HistoryEntry": {
+            "type": "object",
+            "properties": {
+                "actor": {
+                    "description": "the API key's name",
+                    "type": "string",
+                    "example": "ci pipeline"
+                },
+                "changed_at": {
+                    "type": "string"
+                },
+                "field": {
+                    "type": "string",
+                    "example": "status"
+                },
+                "new": {
+                    "type": "string",
+                    "example": "under_review"
+                },
+                "old": {
+                    "type": "string",
+                    "example": "new"
+                }
+            }
+        },
+        "HistoryList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/HistoryEntry"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "Idea": {
+            "type": "object",
+            "properties": {
+                "confidence": {
+                    "type": "number",
+                    "example": 0.8
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "effort": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "experience": {
+                    "type": "integer",
+                    "example": 5
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "impact": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "owner": {
+                    "type": "string",
+                    "example": "Contact centre"
+                },
+                "problem": {
+                    "type": "string"
+                },
+                "proposal": {
+                    "type": "string"
+                },
+                "score": {
+                    "$ref": "#/definitions/Score"
+                },
+                "source": {
+                    "type": "string",
+                    "enum": [
+                        "customer_feedback",
+                        "employee",
+                        "data",
+                        "research",
+                        "other",
+                        ""
+                    ]
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "new",
+                        "under_review",
+                        "planned",
+                        "piloting",
+                        "adopted",
+                        "rejected",
+                        "parked"
+                    ],
+                    "example": "new"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Headsets and sound barriers for agents"
+                },
+                "touchpoint_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "format": "uuid"
+                    }
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "IdeaCreate": {
+            "type": "object",
+            "required": [
+                "effort",
+                "experience",
+                "impact",
+                "title",
+                "touchpoint_ids"
+            ],
+            "properties": {
+                "confidence": {
+                    "description": "default 0.5",
+                    "type": "number",
+                    "maximum": 1,
+                    "minimum": 0,
+                    "example": 0.8
+                },
+                "effort": {
+                    "type": "integer",
+                    "maximum": 5,
+                    "minimum": 1,
+                    "example": 2
+                },
+                "experience": {
+                    "type": "integer",
+                    "maximum": 5,
+                    "minimum": 1,
+                    "example": 5
+                },
+                "impact": {
+                    "type": "integer",
+                    "maximum": 5,
+                    "minimum": 1,
+                    "example": 4
+                },
+                "owner": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Contact centre"
+                },
+                "problem": {
+                    "type": "string",
+                    "maxLength": 10000,
+                    "example": "Agents strain to hear callers; calls run long"
+                },
+                "proposal": {
+                    "type": "string",
+                    "maxLength": 10000,
+                    "example": "Noise-cancelling headsets and desk barriers"
+                },
+                "source": {
+                    "type": "string",
+                    "enum": [
+                        "customer_feedback",
+                        "employee",
+                        "data",
+                        "research",
+                        "other"
+                    ],
+                    "example": "employee"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "noise",
+                        "agents"
+                    ]
+                },
+                "title": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Headsets and sound barriers for agents"
+                },
+                "touchpoint_ids": {
+                    "type": "array",
+                    "maxItems": 50,
+                    "minItems": 1,
+                    "items": {
+                        "type": "string",
+                        "format": "uuid"
+                    }
+                }
+            }
+        },
+        "IdeaList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Idea"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "IdeaPatch": {
+            "type": "object",
+            "properties": {
+                "confidence": {
+                    "type": "number",
+                    "maximum": 1,
+                    "minimum": 0
+                },
+                "effort": {
+                    "type": "integer",
+                    "maximum": 5,
+                    "minimum": 1
+                },
+                "experience": {
+                    "type": "integer",
+                    "maximum": 5,
+                    "minimum": 1
+                },
+                "impact": {
+                    "type": "integer",
+                    "maximum": 5,
+                    "minimum": 1
+                },
+                "owner": {
+                    "type": "string"
+                },
+                "problem": {
+                    "type": "string"
+                },
+                "proposal": {
+                    "type": "string"
+                },
+                "source": {
+                    "type": "string",
+                    "enum": [
+                        "customer_feedback",
+                        "employee",
+                        "data",
+                        "research",
+                        "other"
+                    ]
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "new",
+                        "under_review",
+                        "planned",
+                        "piloting",
+                        "adopted",
+                        "rejected",
+                        "parked"
+                    ],
+                    "example": "under_review"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "title": {
+                    "type": "string"
+                },
+                "touchpoint_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "format": "uuid"
+                    }
+                }
+            }
+        },
         "Journey": {
             "type": "object",
             "properties": {
@@ -1465,6 +2578,59 @@ const docTemplate = `{
                 }
             }
         },
+        "Matrix": {
+            "type": "object",
+            "properties": {
+                "big_bet": {
+                    "$ref": "#/definitions/Quadrant"
+                },
+                "effort_threshold": {
+                    "type": "number",
+                    "example": 2
+                },
+                "fill_in": {
+                    "$ref": "#/definitions/Quadrant"
+                },
+                "money_pit": {
+                    "$ref": "#/definitions/Quadrant"
+                },
+                "quick_win": {
+                    "$ref": "#/definitions/Quadrant"
+                },
+                "value_threshold": {
+                    "type": "number",
+                    "example": 3
+                }
+            }
+        },
+        "MatrixPoint": {
+            "type": "object",
+            "properties": {
+                "effort": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "priority": {
+                    "type": "number",
+                    "example": 36
+                },
+                "status": {
+                    "type": "string",
+                    "example": "new"
+                },
+                "title": {
+                    "type": "string"
+                },
+                "value": {
+                    "type": "number",
+                    "example": 4.5
+                }
+            }
+        },
         "Me": {
             "type": "object",
             "properties": {
@@ -1536,6 +2702,231 @@ const docTemplate = `{
                 "pointer": {
                     "type": "string",
                     "example": "/name"
+                }
+            }
+        },
+        "Quadrant": {
+            "type": "object",
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "ideas": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/MatrixPoint"
+                    }
+                }
+            }
+        },
+        "Roadmap": {
+            "type": "object",
+            "properties": {
+                "later": {
+                    "description": "under_review",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RoadmapIdea"
+                    }
+                },
+                "next": {
+                    "description": "planned",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RoadmapIdea"
+                    }
+                },
+                "now": {
+                    "description": "piloting",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RoadmapIdea"
+                    }
+                }
+            }
+        },
+        "RoadmapIdea": {
+            "type": "object",
+            "properties": {
+                "confidence": {
+                    "type": "number",
+                    "example": 0.8
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "effort": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "experience": {
+                    "type": "integer",
+                    "example": 5
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "impact": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "owner": {
+                    "type": "string",
+                    "example": "Contact centre"
+                },
+                "problem": {
+                    "type": "string"
+                },
+                "proposal": {
+                    "type": "string"
+                },
+                "score": {
+                    "$ref": "#/definitions/Score"
+                },
+                "source": {
+                    "type": "string",
+                    "enum": [
+                        "customer_feedback",
+                        "employee",
+                        "data",
+                        "research",
+                        "other",
+                        ""
+                    ]
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "new",
+                        "under_review",
+                        "planned",
+                        "piloting",
+                        "adopted",
+                        "rejected",
+                        "parked"
+                    ],
+                    "example": "new"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Headsets and sound barriers for agents"
+                },
+                "touchpoint_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "format": "uuid"
+                    }
+                },
+                "touchpoints": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TouchpointRef"
+                    }
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "Score": {
+            "type": "object",
+            "properties": {
+                "explanation": {
+                    "type": "string",
+                    "example": "value = (1×4 + 1×5) / (1 + 1) = 4.5; priority = 20 × 4.5 × 0.8 / 2 = 36; quick_win because value 4.5 ≥ 3 and effort 2 ≤ 2"
+                },
+                "priority": {
+                    "description": "20 · value · confidence / effort, 0–100",
+                    "type": "number",
+                    "example": 36
+                },
+                "quadrant": {
+                    "type": "string",
+                    "enum": [
+                        "quick_win",
+                        "big_bet",
+                        "fill_in",
+                        "money_pit"
+                    ],
+                    "example": "quick_win"
+                },
+                "value": {
+                    "description": "weighted mean of impact and experience",
+                    "type": "number",
+                    "example": 4.5
+                }
+            }
+        },
+        "ScoringSettings": {
+            "type": "object",
+            "properties": {
+                "effort_threshold": {
+                    "description": "E: effort ≤ E is low effort",
+                    "type": "number",
+                    "maximum": 5,
+                    "minimum": 1,
+                    "example": 2
+                },
+                "value_threshold": {
+                    "description": "V: value ≥ V is high value",
+                    "type": "number",
+                    "maximum": 5,
+                    "minimum": 1,
+                    "example": 3
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "weight_experience": {
+                    "type": "number",
+                    "minimum": 0,
+                    "example": 1
+                },
+                "weight_impact": {
+                    "type": "number",
+                    "minimum": 0,
+                    "example": 1
+                }
+            }
+        },
+        "ScoringUpdate": {
+            "type": "object",
+            "required": [
+                "effort_threshold",
+                "value_threshold",
+                "weight_experience",
+                "weight_impact"
+            ],
+            "properties": {
+                "effort_threshold": {
+                    "type": "number",
+                    "example": 2
+                },
+                "value_threshold": {
+                    "type": "number",
+                    "example": 3
+                },
+                "weight_experience": {
+                    "type": "number",
+                    "example": 1
+                },
+                "weight_impact": {
+                    "type": "number",
+                    "example": 2
                 }
             }
         },
@@ -1675,6 +3066,76 @@ const docTemplate = `{
                 }
             }
         },
+        "TouchpointDetail": {
+            "type": "object",
+            "properties": {
+                "channel": {
+                    "type": "string",
+                    "enum": [
+                        "web",
+                        "mobile_app",
+                        "phone",
+                        "email",
+                        "chat",
+                        "in_person",
+                        "social",
+                        "mail",
+                        "self_service",
+                        "partner",
+                        "physical_environment"
+                    ],
+                    "example": "phone"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "idea_count": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "integer"
+                    },
+                    "example": {
+                        "adopted": 0,
+                        "new": 2,
+                        "parked": 0,
+                        "piloting": 0,
+                        "planned": 0,
+                        "rejected": 0,
+                        "under_review": 1
+                    }
+                },
+                "journey_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Phone queue"
+                },
+                "owner": {
+                    "type": "string",
+                    "example": "Contact centre"
+                },
+                "stage_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
         "TouchpointList": {
             "type": "object",
             "properties": {
@@ -1726,6 +3187,19 @@ const docTemplate = `{
                 "stage_id": {
                     "type": "string",
                     "format": "uuid"
+                }
+            }
+        },
+        "TouchpointRef": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Phone queue"
                 }
             }
         }

@@ -3,11 +3,28 @@ package repository_test
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"strings"
 	"testing"
 
 	"cxbacklog/domain"
+	"cxbacklog/migrations"
+	"cxbacklog/repository"
 )
+
+// migrateDownAll rolls back every migration, one MigrateDown per file.
+func migrateDownAll(t *testing.T, store *repository.Store) {
+	t.Helper()
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migration files: %v", err)
+	}
+	for range files {
+		if err := store.MigrateDown(context.Background()); err != nil {
+			t.Fatalf("MigrateDown: %v", err)
+		}
+	}
+}
 
 func TestMigrations(t *testing.T) {
 	t.Parallel()
@@ -36,10 +53,8 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("status of a fresh database:\n%s", out)
 	}
 
-	if err := store.MigrateDown(ctx); err != nil {
-		t.Fatalf("MigrateDown: %v", err)
-	}
-	if tableExists(t, "journeys") {
+	migrateDownAll(t, store)
+	if tableExists(t, "journeys") || tableExists(t, "ideas") {
 		t.Fatal("journeys still exists after MigrateDown")
 	}
 	if out := status(t); !strings.Contains(out, "pending") || strings.Contains(out, "applied") {
@@ -52,7 +67,7 @@ func TestMigrations(t *testing.T) {
 	if err := store.MigrateUp(ctx); err != nil {
 		t.Fatalf("second MigrateUp (nothing pending): %v", err)
 	}
-	for _, table := range []string{"workspaces", "api_keys", "journeys", "journey_stages", "touchpoints", "idempotency_keys"} {
+	for _, table := range []string{"workspaces", "api_keys", "journeys", "journey_stages", "touchpoints", "idempotency_keys", "ideas", "idea_touchpoints", "idea_history", "scoring_settings"} {
 		if !tableExists(t, table) {
 			t.Fatalf("%s missing after MigrateUp", table)
 		}
@@ -88,9 +103,7 @@ func TestMigrateDownPastFirst(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := newStore(t)
-	if err := store.MigrateDown(ctx); err != nil {
-		t.Fatalf("MigrateDown: %v", err)
-	}
+	migrateDownAll(t, store)
 	if err := store.MigrateDown(ctx); err == nil {
 		t.Fatal("MigrateDown with nothing applied returned nil, want an error")
 	}

@@ -1,6 +1,8 @@
 package repository
 
 import (
+	"strconv"
+
 	"cxbacklog/domain"
 
 	"gorm.io/gorm"
@@ -36,3 +38,5 @@ func pageLimit(page domain.Page) int {
 	}
 	return page.Limit
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -141,7 +141,11 @@ func (s *Store) DeleteTouchpoint(ctx context.Context, workspaceID, id string, ve
 		if _, err := s.lockTouchpoint(ctx, workspaceID, id, version); err != nil {
 			return err
 		}
-		return translate(s.conn(ctx).Where("id = ?", id).Delete(&touchpointRow{}).Error)
+		err := s.conn(ctx).Where("id = ?", id).Delete(&touchpointRow{}).Error
+		if foreignKeyViolation(err, "idea_touchpoints_touchpoint_fk") {
+			return domain.Errorf(domain.EConflict, "ideas target this touchpoint; remove it from them first")
+		}
+		return translate(err)
 	})
 }
 

@@ -1,0 +1,237 @@
+package api
+
+import (
+	"net/http"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+)
+
+// ScoringSettings are a workspace's weights and quadrant thresholds.
+type ScoringSettings struct {
+	WeightImpact     float64 `json:"weight_impact" minimum:"0" example:"1"`
+	WeightExperience float64 `json:"weight_experience" minimum:"0" example:"1"`
+	ValueThreshold   float64 `json:"value_threshold" minimum:"1" maximum:"5" example:"3"`  // V: value ≥ V is high value
+	EffortThreshold  float64 `json:"effort_threshold" minimum:"1" maximum:"5" example:"2"` // E: effort ≤ E is low effort
+	Version          int     `json:"version" example:"1"`
+} // @name ScoringSettings
+
+// ScoringUpdate is the body of PUT /scoring: every field is required.
+type ScoringUpdate struct {
+	WeightImpact     *float64 `json:"weight_impact" validate:"required" example:"2"`
+	WeightExperience *float64 `json:"weight_experience" validate:"required" example:"1"`
+	ValueThreshold   *float64 `json:"value_threshold" validate:"required" example:"3"`
+	EffortThreshold  *float64 `json:"effort_threshold" validate:"required" example:"2"`
+} // @name ScoringUpdate
+
+// RoadmapIdea is an idea on the roadmap with its touchpoints' names.
+type RoadmapIdea struct {
+	Idea
+	Touchpoints []TouchpointRef `json:"touchpoints"`
+} // @name RoadmapIdea
+
+// TouchpointRef names a touchpoint.
+type TouchpointRef struct {
+	ID   string `json:"id" format:"uuid"`
+	Name string `json:"name" example:"Phone queue"`
+} // @name TouchpointRef
+
+// Roadmap has three lanes, each ranked by priority.
+type Roadmap struct {
+	Now   []RoadmapIdea `json:"now"`   // piloting
+	Next  []RoadmapIdea `json:"next"`  // planned
+	Later []RoadmapIdea `json:"later"` // under_review
+} // @name Roadmap
+
+// MatrixPoint is one idea on the impact/effort matrix.
+type MatrixPoint struct {
+	ID       string  `json:"id" format:"uuid"`
+	Title    string  `json:"title"`
+	Value    float64 `json:"value" example:"4.5"`
+	Effort   int     `json:"effort" example:"2"`
+	Priority float64 `json:"priority" example:"36"`
+	Status   string  `json:"status" example:"new"`
+} // @name MatrixPoint
+
+// Quadrant is one quadrant of the matrix.
+type Quadrant struct {
+	Count int           `json:"count" example:"3"`
+	Ideas []MatrixPoint `json:"ideas"`
+} // @name Quadrant
+
+// Matrix is the value/effort matrix of the workspace's ideas.
+type Matrix struct {
+	ValueThreshold  float64  `json:"value_threshold" example:"3"`
+	EffortThreshold float64  `json:"effort_threshold" example:"2"`
+	QuickWin        Quadrant `json:"quick_win"`
+	BigBet          Quadrant `json:"big_bet"`
+	FillIn          Quadrant `json:"fill_in"`
+	MoneyPit        Quadrant `json:"money_pit"`
+} // @name Matrix
+
+func (s *Server) viewRoutes(g *echo.Group) {
+	s.route(g, http.MethodGet, "/scoring", s.getScoring, domain.RoleViewer)
+	s.route(g, http.MethodPut, "/scoring", s.putScoring, domain.RoleAdmin)
+	s.route(g, http.MethodGet, "/roadmap", s.roadmap, domain.RoleViewer)
+	s.route(g, http.MethodGet, "/reports/matrix", s.matrix, domain.RoleViewer)
+}
+
+func scoringOut(sc domain.Scoring, version int) ScoringSettings {
+	return ScoringSettings{WeightImpact: sc.WeightImpact, WeightExperience: sc.WeightExperience,
+		ValueThreshold: sc.ValueThreshold, EffortThreshold: sc.EffortThreshold, Version: version}
+}
+
+// getScoring godoc
+//
+//	@Summary	The workspace's scoring weights and thresholds
+//	@Tags		scoring
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Success	200	{object}	ScoringSettings
+//	@Header		200	{string}	ETag	"Version, for If-Match"
+//	@Failure	401	{object}	Problem
+//	@Failure	503	{object}	Problem
+//	@Router		/api/v1/scoring [get]
+func (s *Server) getScoring(c echo.Context) error {
+	sc, version, err := s.store.GetScoring(c.Request().Context(), principal(c).WorkspaceID)
+	if err != nil {
+		return err
+	}
+	setETag(c, version)
+	return c.JSON(http.StatusOK, scoringOut(sc, version))
+}
+
+// putScoring godoc
+//
+//	@Summary		Change the scoring weights and thresholds
+//	@Description	Re-scores every idea of the workspace in the same transaction, so the ranking changes at once. Weights ≥ 0 and not both 0; thresholds within 1–5.
+//	@Tags			scoring
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			If-Match	header		string			true	"ETag of the settings the change is based on"
+//	@Param			scoring		body		ScoringUpdate	true	"New settings"
+//	@Success		200			{object}	ScoringSettings
+//	@Header			200			{string}	ETag	"The new version"
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem	"Needs role admin"
+//	@Failure		412			{object}	Problem
+//	@Failure		413			{object}	Problem
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem
+//	@Failure		428			{object}	Problem
+//	@Failure		503			{object}	Problem
+//	@Router			/api/v1/scoring [put]
+func (s *Server) putScoring(c echo.Context) error {
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	var in ScoringUpdate
+	if err := bindCreate(c, &in); err != nil {
+		return err
+	}
+	if err := validationProblem(s.validate.Struct(&in)); err != nil {
+		return err
+	}
+	sc := domain.Scoring{WeightImpact: *in.WeightImpact, WeightExperience: *in.WeightExperience,
+		ValueThreshold: *in.ValueThreshold, EffortThreshold: *in.EffortThreshold}
+	if err := sc.Validate(); err != nil {
+		return err
+	}
+	newVersion, err := s.store.UpdateScoring(c.Request().Context(), principal(c).WorkspaceID, version, sc)
+	if err != nil {
+		return err
+	}
+	setETag(c, newVersion)
+	return c.JSON(http.StatusOK, scoringOut(sc, newVersion))
+}
+
+// roadmap godoc
+//
+//	@Summary		The roadmap: now (piloting), next (planned), later (under review)
+//	@Description	Each lane ranked by priority, each idea with its touchpoints' names.
+//	@Tags			views
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			limit	query		int	false	"Ideas per lane, 1–100"	default(20)
+//	@Success		200		{object}	Roadmap
+//	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem
+//	@Failure		503		{object}	Problem
+//	@Router			/api/v1/roadmap [get]
+func (s *Server) roadmap(c echo.Context) error {
+	q := newListQuery(c)
+	limit := q.limit()
+	if c.QueryParam("cursor") != "" {
+		q.fail("cursor", "the roadmap is not paged; use limit")
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	var out Roadmap
+	for _, lane := range []struct {
+		status domain.IdeaStatus
+		dst    *[]RoadmapIdea
+	}{{domain.StatusPiloting, &out.Now}, {domain.StatusPlanned, &out.Next}, {domain.StatusUnderReview, &out.Later}} {
+		ideas, err := s.store.RankedIdeas(c.Request().Context(), principal(c).WorkspaceID, lane.status, limit)
+		if err != nil {
+			return err
+		}
+		*lane.dst = make([]RoadmapIdea, len(ideas))
+		for n, i := range ideas {
+			r := RoadmapIdea{Idea: ideaOut(&i.Idea), Touchpoints: make([]TouchpointRef, len(i.Touchpoints))}
+			for k, tp := range i.Touchpoints {
+				r.Touchpoints[k] = TouchpointRef(tp)
+			}
+			(*lane.dst)[n] = r
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// matrix godoc
+//
+//	@Summary	The value/effort matrix: the four quadrants with counts and every idea's point
+//	@Tags		views
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Success	200	{object}	Matrix
+//	@Failure	400	{object}	Problem
+//	@Failure	401	{object}	Problem
+//	@Failure	503	{object}	Problem
+//	@Router		/api/v1/reports/matrix [get]
+func (s *Server) matrix(c echo.Context) error {
+	if err := newListQuery(c).err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	ws := principal(c).WorkspaceID
+	sc, _, err := s.store.GetScoring(ctx, ws)
+	if err != nil {
+		return err
+	}
+	ideas, err := s.store.MatrixIdeas(ctx, ws)
+	if err != nil {
+		return err
+	}
+	out := Matrix{ValueThreshold: sc.ValueThreshold, EffortThreshold: sc.EffortThreshold}
+	quadrants := map[domain.Quadrant]*Quadrant{
+		domain.QuadrantQuickWin: &out.QuickWin, domain.QuadrantBigBet: &out.BigBet,
+		domain.QuadrantFillIn: &out.FillIn, domain.QuadrantMoneyPit: &out.MoneyPit,
+	}
+	for _, q := range quadrants {
+		q.Ideas = []MatrixPoint{}
+	}
+	for _, i := range ideas {
+		q := quadrants[i.Score.Quadrant]
+		if q == nil {
+			continue
+		}
+		q.Count++
+		q.Ideas = append(q.Ideas, MatrixPoint{ID: i.ID, Title: i.Title, Value: i.Score.Value, Effort: i.Effort, Priority: i.Score.Priority, Status: string(i.Status)})
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,113 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// IdeaSort is an order of the idea list.
+type IdeaSort string
+
+// Idea list orders. The default ranks the backlog: priority descending, ties
+// by created_at then id, so the order is total and pages never overlap.
+const (
+	SortPriorityDesc  IdeaSort = "-priority"
+	SortPriority      IdeaSort = "priority"
+	SortCreatedAt     IdeaSort = "created_at"
+	SortCreatedAtDesc IdeaSort = "-created_at"
+	SortUpdatedAt     IdeaSort = "updated_at"
+	SortUpdatedAtDesc IdeaSort = "-updated_at"
+	SortTitle         IdeaSort = "title"
+)
+
+// IdeaSorts lists every accepted order.
+var IdeaSorts = []IdeaSort{SortPriorityDesc, SortPriority, SortCreatedAt, SortCreatedAtDesc, SortUpdatedAt, SortUpdatedAtDesc, SortTitle}
+
+// ParseIdeaSort accepts one of IdeaSorts; "" is the default order.
+func ParseIdeaSort(s string) (IdeaSort, bool) {
+	if s == "" {
+		return SortPriorityDesc, true
+	}
+	for _, o := range IdeaSorts {
+		if string(o) == s {
+			return o, true
+		}
+	}
+	return "", false
+}
+
+// IdeaFilter narrows the idea list; nil fields do not filter.
+type IdeaFilter struct {
+	Status       *IdeaStatus
+	TouchpointID *string
+	JourneyID    *string
+	Quadrant     *Quadrant
+	Tag          *string
+	Owner        *string
+	Query        *string // case-insensitive substring of title, problem or proposal
+	Sort         IdeaSort
+}
+
+// IdeaCursor marks the last idea of a page under one sort order.
+type IdeaCursor struct {
+	Sort      IdeaSort
+	Priority  float64
+	Title     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ID        string
+}
+
+// HistoryEntry is one recorded change of an idea.
+type HistoryEntry struct {
+	ID        int64
+	Field     string
+	Old, New  string
+	Actor     string // the API key's name
+	ChangedAt time.Time
+}
+
+// TouchpointRef names a touchpoint an idea targets.
+type TouchpointRef struct {
+	ID   string
+	Name string
+}
+
+// RankedIdea is an idea with the names of its touchpoints, for views.
+type RankedIdea struct {
+	Idea
+	Touchpoints []TouchpointRef
+}
+
+// IdeaStore keeps ideas, their history and the workspace's scoring, scoped
+// to one workspace like the other stores.
+type IdeaStore interface {
+	// GetScoring returns the workspace's scoring (defaults if never set) and its version.
+	GetScoring(ctx context.Context, workspaceID string) (Scoring, int, error)
+	// UpdateScoring stores s at version and re-scores every idea of the
+	// workspace in the same transaction. EPreconditionFailed.
+	UpdateScoring(ctx context.Context, workspaceID string, version int, s Scoring) (int, error)
+	// CreateIdea scores and stores a validated idea. EInvalid naming
+	// /touchpoint_ids/N when a touchpoint is not in the workspace.
+	CreateIdea(ctx context.Context, i *Idea, actor string) error
+	// GetIdea returns one idea. ENotFound.
+	GetIdea(ctx context.Context, workspaceID, id string) (*Idea, error)
+	// ListIdeas pages in f.Sort order; the cursor is nil on the last page.
+	ListIdeas(ctx context.Context, workspaceID string, f IdeaFilter, after *IdeaCursor, limit int) ([]Idea, *IdeaCursor, error)
+	// UpdateIdea is load–change–rescore–save at version, recording every
+	// changed field in the history in the same transaction. ENotFound,
+	// EPreconditionFailed, EInvalid, and errors of change (EConflict for an
+	// illegal status move).
+	UpdateIdea(ctx context.Context, workspaceID, id string, version int, actor string, change func(*Idea) error) (*Idea, error)
+	// DeleteIdea removes it at version. ENotFound, EPreconditionFailed.
+	DeleteIdea(ctx context.Context, workspaceID, id string, version int) error
+	// IdeaHistory pages through an idea's changes, newest first. ENotFound.
+	IdeaHistory(ctx context.Context, workspaceID, id string, beforeID int64, limit int) ([]HistoryEntry, error)
+	// RankedIdeas returns up to limit ideas with status, by priority, with
+	// their touchpoints' names.
+	RankedIdeas(ctx context.Context, workspaceID string, status IdeaStatus, limit int) ([]RankedIdea, error)
+	// MatrixIdeas returns every idea of the workspace (id, title, scores), by priority.
+	MatrixIdeas(ctx context.Context, workspaceID string) ([]Idea, error)
+	// TouchpointIdeaCounts counts the ideas targeting a touchpoint by status.
+	TouchpointIdeaCounts(ctx context.Context, workspaceID, touchpointID string) (map[IdeaStatus]int, error)
+}

@@ -1,0 +1,534 @@
+package repository
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"cxbacklog/domain"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+type ideaRow struct {
+	ID          string
+	WorkspaceID string
+	Title       string
+	Problem     string
+	Proposal    string
+	Impact      int
+	Experience  int
+	Effort      int
+	Confidence  float64
+	Owner       string
+	Tags        string // jsonb array
+	Source      string
+	Status      string
+	Value       float64
+	Priority    float64
+	Quadrant    string
+	Explanation string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int
+}
+
+func (ideaRow) TableName() string { return "ideas" }
+
+type ideaTouchpointRow struct {
+	WorkspaceID  string
+	IdeaID       string
+	TouchpointID string
+	Position     int
+}
+
+func (ideaTouchpointRow) TableName() string { return "idea_touchpoints" }
+
+type historyRow struct {
+	ID          int64
+	WorkspaceID string
+	IdeaID      string
+	Field       string
+	OldValue    string
+	NewValue    string
+	Actor       string
+	ChangedAt   time.Time
+}
+
+func (historyRow) TableName() string { return "idea_history" }
+
+type scoringRow struct {
+	WorkspaceID      string
+	WeightImpact     float64
+	WeightExperience float64
+	ValueThreshold   float64
+	EffortThreshold  float64
+	UpdatedAt        time.Time
+	Version          int
+}
+
+func (scoringRow) TableName() string { return "scoring_settings" }
+
+func ideaRowOf(i *domain.Idea) ideaRow {
+	tags, _ := json.Marshal(i.Tags) // a []string always marshals
+	return ideaRow{
+		ID: i.ID, WorkspaceID: i.WorkspaceID, Title: i.Title, Problem: i.Problem, Proposal: i.Proposal,
+		Impact: i.Impact, Experience: i.Experience, Effort: i.Effort, Confidence: i.Confidence, Owner: i.Owner,
+		Tags: string(tags), Source: string(i.Source), Status: string(i.Status), Value: i.Score.Value,
+		Priority: i.Score.Priority, Quadrant: string(i.Score.Quadrant), Explanation: i.Score.Explanation,
+		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, Version: i.Version,
+	}
+}
+
+func (r ideaRow) domain(touchpoints []string) domain.Idea {
+	i := domain.Idea{
+		ID: r.ID, WorkspaceID: r.WorkspaceID, Title: r.Title, Problem: r.Problem, Proposal: r.Proposal,
+		TouchpointIDs: touchpoints, Impact: r.Impact, Experience: r.Experience, Effort: r.Effort,
+		Confidence: r.Confidence, Owner: r.Owner, Source: domain.IdeaSource(r.Source), Status: domain.IdeaStatus(r.Status),
+		Score:     domain.Score{Value: r.Value, Priority: r.Priority, Quadrant: domain.Quadrant(r.Quadrant), Explanation: r.Explanation},
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version, Tags: []string{},
+	}
+	_ = json.Unmarshal([]byte(r.Tags), &i.Tags) // written by ideaRowOf: always an array
+	if i.TouchpointIDs == nil {
+		i.TouchpointIDs = []string{}
+	}
+	return i
+}
+
+// GetScoring implements domain.IdeaStore.
+func (s *Store) GetScoring(ctx context.Context, workspaceID string) (domain.Scoring, int, error) {
+	var rows []scoringRow
+	if err := s.conn(ctx).Where("workspace_id = ?", workspaceID).Limit(1).Find(&rows).Error; err != nil {
+		return domain.Scoring{}, 0, translate(err)
+	}
+	if len(rows) == 0 {
+		return domain.DefaultScoring(), 1, nil
+	}
+	return rows[0].domain(), rows[0].Version, nil
+}
+
+func (r scoringRow) domain() domain.Scoring {
+	return domain.Scoring{WeightImpact: r.WeightImpact, WeightExperience: r.WeightExperience,
+		ValueThreshold: r.ValueThreshold, EffortThreshold: r.EffortThreshold}
+}
+
+// lockScoring returns the workspace's scoring, locked until the transaction
+// in ctx ends: exclusively for a change of weights, shared for idea writes,
+// so an idea is never scored with weights that are being replaced.
+func (s *Store) lockScoring(ctx context.Context, workspaceID string, exclusive bool) (scoringRow, error) {
+	d := domain.DefaultScoring()
+	row := scoringRow{WorkspaceID: workspaceID, WeightImpact: d.WeightImpact, WeightExperience: d.WeightExperience,
+		ValueThreshold: d.ValueThreshold, EffortThreshold: d.EffortThreshold, UpdatedAt: now(), Version: 1}
+	if err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return row, translate(err)
+	}
+	strength := "SHARE"
+	if exclusive {
+		strength = "UPDATE"
+	}
+	row = scoringRow{}
+	err := s.conn(ctx).Clauses(clause.Locking{Strength: strength}).Where("workspace_id = ?", workspaceID).Take(&row).Error
+	return row, translate(err)
+}
+
+// UpdateScoring implements domain.IdeaStore. Scores depend only on (impact,
+// experience, effort, confidence), so each distinct combination is scored
+// once by the domain and written with one UPDATE.
+func (s *Store) UpdateScoring(ctx context.Context, workspaceID string, version int, sc domain.Scoring) (int, error) {
+	newVersion := 0
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		row, err := s.lockScoring(ctx, workspaceID, true)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(row.Version, version); err != nil {
+			return err
+		}
+		newVersion = row.Version + 1
+		err = s.conn(ctx).Model(&scoringRow{}).Where("workspace_id = ?", workspaceID).Updates(map[string]any{
+			"weight_impact": sc.WeightImpact, "weight_experience": sc.WeightExperience, "value_threshold": sc.ValueThreshold,
+			"effort_threshold": sc.EffortThreshold, "updated_at": now(), "version": newVersion,
+		}).Error
+		if err != nil {
+			return translate(err)
+		}
+		return s.rescoreAll(ctx, workspaceID, sc)
+	})
+	return newVersion, err
+}
+
+func (s *Store) rescoreAll(ctx context.Context, workspaceID string, sc domain.Scoring) error {
+	var combos []struct {
+		Impact, Experience, Effort int
+		Confidence                 float64
+	}
+	err := s.conn(ctx).Model(&ideaRow{}).Distinct("impact", "experience", "effort", "confidence").
+		Where("workspace_id = ?", workspaceID).Find(&combos).Error
+	if err != nil {
+		return translate(err)
+	}
+	for _, c := range combos {
+		score := sc.Score(c.Impact, c.Experience, c.Effort, c.Confidence)
+		err := s.conn(ctx).Model(&ideaRow{}).
+			Where("workspace_id = ? AND impact = ? AND experience = ? AND effort = ? AND confidence = ?", workspaceID, c.Impact, c.Experience, c.Effort, c.Confidence).
+			Updates(map[string]any{"value": score.Value, "priority": score.Priority, "quadrant": string(score.Quadrant), "explanation": score.Explanation}).Error
+		if err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+// CreateIdea implements domain.IdeaStore.
+func (s *Store) CreateIdea(ctx context.Context, i *domain.Idea, actor string) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		sc, err := s.lockScoring(ctx, i.WorkspaceID, false)
+		if err != nil {
+			return err
+		}
+		i.ID = domain.NewID()
+		i.CreatedAt = now()
+		i.UpdatedAt, i.Version = i.CreatedAt, 1
+		i.Rescore(sc.domain())
+		row := ideaRowOf(i)
+		if err := s.conn(ctx).Create(&row).Error; err != nil {
+			return translate(err)
+		}
+		if err := s.saveIdeaTouchpoints(ctx, i); err != nil {
+			return err
+		}
+		return s.recordHistory(ctx, i, actor, []domain.Change{{Field: "created", Old: "", New: i.Title}})
+	})
+}
+
+// saveIdeaTouchpoints replaces the idea's touchpoint links; a touchpoint not
+// in the workspace is reported by its position in the request.
+func (s *Store) saveIdeaTouchpoints(ctx context.Context, i *domain.Idea) error {
+	if err := s.conn(ctx).Where("idea_id = ?", i.ID).Delete(&ideaTouchpointRow{}).Error; err != nil {
+		return translate(err)
+	}
+	rows := make([]ideaTouchpointRow, len(i.TouchpointIDs))
+	for n, tp := range i.TouchpointIDs {
+		rows[n] = ideaTouchpointRow{WorkspaceID: i.WorkspaceID, IdeaID: i.ID, TouchpointID: tp, Position: n}
+	}
+	err := s.conn(ctx).Create(&rows).Error
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.ConstraintName == "idea_touchpoints_touchpoint_fk" {
+		for n, tp := range i.TouchpointIDs {
+			if strings.Contains(pgErr.Detail, tp) {
+				return domain.Invalid(domain.FieldError{Pointer: "/touchpoint_ids/" + itoa(n), Detail: "no touchpoint " + tp + " in this workspace"})
+			}
+		}
+		return domain.Invalid(domain.FieldError{Pointer: "/touchpoint_ids", Detail: "names a touchpoint that is not in this workspace"})
+	}
+	return translate(err)
+}
+
+func (s *Store) recordHistory(ctx context.Context, i *domain.Idea, actor string, changes []domain.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	at := now()
+	rows := make([]historyRow, len(changes))
+	for n, c := range changes {
+		rows[n] = historyRow{WorkspaceID: i.WorkspaceID, IdeaID: i.ID, Field: c.Field, OldValue: c.Old, NewValue: c.New, Actor: actor, ChangedAt: at}
+	}
+	return translate(s.conn(ctx).Omit("ID").Create(&rows).Error)
+}
+
+// GetIdea implements domain.IdeaStore.
+func (s *Store) GetIdea(ctx context.Context, workspaceID, id string) (*domain.Idea, error) {
+	return s.loadIdea(ctx, workspaceID, id, false)
+}
+
+func (s *Store) loadIdea(ctx context.Context, workspaceID, id string, forUpdate bool) (*domain.Idea, error) {
+	var row ideaRow
+	q := s.conn(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id)
+	if forUpdate {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Take(&row).Error; err != nil {
+		return nil, notFound(err, "idea", id)
+	}
+	tps, err := s.touchpointsOf(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	i := row.domain(tps[id])
+	return &i, nil
+}
+
+// touchpointsOf loads the touchpoint ids of many ideas in one query.
+func (s *Store) touchpointsOf(ctx context.Context, ideaIDs []string) (map[string][]string, error) {
+	var rows []ideaTouchpointRow
+	if err := s.conn(ctx).Where("idea_id IN ?", ideaIDs).Order("idea_id, position").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[string][]string, len(ideaIDs))
+	for _, r := range rows {
+		out[r.IdeaID] = append(out[r.IdeaID], r.TouchpointID)
+	}
+	return out, nil
+}
+
+// ideaOrders is, for each sort, the ORDER BY and the keyset condition that
+// starts strictly after a cursor. Every order ends in id, so it is total.
+var ideaOrders = map[domain.IdeaSort]struct {
+	order string
+	after func(c *domain.IdeaCursor) (string, []any)
+}{
+	domain.SortPriorityDesc: {"priority DESC, created_at, id", func(c *domain.IdeaCursor) (string, []any) {
+		return "(priority < ? OR (priority = ? AND (created_at, id) > (?, ?)))", []any{c.Priority, c.Priority, c.CreatedAt, c.ID}
+	}},
+	domain.SortPriority: {"priority, created_at, id", func(c *domain.IdeaCursor) (string, []any) {
+		return "(priority > ? OR (priority = ? AND (created_at, id) > (?, ?)))", []any{c.Priority, c.Priority, c.CreatedAt, c.ID}
+	}},
+	domain.SortCreatedAt: {"created_at, id", func(c *domain.IdeaCursor) (string, []any) {
+		return "(created_at, id) > (?, ?)", []any{c.CreatedAt, c.ID}
+	}},
+	domain.SortCreatedAtDesc: {"created_at DESC, id DESC", func(c *domain.IdeaCursor) (string, []any) {
+		return "(created_at, id) < (?, ?)", []any{c.CreatedAt, c.ID}
+	}},
+	domain.SortUpdatedAt: {"updated_at, id", func(c *domain.IdeaCursor) (string, []any) {
+		return "(updated_at, id) > (?, ?)", []any{c.UpdatedAt, c.ID}
+	}},
+	domain.SortUpdatedAtDesc: {"updated_at DESC, id DESC", func(c *domain.IdeaCursor) (string, []any) {
+		return "(updated_at, id) < (?, ?)", []any{c.UpdatedAt, c.ID}
+	}},
+	domain.SortTitle: {"title, id", func(c *domain.IdeaCursor) (string, []any) {
+		return "(title, id) > (?, ?)", []any{c.Title, c.ID}
+	}},
+}
+
+// ListIdeas implements domain.IdeaStore.
+func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.IdeaFilter, after *domain.IdeaCursor, limit int) ([]domain.Idea, *domain.IdeaCursor, error) {
+	if limit < 1 {
+		limit = domain.DefaultPageSize
+	}
+	sort, ok := ideaOrders[f.Sort]
+	if !ok {
+		sort = ideaOrders[domain.SortPriorityDesc]
+		f.Sort = domain.SortPriorityDesc
+	}
+	q := filterIdeas(s.conn(ctx).Where("ideas.workspace_id = ?", workspaceID), f)
+	if after != nil {
+		cond, args := sort.after(after)
+		q = q.Where(cond, args...)
+	}
+	var rows []ideaRow
+	if err := q.Order(sort.order).Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, nil, translate(err)
+	}
+	var next *domain.IdeaCursor
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[len(rows)-1]
+		next = &domain.IdeaCursor{Sort: f.Sort, Priority: last.Priority, Title: last.Title, CreatedAt: last.CreatedAt, UpdatedAt: last.UpdatedAt, ID: last.ID}
+	}
+	ideas, err := s.withTouchpoints(ctx, rows)
+	return ideas, next, err
+}
+
+func filterIdeas(q *gorm.DB, f domain.IdeaFilter) *gorm.DB {
+	if f.Status != nil {
+		q = q.Where("status = ?", string(*f.Status))
+	}
+	if f.Quadrant != nil {
+		q = q.Where("quadrant = ?", string(*f.Quadrant))
+	}
+	if f.Owner != nil {
+		q = q.Where("owner = ?", *f.Owner)
+	}
+	if f.Tag != nil {
+		tag, _ := json.Marshal([]string{*f.Tag})
+		q = q.Where("tags @> ?::jsonb", string(tag))
+	}
+	if f.TouchpointID != nil {
+		q = q.Where("EXISTS (SELECT 1 FROM idea_touchpoints it WHERE it.idea_id = ideas.id AND it.touchpoint_id = ?)", *f.TouchpointID)
+	}
+	if f.JourneyID != nil {
+		q = q.Where(`EXISTS (SELECT 1 FROM idea_touchpoints it JOIN touchpoints t ON t.id = it.touchpoint_id
+			WHERE it.idea_id = ideas.id AND t.journey_id = ?)`, *f.JourneyID)
+	}
+	if f.Query != nil {
+		pattern := "%" + likeEscaper.Replace(*f.Query) + "%"
+		q = q.Where("(title ILIKE ? OR problem ILIKE ? OR proposal ILIKE ?)", pattern, pattern, pattern)
+	}
+	return q
+}
+
+func (s *Store) withTouchpoints(ctx context.Context, rows []ideaRow) ([]domain.Idea, error) {
+	ideas := make([]domain.Idea, len(rows))
+	if len(rows) == 0 {
+		return ideas, nil
+	}
+	ids := make([]string, len(rows))
+	for n, r := range rows {
+		ids[n] = r.ID
+	}
+	tps, err := s.touchpointsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for n, r := range rows {
+		ideas[n] = r.domain(tps[r.ID])
+	}
+	return ideas, nil
+}
+
+// UpdateIdea implements domain.IdeaStore.
+func (s *Store) UpdateIdea(ctx context.Context, workspaceID, id string, version int, actor string, change func(*domain.Idea) error) (*domain.Idea, error) {
+	var updated *domain.Idea
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		sc, err := s.lockScoring(ctx, workspaceID, false)
+		if err != nil {
+			return err
+		}
+		before, err := s.loadIdea(ctx, workspaceID, id, true)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(before.Version, version); err != nil {
+			return err
+		}
+		after := *before
+		after.TouchpointIDs = append([]string(nil), before.TouchpointIDs...)
+		after.Tags = append([]string(nil), before.Tags...)
+		if err := change(&after); err != nil {
+			return err
+		}
+		after.Rescore(sc.domain())
+		after.UpdatedAt, after.Version = now(), before.Version+1
+		row := ideaRowOf(&after)
+		err = s.conn(ctx).Model(&ideaRow{}).Where("id = ?", id).Select("*").Omit("id", "workspace_id", "created_at").Updates(&row).Error
+		if err != nil {
+			return translate(err)
+		}
+		if err := s.saveIdeaTouchpoints(ctx, &after); err != nil {
+			return err
+		}
+		if err := s.recordHistory(ctx, &after, actor, domain.DiffIdeas(before, &after)); err != nil {
+			return err
+		}
+		updated = &after
+		return nil
+	})
+	return updated, err
+}
+
+// DeleteIdea implements domain.IdeaStore.
+func (s *Store) DeleteIdea(ctx context.Context, workspaceID, id string, version int) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		i, err := s.loadIdea(ctx, workspaceID, id, true)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(i.Version, version); err != nil {
+			return err
+		}
+		return translate(s.conn(ctx).Where("id = ?", id).Delete(&ideaRow{}).Error)
+	})
+}
+
+// IdeaHistory implements domain.IdeaStore.
+func (s *Store) IdeaHistory(ctx context.Context, workspaceID, id string, beforeID int64, limit int) ([]domain.HistoryEntry, error) {
+	if _, err := s.GetIdea(ctx, workspaceID, id); err != nil {
+		return nil, err
+	}
+	q := s.conn(ctx).Where("workspace_id = ? AND idea_id = ?", workspaceID, id)
+	if beforeID > 0 {
+		q = q.Where("id < ?", beforeID)
+	}
+	var rows []historyRow
+	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]domain.HistoryEntry, len(rows))
+	for n, r := range rows {
+		out[n] = domain.HistoryEntry{ID: r.ID, Field: r.Field, Old: r.OldValue, New: r.NewValue, Actor: r.Actor, ChangedAt: r.ChangedAt}
+	}
+	return out, nil
+}
+
+// RankedIdeas implements domain.IdeaStore.
+func (s *Store) RankedIdeas(ctx context.Context, workspaceID string, status domain.IdeaStatus, limit int) ([]domain.RankedIdea, error) {
+	var rows []ideaRow
+	err := s.conn(ctx).Where("workspace_id = ? AND status = ?", workspaceID, string(status)).
+		Order(ideaOrders[domain.SortPriorityDesc].order).Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	ideas, err := s.withTouchpoints(ctx, rows)
+	if err != nil || len(ideas) == 0 {
+		return []domain.RankedIdea{}, err
+	}
+	names, err := s.touchpointNames(ctx, ideas)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.RankedIdea, len(ideas))
+	for n, i := range ideas {
+		out[n] = domain.RankedIdea{Idea: i, Touchpoints: make([]domain.TouchpointRef, len(i.TouchpointIDs))}
+		for k, tp := range i.TouchpointIDs {
+			out[n].Touchpoints[k] = domain.TouchpointRef{ID: tp, Name: names[tp]}
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) touchpointNames(ctx context.Context, ideas []domain.Idea) (map[string]string, error) {
+	var ids []string
+	for _, i := range ideas {
+		ids = append(ids, i.TouchpointIDs...)
+	}
+	var rows []touchpointRow
+	if err := s.conn(ctx).Select("id", "name").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	names := make(map[string]string, len(rows))
+	for _, r := range rows {
+		names[r.ID] = r.Name
+	}
+	return names, nil
+}
+
+// MatrixIdeas implements domain.IdeaStore.
+func (s *Store) MatrixIdeas(ctx context.Context, workspaceID string) ([]domain.Idea, error) {
+	var rows []ideaRow
+	err := s.conn(ctx).Select("id", "title", "impact", "experience", "effort", "confidence", "value", "priority", "quadrant", "status").
+		Where("workspace_id = ?", workspaceID).Order(ideaOrders[domain.SortPriorityDesc].order).Find(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]domain.Idea, len(rows))
+	for n, r := range rows {
+		out[n] = domain.Idea{ID: r.ID, Title: r.Title, Impact: r.Impact, Experience: r.Experience, Effort: r.Effort,
+			Confidence: r.Confidence, Status: domain.IdeaStatus(r.Status),
+			Score: domain.Score{Value: r.Value, Priority: r.Priority, Quadrant: domain.Quadrant(r.Quadrant)}}
+	}
+	return out, nil
+}
+
+// TouchpointIdeaCounts implements domain.IdeaStore.
+func (s *Store) TouchpointIdeaCounts(ctx context.Context, workspaceID, touchpointID string) (map[domain.IdeaStatus]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	err := s.conn(ctx).Raw(`SELECT i.status, count(*) AS n FROM idea_touchpoints it JOIN ideas i ON i.id = it.idea_id
+		WHERE it.workspace_id = ? AND it.touchpoint_id = ? GROUP BY i.status`, workspaceID, touchpointID).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	counts := make(map[domain.IdeaStatus]int, len(rows))
+	for _, r := range rows {
+		counts[domain.IdeaStatus(r.Status)] = r.N
+	}
+	return counts, nil
+}
+
+var _ domain.IdeaStore = (*Store)(nil)
