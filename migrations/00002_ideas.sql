@@ -35,9 +35,11 @@ CREATE TABLE ideas (
     version      integer NOT NULL DEFAULT 1,
     UNIQUE (workspace_id, id)
 );
--- The ranked backlog (priority descending, ties by created_at then id) is an index scan.
-CREATE INDEX ideas_ranked_idx ON ideas (workspace_id, priority DESC, created_at, id);
-CREATE INDEX ideas_status_ranked_idx ON ideas (workspace_id, status, priority DESC, created_at, id);
+-- The ranked backlog (priority descending, ties by created_at then id) is an
+-- index scan, and so is every later page: on (-priority, created_at, id) the
+-- keyset condition is one row comparison the index can seek to.
+CREATE INDEX ideas_ranked_idx ON ideas (workspace_id, (-priority), created_at, id);
+CREATE INDEX ideas_status_ranked_idx ON ideas (workspace_id, status, (-priority), created_at, id);
 CREATE INDEX ideas_created_idx ON ideas (workspace_id, created_at, id);
 CREATE INDEX ideas_updated_idx ON ideas (workspace_id, updated_at, id);
 CREATE INDEX ideas_tags_idx ON ideas USING gin (tags jsonb_path_ops);

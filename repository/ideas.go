@@ -281,8 +281,8 @@ var ideaOrders = map[domain.IdeaSort]struct {
 	order string
 	after func(c *domain.IdeaCursor) (string, []any)
 }{
-	domain.SortPriorityDesc: {"priority DESC, created_at, id", func(c *domain.IdeaCursor) (string, []any) {
-		return "(priority < ? OR (priority = ? AND (created_at, id) > (?, ?)))", []any{c.Priority, c.Priority, c.CreatedAt, c.ID}
+	domain.SortPriorityDesc: {"-priority, created_at, id", func(c *domain.IdeaCursor) (string, []any) {
+		return "(-priority, created_at, id) > (?, ?, ?)", []any{-c.Priority, c.CreatedAt, c.ID}
 	}},
 	domain.SortPriority: {"priority, created_at, id", func(c *domain.IdeaCursor) (string, []any) {
 		return "(priority > ? OR (priority = ? AND (created_at, id) > (?, ?)))", []any{c.Priority, c.Priority, c.CreatedAt, c.ID}
