@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -135,4 +136,40 @@ func (e *env) touchpoint(j api.Journey, name, channel, owner string) api.Touchpo
 	var tp api.Touchpoint
 	e.do(http.MethodPost, "/api/v1/touchpoints", e.editor, in).want(e.t, http.StatusCreated).json(e.t, &tp)
 	return tp
+}
+
+// pageAll follows next_cursor from path?query until the last page and returns
+// the ids in order, failing if an id repeats or paging does not end.
+func (e *env) pageAll(t *testing.T, path, query string) []string {
+	t.Helper()
+	var ids []string
+	seen := map[string]bool{}
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 50 {
+			t.Fatal("pagination does not end")
+		}
+		q := query
+		if cursor != "" {
+			q += "&cursor=" + url.QueryEscape(cursor)
+		}
+		var page struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		e.do(http.MethodGet, path+"?"+q, e.viewer, nil).want(t, http.StatusOK).json(t, &page)
+		for _, item := range page.Items {
+			if seen[item.ID] {
+				t.Fatalf("%s repeated across pages", item.ID)
+			}
+			seen[item.ID] = true
+			ids = append(ids, item.ID)
+		}
+		if page.NextCursor == nil {
+			return ids
+		}
+		cursor = *page.NextCursor
+	}
 }

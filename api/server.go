@@ -70,7 +70,13 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLogger())
-	e.Use(middleware.Recover())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.ErrorContext(c.Request().Context(), "panic", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+				"error", err.Error(), "stack", string(stack))
+			return err // rendered by the error handler as a generic 500 problem
+		},
+	}))
 	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 		Namespace:  "cxbacklog",
 		Registerer: registry,
