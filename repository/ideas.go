@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -408,8 +409,10 @@ func (s *Store) UpdateIdea(ctx context.Context, workspaceID, id string, version 
 		if err != nil {
 			return translate(err)
 		}
-		if err := s.saveIdeaTouchpoints(ctx, &after); err != nil {
-			return err
+		if !slices.Equal(before.TouchpointIDs, after.TouchpointIDs) {
+			if err := s.saveIdeaTouchpoints(ctx, &after); err != nil {
+				return err
+			}
 		}
 		if err := s.recordHistory(ctx, &after, actor, domain.DiffIdeas(before, &after)); err != nil {
 			return err
