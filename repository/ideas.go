@@ -75,7 +75,10 @@ type scoringRow struct {
 func (scoringRow) TableName() string { return "scoring_settings" }
 
 func ideaRowOf(i *domain.Idea) ideaRow {
-	tags, _ := json.Marshal(i.Tags) // a []string always marshals
+	tags := []byte("[]")
+	if len(i.Tags) > 0 {
+		tags, _ = json.Marshal(i.Tags) // a []string always marshals
+	}
 	return ideaRow{
 		ID: i.ID, WorkspaceID: i.WorkspaceID, Title: i.Title, Problem: i.Problem, Proposal: i.Proposal,
 		Impact: i.Impact, Experience: i.Experience, Effort: i.Effort, Confidence: i.Confidence, Owner: i.Owner,
@@ -397,15 +400,22 @@ func (s *Store) UpdateIdea(ctx context.Context, workspaceID, id string, version 
 			return err
 		}
 		after := *before
-		after.TouchpointIDs = append([]string(nil), before.TouchpointIDs...)
-		after.Tags = append([]string(nil), before.Tags...)
+		after.TouchpointIDs = slices.Clone(before.TouchpointIDs)
+		after.Tags = slices.Clone(before.Tags)
 		if err := change(&after); err != nil {
 			return err
 		}
 		after.Rescore(sc.domain())
 		after.UpdatedAt, after.Version = now(), before.Version+1
 		row := ideaRowOf(&after)
-		err = s.conn(ctx).Model(&ideaRow{}).Where("id = ?", id).Select("*").Omit("id", "workspace_id", "created_at").Updates(&row).Error
+		// A map, not the struct: GORM would re-stamp updated_at from a struct
+		// and skip zero values.
+		err = s.conn(ctx).Model(&ideaRow{}).Where("id = ?", id).Updates(map[string]any{
+			"title": row.Title, "problem": row.Problem, "proposal": row.Proposal, "impact": row.Impact,
+			"experience": row.Experience, "effort": row.Effort, "confidence": row.Confidence, "owner": row.Owner,
+			"tags": row.Tags, "source": row.Source, "status": row.Status, "value": row.Value, "priority": row.Priority,
+			"quadrant": row.Quadrant, "explanation": row.Explanation, "updated_at": row.UpdatedAt, "version": row.Version,
+		}).Error
 		if err != nil {
 			return translate(err)
 		}
@@ -442,6 +452,7 @@ func (s *Store) IdeaHistory(ctx context.Context, workspaceID, id string, beforeI
 	if _, err := s.GetIdea(ctx, workspaceID, id); err != nil {
 		return nil, err
 	}
+	limit = pageLimit(domain.Page{Limit: limit})
 	q := s.conn(ctx).Where("workspace_id = ? AND idea_id = ?", workspaceID, id)
 	if beforeID > 0 {
 		q = q.Where("id < ?", beforeID)
@@ -459,6 +470,7 @@ func (s *Store) IdeaHistory(ctx context.Context, workspaceID, id string, beforeI
 
 // RankedIdeas implements domain.IdeaStore.
 func (s *Store) RankedIdeas(ctx context.Context, workspaceID string, status domain.IdeaStatus, limit int) ([]domain.RankedIdea, error) {
+	limit = pageLimit(domain.Page{Limit: limit})
 	var rows []ideaRow
 	err := s.conn(ctx).Where("workspace_id = ? AND status = ?", workspaceID, string(status)).
 		Order(ideaOrders[domain.SortPriorityDesc].order).Limit(limit).Find(&rows).Error
