@@ -3,7 +3,7 @@
 //
 //	@title						cxbacklog API
 //	@version					1.0
-//	@description				System of record for customer-experience improvement work: journeys, touchpoints, ideas and pilots. Every error is RFC 9457 application/problem+json. Writes need If-Match (ETag) where they change an existing resource; POSTs accept an Idempotency-Key.
+//	@description				System of record for customer-experience improvement work: journeys, touchpoints, ideas and pilots. Every error is RFC 9457 application/problem+json. Writes need If-Match (ETag) where they change an existing resource; POSTs accept an Idempotency-Key. Each API key is rate limited (50 requests/s sustained, bursts of 100): past that, 429 with Retry-After.
 //	@BasePath					/
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header

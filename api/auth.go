@@ -3,10 +3,13 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"cxbacklog/domain"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
 )
 
 const principalKey = "principal"
@@ -38,6 +41,20 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(principalKey, p)
 		return next(c)
 	}
+}
+
+// rateLimitPerKey gives every API key its own token bucket, so one noisy
+// integration cannot starve the others.
+func rateLimitPerKey(cfg Config) echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(cfg.RatePerKey), Burst: cfg.BurstPerKey, ExpiresIn: 3 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return principal(c).KeyID, nil },
+		DenyHandler: func(echo.Context, string, error) error {
+			return domain.Errorf(domain.ERateLimited, "this API key sent too many requests; retry after the time in Retry-After")
+		},
+	})
 }
 
 // requireRole refuses keys whose role is below need.

@@ -38,6 +38,7 @@ var statusOf = map[domain.ErrorCode]int{
 	domain.EUnsupportedMedia:     http.StatusUnsupportedMediaType,
 	domain.EInvalid:              http.StatusUnprocessableEntity,
 	domain.EPreconditionRequired: http.StatusPreconditionRequired,
+	domain.ERateLimited:          http.StatusTooManyRequests,
 	domain.EInternal:             http.StatusInternalServerError,
 	domain.EUnavailable:          http.StatusServiceUnavailable,
 }
@@ -81,9 +82,6 @@ func codeOfStatus(status int) domain.ErrorCode {
 			return code
 		}
 	}
-	if status == http.StatusTooManyRequests {
-		return "rate_limited"
-	}
 	return domain.ErrorCode(http.StatusText(status))
 }
 
@@ -105,6 +103,8 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	case http.StatusServiceUnavailable:
 		s.log.WarnContext(c.Request().Context(), "database unavailable", "request_id", p.Instance, "error", err.Error())
 		h.Set("Retry-After", retryAfterSeconds)
+	case http.StatusTooManyRequests:
+		h.Set("Retry-After", "1")
 	case http.StatusUnauthorized:
 		h.Set(echo.HeaderWWWAuthenticate, `Bearer realm="cxbacklog"`)
 	}

@@ -35,10 +35,12 @@ type Store interface {
 type Config struct {
 	BodyLimit      string        // e.g. "1M"
 	RequestTimeout time.Duration // per request, including database work
+	RatePerKey     float64       // sustained requests per second per API key
+	BurstPerKey    int           // requests a key may send at once above the rate
 }
 
 // DefaultConfig is what the service runs with unless told otherwise.
-var DefaultConfig = Config{BodyLimit: "1M", RequestTimeout: 15 * time.Second}
+var DefaultConfig = Config{BodyLimit: "1M", RequestTimeout: 15 * time.Second, RatePerKey: 50, BurstPerKey: 100}
 
 // Server is the HTTP interface on top of a Store.
 type Server struct {
@@ -98,7 +100,7 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 		Route{http.MethodGet, "/healthz", ""}, Route{http.MethodGet, "/readyz", ""},
 		Route{http.MethodGet, "/metrics", ""}, Route{http.MethodGet, "/swagger/*", ""})
 
-	v1 := e.Group("/api/v1", s.authenticate, checkContentType)
+	v1 := e.Group("/api/v1", s.authenticate, rateLimitPerKey(cfg), checkContentType)
 	s.route(v1, http.MethodGet, "/me", s.me, domain.RoleViewer)
 	s.journeyRoutes(v1)
 	s.touchpointRoutes(v1)

@@ -23,6 +23,7 @@ const (
 	EPreconditionRequired ErrorCode = "precondition_required" // If-Match missing where required
 	ETooLarge             ErrorCode = "too_large"             // body over the limit
 	EUnsupportedMedia     ErrorCode = "unsupported_media"     // wrong Content-Type
+	ERateLimited          ErrorCode = "rate_limited"          // the key sent too many requests
 	EUnavailable          ErrorCode = "unavailable"           // the database cannot be reached
 	EInternal             ErrorCode = "internal"              // anything unexpected
 )
