@@ -136,6 +136,11 @@ func TestAPIKeys(t *testing.T) {
 	if len(keys.Items) != 4 { // admin, editor, viewer from newEnv, plus ci
 		t.Fatalf("listed %d keys, want 4", len(keys.Items))
 	}
+	var used api.APIKey
+	e.do(http.MethodGet, "/api/v1/api-keys/"+k.ID, e.admin, nil).want(t, http.StatusOK).json(t, &used)
+	if used.LastUsedAt == nil {
+		t.Fatal("last_used_at not recorded after the key was used")
+	}
 	e.do(http.MethodGet, "/api/v1/api-keys/"+k.ID, e.other, nil).problem(t, http.StatusNotFound)
 	e.do(http.MethodPost, "/api/v1/api-keys/"+k.ID+"/revoke", e.other, nil).problem(t, http.StatusNotFound)
 	var revoked api.APIKey

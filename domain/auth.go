@@ -122,6 +122,15 @@ func HashToken(token string) []byte {
 	return sum[:]
 }
 
+// KeyTouchInterval is how stale last_used_at may get: recording every use
+// would turn every read into a write.
+const KeyTouchInterval = time.Minute
+
+// UseIsStale reports whether last_used_at is worth updating at now.
+func (k *APIKey) UseIsStale(now time.Time) bool {
+	return k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= KeyTouchInterval
+}
+
 // Principal is who is calling: the key, its workspace and role.
 type Principal struct {
 	KeyID       string
@@ -159,6 +168,7 @@ type KeyStore interface {
 	ListKeys(ctx context.Context, workspaceID string, page Page) ([]APIKey, *Cursor, error)
 	// RevokeKey marks the key revoked (idempotent). ENotFound.
 	RevokeKey(ctx context.Context, workspaceID, id string) (*APIKey, error)
-	// TouchKey records use of a key; it may skip the write if it was used recently.
+	// TouchKey records use of a key at now, unless another request recorded
+	// one within KeyTouchInterval.
 	TouchKey(ctx context.Context, id string, now time.Time) error
 }

@@ -114,3 +114,17 @@ func TestValidateSlug(t *testing.T) {
 		}
 	}
 }
+
+func TestUseIsStale(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { t := now.Add(-d); return &t }
+	tests := []struct {
+		last *time.Time
+		want bool
+	}{{nil, true}, {at(10 * time.Second), false}, {at(KeyTouchInterval), true}, {at(time.Hour), true}}
+	for _, tt := range tests {
+		if got := (&APIKey{LastUsedAt: tt.last}).UseIsStale(now); got != tt.want {
+			t.Errorf("last used %v: UseIsStale = %v, want %v", tt.last, got, tt.want)
+		}
+	}
+}

@@ -121,14 +121,10 @@ func (s *Store) RevokeKey(ctx context.Context, workspaceID, id string) (*domain.
 	return &k, nil
 }
 
-// keyTouchInterval limits last_used_at writes to one a minute per key, so
-// that authentication does not turn every read into a write.
-const keyTouchInterval = time.Minute
-
 // TouchKey implements domain.KeyStore.
 func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
 	err := s.conn(ctx).Model(&apiKeyRow{}).
-		Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", id, at.Add(-keyTouchInterval)).
+		Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", id, at.Add(-domain.KeyTouchInterval)).
 		UpdateColumn("last_used_at", at.UTC().Truncate(time.Microsecond)).Error
 	return translate(err)
 }
