@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -302,15 +303,57 @@ func (q *listQuery) limit() int {
 // page reads limit and cursor.
 func (q *listQuery) page() domain.Page {
 	p := domain.Page{Limit: q.limit()}
-	if s := q.c.QueryParam("cursor"); s != "" {
-		cur, err := decodeCursor(s)
-		if err != nil {
-			q.fail("cursor", "is not a cursor this API returned")
-		} else {
-			p.After = cur
-		}
+	var w wireCursor
+	if q.cursor(&w, func() bool { return domain.IsID(w.ID) && !w.CreatedAt.IsZero() }) {
+		p.After = &domain.Cursor{CreatedAt: w.CreatedAt, ID: w.ID}
 	}
 	return p
+}
+
+// cursor decodes the cursor parameter into w and reports whether one was
+// given and complete; a bad one is recorded as a failure.
+func (q *listQuery) cursor(w any, complete func() bool) bool {
+	s := q.c.QueryParam("cursor")
+	if s == "" {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, w)
+	}
+	if err != nil || !complete() {
+		q.fail("cursor", "is not a cursor this API returned")
+		return false
+	}
+	return true
+}
+
+// opaque encodes a cursor's wire form; nil stays nil (the last page).
+func opaque[T any](w *T) *string {
+	if w == nil {
+		return nil
+	}
+	b, _ := json.Marshal(w) // cannot fail: plain fields
+	s := base64.RawURLEncoding.EncodeToString(b)
+	return &s
+}
+
+// enumParam reads an optional parameter that must be one of values.
+func enumParam[T ~string](q *listQuery, name string, values []T) *T {
+	s := q.c.QueryParam(name)
+	if s == "" {
+		return nil
+	}
+	if !slices.Contains(values, T(s)) {
+		names := make([]string, len(values))
+		for i, v := range values {
+			names[i] = string(v)
+		}
+		q.fail(name, "must be one of %s", strings.Join(names, ", "))
+		return nil
+	}
+	v := T(s)
+	return &v
 }
 
 // id reads an optional UUID filter.
@@ -357,24 +400,7 @@ func encodeCursor(c *domain.Cursor) *string {
 	if c == nil {
 		return nil
 	}
-	b, _ := json.Marshal(wireCursor{CreatedAt: c.CreatedAt, ID: c.ID}) // cannot fail: plain fields
-	s := base64.RawURLEncoding.EncodeToString(b)
-	return &s
-}
-
-func decodeCursor(s string) (*domain.Cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, err
-	}
-	var w wireCursor
-	if err := json.Unmarshal(b, &w); err != nil {
-		return nil, err
-	}
-	if !domain.IsID(w.ID) || w.CreatedAt.IsZero() {
-		return nil, errors.New("incomplete cursor")
-	}
-	return &domain.Cursor{CreatedAt: w.CreatedAt, ID: w.ID}, nil
+	return opaque(&wireCursor{CreatedAt: c.CreatedAt, ID: c.ID})
 }
 
 // wireIdeaCursor is the JSON inside an idea list cursor: the sort it was made
@@ -391,17 +417,8 @@ type wireIdeaCursor struct {
 // ideaPage reads limit and an idea cursor, which must have been made for sort.
 func (q *listQuery) ideaPage(sort domain.IdeaSort) (int, *domain.IdeaCursor) {
 	limit := q.limit()
-	s := q.c.QueryParam("cursor")
-	if s == "" {
-		return limit, nil
-	}
 	var w wireIdeaCursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &w)
-	}
-	if err != nil || !domain.IsID(w.ID) {
-		q.fail("cursor", "is not a cursor this API returned")
+	if !q.cursor(&w, func() bool { return domain.IsID(w.ID) }) {
 		return limit, nil
 	}
 	if w.Sort != sort {
@@ -412,14 +429,7 @@ func (q *listQuery) ideaPage(sort domain.IdeaSort) (int, *domain.IdeaCursor) {
 	return limit, &c
 }
 
-func encodeIdeaCursor(c *domain.IdeaCursor) *string {
-	if c == nil {
-		return nil
-	}
-	b, _ := json.Marshal(wireIdeaCursor(*c)) // cannot fail: plain fields
-	s := base64.RawURLEncoding.EncodeToString(b)
-	return &s
-}
+func encodeIdeaCursor(c *domain.IdeaCursor) *string { return opaque((*wireIdeaCursor)(c)) }
 
 // pathID reads a UUID path parameter; anything else cannot name a resource,
 // so it is answered like an unknown id.

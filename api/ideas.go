@@ -190,26 +190,13 @@ func (s *Server) listIdeas(c echo.Context) error {
 		TouchpointID: q.id("touchpoint_id"), JourneyID: q.id("journey_id"),
 		Tag: q.text("tag", domain.MaxTagLength), Owner: q.text("owner", domain.MaxOwnerLength), Query: q.text("q", domain.MaxNameLength),
 	}
-	if st := q.text("status", 50); st != nil {
-		if status, ok := domain.ParseIdeaStatus(*st); ok {
-			f.Status = &status
-		} else {
-			q.fail("status", "is not a known status")
-		}
+	f.Status = enumParam(q, "status", domain.IdeaStatuses)
+	f.Quadrant = enumParam(q, "quadrant", domain.Quadrants)
+	f.Sort = domain.SortPriorityDesc
+	if sort := enumParam(q, "sort", domain.IdeaSorts); sort != nil {
+		f.Sort = *sort
 	}
-	if qd := q.text("quadrant", 50); qd != nil {
-		quadrant := domain.Quadrant(*qd)
-		f.Quadrant = &quadrant
-		if !validQuadrant(quadrant) {
-			q.fail("quadrant", "must be one of quick_win, big_bet, fill_in, money_pit")
-		}
-	}
-	sort, ok := domain.ParseIdeaSort(c.QueryParam("sort"))
-	if !ok {
-		q.fail("sort", "must be one of -priority, priority, created_at, -created_at, updated_at, -updated_at, title")
-	}
-	f.Sort = sort
-	limit, after := q.ideaPage(sort)
+	limit, after := q.ideaPage(f.Sort)
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -222,15 +209,6 @@ func (s *Server) listIdeas(c echo.Context) error {
 		out.Items[n] = ideaOut(&ideas[n])
 	}
 	return c.JSON(http.StatusOK, out)
-}
-
-func validQuadrant(q domain.Quadrant) bool {
-	for _, v := range domain.Quadrants {
-		if v == q {
-			return true
-		}
-	}
-	return false
 }
 
 // getIdea godoc

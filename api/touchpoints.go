@@ -128,15 +128,8 @@ func (s *Server) createTouchpoint(c echo.Context) error {
 func (s *Server) listTouchpoints(c echo.Context) error {
 	q := newListQuery(c, "journey_id", "stage_id", "channel", "owner", "q")
 	f := domain.TouchpointFilter{
-		JourneyID: q.id("journey_id"), StageID: q.id("stage_id"),
+		JourneyID: q.id("journey_id"), StageID: q.id("stage_id"), Channel: enumParam(q, "channel", domain.Channels),
 		Owner: q.text("owner", domain.MaxOwnerLength), Query: q.text("q", domain.MaxNameLength),
-	}
-	if ch := q.text("channel", 50); ch != nil {
-		if channel, ok := domain.ParseChannel(*ch); ok {
-			f.Channel = &channel
-		} else {
-			q.fail("channel", "is not a known channel")
-		}
 	}
 	page := q.page()
 	if err := q.err(); err != nil {

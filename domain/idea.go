@@ -40,14 +40,7 @@ var ideaMoves = map[IdeaStatus][]IdeaStatus{
 }
 
 // ParseIdeaStatus accepts exactly one of IdeaStatuses.
-func ParseIdeaStatus(s string) (IdeaStatus, bool) {
-	for _, st := range IdeaStatuses {
-		if string(st) == s {
-			return st, true
-		}
-	}
-	return "", false
-}
+func ParseIdeaStatus(s string) (IdeaStatus, bool) { return parseEnum(s, IdeaStatuses) }
 
 // Moves returns the statuses an idea in status s may move to, in a fixed
 // order; nil for adopted (final) and for unknown statuses. The slice is a copy.
@@ -76,14 +69,7 @@ const (
 var IdeaSources = []IdeaSource{SourceCustomerFeedback, SourceEmployee, SourceData, SourceResearch, SourceOther}
 
 // ParseIdeaSource accepts exactly one of IdeaSources.
-func ParseIdeaSource(s string) (IdeaSource, bool) {
-	for _, src := range IdeaSources {
-		if string(src) == s {
-			return src, true
-		}
-	}
-	return "", false
-}
+func ParseIdeaSource(s string) (IdeaSource, bool) { return parseEnum(s, IdeaSources) }
 
 // Quadrant places an idea on the value/effort matrix.
 type Quadrant string

@@ -20,21 +20,8 @@ const (
 	SortTitle         IdeaSort = "title"
 )
 
-// IdeaSorts lists every accepted order.
+// IdeaSorts lists every accepted order; "" means SortPriorityDesc.
 var IdeaSorts = []IdeaSort{SortPriorityDesc, SortPriority, SortCreatedAt, SortCreatedAtDesc, SortUpdatedAt, SortUpdatedAtDesc, SortTitle}
-
-// ParseIdeaSort accepts one of IdeaSorts; "" is the default order.
-func ParseIdeaSort(s string) (IdeaSort, bool) {
-	if s == "" {
-		return SortPriorityDesc, true
-	}
-	for _, o := range IdeaSorts {
-		if string(o) == s {
-			return o, true
-		}
-	}
-	return "", false
-}
 
 // IdeaFilter narrows the idea list; nil fields do not filter.
 type IdeaFilter struct {

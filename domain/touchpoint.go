@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -31,11 +32,12 @@ var Channels = []Channel{
 }
 
 // ParseChannel accepts exactly one of Channels.
-func ParseChannel(s string) (Channel, bool) {
-	for _, c := range Channels {
-		if string(c) == s {
-			return c, true
-		}
+func ParseChannel(s string) (Channel, bool) { return parseEnum(s, Channels) }
+
+// parseEnum accepts exactly one of values.
+func parseEnum[T ~string](s string, values []T) (T, bool) {
+	if i := slices.Index(values, T(s)); i >= 0 {
+		return values[i], true
 	}
 	return "", false
 }
