@@ -310,9 +310,7 @@ var ideaOrders = map[domain.IdeaSort]struct {
 
 // ListIdeas implements domain.IdeaStore.
 func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.IdeaFilter, after *domain.IdeaCursor, limit int) ([]domain.Idea, *domain.IdeaCursor, error) {
-	if limit < 1 {
-		limit = domain.DefaultPageSize
-	}
+	limit = pageLimit(limit)
 	sort, ok := ideaOrders[f.Sort]
 	if !ok {
 		sort = ideaOrders[domain.SortPriorityDesc]
@@ -327,12 +325,9 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 	if err := q.Order(sort.order).Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, nil, translate(err)
 	}
-	var next *domain.IdeaCursor
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[len(rows)-1]
-		next = &domain.IdeaCursor{Sort: f.Sort, Priority: last.Priority, Title: last.Title, CreatedAt: last.CreatedAt, UpdatedAt: last.UpdatedAt, ID: last.ID}
-	}
+	rows, next := cutPage(rows, limit, func(last ideaRow) domain.IdeaCursor {
+		return domain.IdeaCursor{Sort: f.Sort, Priority: last.Priority, Title: last.Title, CreatedAt: last.CreatedAt, UpdatedAt: last.UpdatedAt, ID: last.ID}
+	})
 	ideas, err := s.withTouchpoints(ctx, rows)
 	return ideas, next, err
 }
@@ -452,7 +447,7 @@ func (s *Store) IdeaHistory(ctx context.Context, workspaceID, id string, beforeI
 	if _, err := s.GetIdea(ctx, workspaceID, id); err != nil {
 		return nil, err
 	}
-	limit = pageLimit(domain.Page{Limit: limit})
+	limit = pageLimit(limit)
 	q := s.conn(ctx).Where("workspace_id = ? AND idea_id = ?", workspaceID, id)
 	if beforeID > 0 {
 		q = q.Where("id < ?", beforeID)
@@ -470,7 +465,7 @@ func (s *Store) IdeaHistory(ctx context.Context, workspaceID, id string, beforeI
 
 // RankedIdeas implements domain.IdeaStore.
 func (s *Store) RankedIdeas(ctx context.Context, workspaceID string, status domain.IdeaStatus, limit int) ([]domain.RankedIdea, error) {
-	limit = pageLimit(domain.Page{Limit: limit})
+	limit = pageLimit(limit)
 	var rows []ideaRow
 	err := s.conn(ctx).Where("workspace_id = ? AND status = ?", workspaceID, string(status)).
 		Order(ideaOrders[domain.SortPriorityDesc].order).Limit(limit).Find(&rows).Error

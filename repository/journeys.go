@@ -109,7 +109,7 @@ func (s *Store) ListJourneys(ctx context.Context, workspaceID string, page domai
 	if err := keyset(q, "journeys", page).Find(&rows).Error; err != nil {
 		return nil, nil, translate(err)
 	}
-	rows, next := cutPage(rows, page, func(r journeyRow) domain.Cursor { return domain.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
+	rows, next := cutPage(rows, page.Limit, func(r journeyRow) domain.Cursor { return domain.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID

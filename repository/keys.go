@@ -98,7 +98,7 @@ func (s *Store) ListKeys(ctx context.Context, workspaceID string, page domain.Pa
 	if err := keyset(q, "api_keys", page).Find(&rows).Error; err != nil {
 		return nil, nil, translate(err)
 	}
-	rows, next := cutPage(rows, page, func(r apiKeyRow) domain.Cursor { return domain.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
+	rows, next := cutPage(rows, page.Limit, func(r apiKeyRow) domain.Cursor { return domain.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
 	keys := make([]domain.APIKey, len(rows))
 	for i, r := range rows {
 		keys[i] = r.domain()

@@ -12,17 +12,17 @@ import (
 // cursor. It asks for one row more than the page holds, to know whether
 // another page follows without counting.
 func keyset(q *gorm.DB, table string, page domain.Page) *gorm.DB {
-	page.Limit = pageLimit(page)
+	page.Limit = pageLimit(page.Limit)
 	if page.After != nil {
 		q = q.Where("("+table+".created_at, "+table+".id) > (?, ?)", page.After.CreatedAt, page.After.ID)
 	}
 	return q.Order(table + ".created_at, " + table + ".id").Limit(page.Limit + 1)
 }
 
-// cutPage trims the extra row keyset asked for and returns the cursor of the
-// page's last item, or nil when this is the last page.
-func cutPage[T any](rows []T, page domain.Page, cursorOf func(T) domain.Cursor) ([]T, *domain.Cursor) {
-	limit := pageLimit(page)
+// cutPage trims the extra row a list query asked for (limit+1) and returns
+// the cursor of the page's last item, or nil when this is the last page.
+func cutPage[T, C any](rows []T, limit int, cursorOf func(T) C) ([]T, *C) {
+	limit = pageLimit(limit)
 	if len(rows) <= limit {
 		return rows, nil
 	}
@@ -31,12 +31,12 @@ func cutPage[T any](rows []T, page domain.Page, cursorOf func(T) domain.Cursor) 
 	return rows, &c
 }
 
-// pageLimit is the page's size, with the default for an unset limit.
-func pageLimit(page domain.Page) int {
-	if page.Limit < 1 {
+// pageLimit is a page's size, with the default for an unset limit.
+func pageLimit(limit int) int {
+	if limit < 1 {
 		return domain.DefaultPageSize
 	}
-	return page.Limit
+	return limit
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -84,7 +84,7 @@ func (s *Store) ListTouchpoints(ctx context.Context, workspaceID string, f domai
 	if err := keyset(q, "touchpoints", page).Find(&rows).Error; err != nil {
 		return nil, nil, translate(err)
 	}
-	rows, next := cutPage(rows, page, func(r touchpointRow) domain.Cursor { return domain.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
+	rows, next := cutPage(rows, page.Limit, func(r touchpointRow) domain.Cursor { return domain.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
 	out := make([]domain.Touchpoint, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
