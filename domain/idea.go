@@ -255,12 +255,7 @@ func (i *Idea) Validate() error {
 	validateText(&fe, "/problem", i.Problem, MaxDescriptionLength)
 	validateText(&fe, "/proposal", i.Proposal, MaxDescriptionLength)
 
-	switch {
-	case len(i.TouchpointIDs) == 0:
-		fe.add("/touchpoint_ids", "must have at least one touchpoint")
-	case len(i.TouchpointIDs) > MaxIdeaTouchpoints:
-		fe.add("/touchpoint_ids", "must have at most %d touchpoints", MaxIdeaTouchpoints)
-	}
+	validateCount(&fe, "/touchpoint_ids", len(i.TouchpointIDs), MaxIdeaTouchpoints, "touchpoint")
 	seenIDs := map[string]bool{}
 	for n := range i.TouchpointIDs {
 		id := strings.ToLower(i.TouchpointIDs[n])

@@ -40,12 +40,7 @@ func (j *Journey) Validate() error {
 	var fe fieldErrors
 	validateName(&fe, "/name", j.Name, MaxNameLength)
 	validateText(&fe, "/description", j.Description, MaxDescriptionLength)
-	switch {
-	case len(j.Stages) == 0:
-		fe.add("/stages", "must have at least one stage")
-	case len(j.Stages) > MaxStages:
-		fe.add("/stages", "must have at most %d stages", MaxStages)
-	}
+	validateCount(&fe, "/stages", len(j.Stages), MaxStages, "stage")
 	seenIDs := map[string]bool{}
 	seenNames := map[string]bool{}
 	for i := range j.Stages {
@@ -86,6 +81,16 @@ func validateName(fe *fieldErrors, pointer, s string, max int) {
 		fe.add(pointer, "must not be empty")
 	case utf8.RuneCountInString(s) > max:
 		fe.add(pointer, "must be at most %d characters", max)
+	}
+}
+
+// validateCount checks that a list has 1 to max items.
+func validateCount(fe *fieldErrors, pointer string, n, max int, noun string) {
+	switch {
+	case n == 0:
+		fe.add(pointer, "must have at least one %s", noun)
+	case n > max:
+		fe.add(pointer, "must have at most %d %ss", max, noun)
 	}
 }
 
