@@ -122,21 +122,44 @@ func (r scoringRow) domain() domain.Scoring {
 
 // lockScoring returns the workspace's scoring, locked until the transaction
 // in ctx ends: exclusively for a change of weights, shared for idea writes,
-// so an idea is never scored with weights that are being replaced.
+// so an idea is never scored with weights that are being replaced. The row
+// is created with the defaults the first time it is needed; after that this
+// is a single SELECT, not a write on every idea change.
 func (s *Store) lockScoring(ctx context.Context, workspaceID string, exclusive bool) (scoringRow, error) {
-	d := domain.DefaultScoring()
-	row := scoringRow{WorkspaceID: workspaceID, WeightImpact: d.WeightImpact, WeightExperience: d.WeightExperience,
-		ValueThreshold: d.ValueThreshold, EffortThreshold: d.EffortThreshold, UpdatedAt: now(), Version: 1}
-	if err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		return row, translate(err)
-	}
 	strength := "SHARE"
 	if exclusive {
 		strength = "UPDATE"
 	}
-	row = scoringRow{}
-	err := s.conn(ctx).Clauses(clause.Locking{Strength: strength}).Where("workspace_id = ?", workspaceID).Take(&row).Error
-	return row, translate(err)
+	var rows []scoringRow
+	lock := func() error {
+		return s.conn(ctx).Clauses(clause.Locking{Strength: strength}).Where("workspace_id = ?", workspaceID).Limit(1).Find(&rows).Error
+	}
+	if err := lock(); err != nil || len(rows) == 1 {
+		return firstRow(rows), translate(err)
+	}
+	d := domain.DefaultScoring()
+	row := scoringRow{WorkspaceID: workspaceID, WeightImpact: d.WeightImpact, WeightExperience: d.WeightExperience,
+		ValueThreshold: d.ValueThreshold, EffortThreshold: d.EffortThreshold, UpdatedAt: now(), Version: 1}
+	// A concurrent first insert makes this wait for it, then do nothing.
+	if err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return row, translate(err)
+	}
+	if err := lock(); err != nil {
+		return row, translate(err)
+	}
+	if len(rows) != 1 {
+		return row, domain.Errorf(domain.EInternal, "scoring settings of workspace %s vanished", workspaceID)
+	}
+	return rows[0], nil
+}
+
+// firstRow returns the first row, or the zero row when there is none.
+func firstRow[T any](rows []T) T {
+	var zero T
+	if len(rows) == 0 {
+		return zero
+	}
+	return rows[0]
 }
 
 // UpdateScoring implements domain.IdeaStore. Scores depend only on (impact,
