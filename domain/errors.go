@@ -29,10 +29,12 @@ const (
 )
 
 // FieldError names one offending input field by JSON Pointer (RFC 6901),
-// e.g. "/stages/1/name", or a query parameter by name.
+// e.g. "/stages/1/name", or a query parameter by name; in a bulk upload the
+// line number says which row.
 type FieldError struct {
 	Pointer   string
 	Parameter string
+	Line      int // 1-based line of a bulk upload (NDJSON or CSV); 0 otherwise
 	Detail    string
 }
 

@@ -1,0 +1,129 @@
+package domain
+
+import "time"
+
+// Design is how a metric's change is estimated, chosen from the samples
+// that exist.
+type Design string
+
+// Designs.
+const (
+	// DesignBeforeAfter compares the pilot group after with before; no control.
+	DesignBeforeAfter Design = "before_after"
+	// DesignPairedBeforeAfter is a before/after comparison of the same units
+	// (means only): a one-sample t test on the per-unit change scores.
+	DesignPairedBeforeAfter Design = "paired_before_after"
+	// DesignDiffInDiff subtracts the control group's change from the pilot
+	// group's change; the four samples are treated as independent.
+	DesignDiffInDiff Design = "difference_in_differences"
+	// DesignPairedDiffInDiff is a difference-in-differences on per-unit change
+	// scores (means only): Welch's t on the two groups' change scores.
+	DesignPairedDiffInDiff Design = "paired_difference_in_differences"
+)
+
+// Verdict is the honest answer about one metric.
+type Verdict string
+
+// Verdicts: improved or worsened when the direction-adjusted interval lies
+// entirely above or below 0, otherwise inconclusive (including when the
+// samples needed are missing).
+const (
+	VerdictImproved     Verdict = "improved"
+	VerdictWorsened     Verdict = "worsened"
+	VerdictInconclusive Verdict = "inconclusive"
+)
+
+// MetricSamples are the samples of one metric, by group and period; nil
+// where none was given. PilotChange and ControlChange are the summaries of
+// per-unit change scores (after − before), set only for mean metrics whose
+// observations all carry unit ids seen in both periods.
+type MetricSamples struct {
+	PilotBefore, PilotAfter     *Sample
+	ControlBefore, ControlAfter *Sample
+	PilotChange, ControlChange  *MeanSummary
+}
+
+// SampleSizes are the number of observations behind each sample (n, answers,
+// or events for counts) and, for paired designs, the number of units.
+type SampleSizes struct {
+	PilotBefore, PilotAfter     int
+	ControlBefore, ControlAfter int
+	PilotUnits, ControlUnits    int
+}
+
+// MetricResult is the analysed change of one metric.
+type MetricResult struct {
+	MetricID  string
+	Name      string
+	Unit      string
+	Kind      MetricKind
+	Direction Direction
+	Primary   bool
+	Guardrail bool
+
+	Design Design
+	// Computed is false when the samples needed are missing or unusable;
+	// then the numbers below are zero, Verdict is inconclusive and Warnings
+	// say why.
+	Computed bool
+	Test     string // welch_t, two_proportion_z, nps_z, poisson_rate_ratio, ...
+	// Estimate is the signed absolute change: after − before, or the
+	// difference in differences; for counts, in events per unit of exposure.
+	Estimate float64
+	CI       Interval // of Estimate
+	// RelativeChange is Estimate relative to the pilot group's before level;
+	// nil when that level is 0. RelativeCI is its interval where one is
+	// defined (delta method, or the exact rate-ratio interval for counts).
+	RelativeChange *float64
+	RelativeCI     *Interval
+	PValue         float64
+	// Improvement is Estimate turned so that positive is better: −Estimate
+	// for lower-is-better metrics; ImprovementCI likewise.
+	Improvement       float64
+	ImprovementCI     Interval
+	Verdict           Verdict
+	Sizes             SampleSizes
+	GuardrailBreached bool // a guardrail metric that worsened
+	Warnings          []string
+}
+
+// PilotResult is the analysis of every metric of a pilot.
+type PilotResult struct {
+	PilotID         string
+	ConfidenceLevel float64
+	Metrics         []MetricResult
+	ComputedAt      time.Time
+}
+
+// Primary returns the result of the primary metric, or nil.
+func (r *PilotResult) Primary() *MetricResult {
+	for n := range r.Metrics {
+		if r.Metrics[n].Primary {
+			return &r.Metrics[n]
+		}
+	}
+	return nil
+}
+
+// Observation is one raw measurement of a metric, as uploaded.
+type Observation struct {
+	Group  Group
+	Period Period
+	Value  float64
+	UnitID string // optional: the agent, store or customer measured
+}
+
+// MaxUnitIDLength bounds an observation's unit id.
+const MaxUnitIDLength = 100
+
+// List returns the samples that exist: pilot before, pilot after, control
+// before, control after.
+func (s MetricSamples) List() []Sample {
+	var out []Sample
+	for _, x := range []*Sample{s.PilotBefore, s.PilotAfter, s.ControlBefore, s.ControlAfter} {
+		if x != nil {
+			out = append(out, *x)
+		}
+	}
+	return out
+}
