@@ -20,6 +20,15 @@ import (
 var constraintErrors = map[string]domain.FieldError{
 	"touchpoints_journey_fk": {Pointer: "/journey_id", Detail: "no such journey in this workspace"},
 	"touchpoints_stage_fk":   {Pointer: "/stage_id", Detail: "is not a stage of the touchpoint's journey"},
+	"pilots_idea_fk":         {Pointer: "/idea_id", Detail: "no such idea in this workspace"},
+}
+
+// conflictErrors says, for unique constraints a client can run into, which
+// field clashes with an existing resource (409, not 422: the value is fine,
+// another resource holds it).
+var conflictErrors = map[string]domain.FieldError{
+	"pilot_metrics_primary_key": {Pointer: "/primary", Detail: "the pilot already has a primary metric; unmark it first"},
+	"pilot_metrics_name_key":    {Pointer: "/name", Detail: "the pilot already has a metric with this name"},
 }
 
 // translate turns database errors into domain errors; domain errors pass
@@ -48,6 +57,9 @@ func translate(err error) error {
 func translatePg(pgErr *pgconn.PgError) error {
 	switch {
 	case pgErr.Code == "23503" || pgErr.Code == "23505" || pgErr.Code == "23514":
+		if fe, ok := conflictErrors[pgErr.ConstraintName]; ok && pgErr.Code == "23505" {
+			return &domain.Error{Code: domain.EConflict, Message: "a resource with these values already exists", Fields: []domain.FieldError{fe}, Err: pgErr}
+		}
 		if fe, ok := constraintErrors[pgErr.ConstraintName]; ok {
 			return &domain.Error{Code: domain.EInvalid, Message: "the request has invalid values", Fields: []domain.FieldError{fe}, Err: pgErr}
 		}

@@ -423,32 +423,39 @@ func (s *Store) UpdateIdea(ctx context.Context, workspaceID, id string, version 
 		if err := change(&after); err != nil {
 			return err
 		}
-		after.Rescore(sc.domain())
-		after.UpdatedAt, after.Version = now(), before.Version+1
-		row := ideaRowOf(&after)
-		// A map, not the struct: GORM would re-stamp updated_at from a struct
-		// and skip zero values.
-		err = s.conn(ctx).Model(&ideaRow{}).Where("id = ?", id).Updates(map[string]any{
-			"title": row.Title, "problem": row.Problem, "proposal": row.Proposal, "impact": row.Impact,
-			"experience": row.Experience, "effort": row.Effort, "confidence": row.Confidence, "owner": row.Owner,
-			"tags": row.Tags, "source": row.Source, "status": row.Status, "value": row.Value, "priority": row.Priority,
-			"quadrant": row.Quadrant, "explanation": row.Explanation, "updated_at": row.UpdatedAt, "version": row.Version,
-		}).Error
-		if err != nil {
-			return translate(err)
-		}
-		if !slices.Equal(before.TouchpointIDs, after.TouchpointIDs) {
-			if err := s.saveIdeaTouchpoints(ctx, &after); err != nil {
-				return err
-			}
-		}
-		if err := s.recordHistory(ctx, &after, actor, domain.DiffIdeas(before, &after)); err != nil {
+		if err := s.saveIdea(ctx, before, &after, sc.domain(), actor, nil); err != nil {
 			return err
 		}
 		updated = &after
 		return nil
 	})
 	return updated, err
+}
+
+// saveIdea re-scores after and writes it over before (which must be locked
+// in the transaction in ctx), recording every changed field and the extra
+// changes in the history.
+func (s *Store) saveIdea(ctx context.Context, before, after *domain.Idea, sc domain.Scoring, actor string, extra []domain.Change) error {
+	after.Rescore(sc)
+	after.UpdatedAt, after.Version = now(), before.Version+1
+	row := ideaRowOf(after)
+	// A map, not the struct: GORM would re-stamp updated_at from a struct
+	// and skip zero values.
+	err := s.conn(ctx).Model(&ideaRow{}).Where("id = ?", after.ID).Updates(map[string]any{
+		"title": row.Title, "problem": row.Problem, "proposal": row.Proposal, "impact": row.Impact,
+		"experience": row.Experience, "effort": row.Effort, "confidence": row.Confidence, "owner": row.Owner,
+		"tags": row.Tags, "source": row.Source, "status": row.Status, "value": row.Value, "priority": row.Priority,
+		"quadrant": row.Quadrant, "explanation": row.Explanation, "updated_at": row.UpdatedAt, "version": row.Version,
+	}).Error
+	if err != nil {
+		return translate(err)
+	}
+	if !slices.Equal(before.TouchpointIDs, after.TouchpointIDs) {
+		if err := s.saveIdeaTouchpoints(ctx, after); err != nil {
+			return err
+		}
+	}
+	return s.recordHistory(ctx, after, actor, append(domain.DiffIdeas(before, after), extra...))
 }
 
 // DeleteIdea implements domain.IdeaStore.
@@ -461,7 +468,11 @@ func (s *Store) DeleteIdea(ctx context.Context, workspaceID, id string, version 
 		if err := checkVersion(i.Version, version); err != nil {
 			return err
 		}
-		return translate(s.conn(ctx).Where("id = ?", id).Delete(&ideaRow{}).Error)
+		err = s.conn(ctx).Where("id = ?", id).Delete(&ideaRow{}).Error
+		if foreignKeyViolation(err, "pilots_idea_fk") {
+			return domain.Errorf(domain.EConflict, "the idea has pilots, which are its evidence; delete its pilots first")
+		}
+		return translate(err)
 	})
 }
 
