@@ -20,13 +20,15 @@ func TestAccessControlMatrix(t *testing.T) {
 	j := e.journey("Support", "Call")
 	tp := e.touchpoint(j, "Phone queue", "phone", "Contact centre")
 	i := e.idea("Headsets", 4, 5, 2, 0.8, tp)
+	p := e.pilot(i, "Headsets for team B")
+	m := e.metric(p, "Handle time", "mean", "lower_is_better", true)
 	keyID, revoked := revokedKey(t, e)
 	expired := pgtest.Key(t, e.store, e.wsID, domain.RoleAdmin)
 	if _, err := e.store.SQL().ExecContext(context.Background(),
 		"UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE secret_hash = $1", domain.HashToken(expired)); err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]string{"journeys": j.ID, "touchpoints": tp.ID, "ideas": i.ID, "api-keys": keyID}
+	ids := map[string]string{"journeys": j.ID, "touchpoints": tp.ID, "ideas": i.ID, "api-keys": keyID, "pilots": p.ID, "metric_id": m.ID}
 	roleKeys := map[domain.Role]string{domain.RoleViewer: e.viewer, domain.RoleEditor: e.editor, domain.RoleAdmin: e.admin}
 
 	checked := 0
@@ -52,7 +54,7 @@ func TestAccessControlMatrix(t *testing.T) {
 			if objectRoute {
 				res := e.do(r.Method, path, e.other, bodyFor(r), "If-Match", `"1"`)
 				res.problem(t, http.StatusNotFound)
-				for _, secret := range []string{"Support", "Phone queue", "Headsets", "temp"} {
+				for _, secret := range []string{"Support", "Phone queue", "Headsets", "temp", "Handle time"} {
 					if strings.Contains(string(res.Body), secret) {
 						t.Errorf("cross-workspace 404 leaks %q: %s", secret, res.Body)
 					}
@@ -70,6 +72,11 @@ func TestAccessControlMatrix(t *testing.T) {
 	if after.Version != 1 {
 		t.Fatalf("a refused request changed the idea: version %d", after.Version)
 	}
+	var pAfter api.Pilot
+	e.do(http.MethodGet, "/api/v1/pilots/"+p.ID, e.viewer, nil).want(t, http.StatusOK).json(t, &pAfter)
+	if pAfter.Version != 1 || pAfter.Status != "planned" {
+		t.Fatalf("a refused request changed the pilot: version %d, status %s", pAfter.Version, pAfter.Status)
+	}
 }
 
 // concretePath fills the route's :id with an object of the right kind from
@@ -85,7 +92,8 @@ func concretePath(t *testing.T, r api.Route, ids map[string]string) (string, boo
 	if !ok {
 		t.Fatalf("no test object for route %s: add one to the matrix", r.Path)
 	}
-	return strings.Replace(r.Path, ":id", id, 1), true
+	path := strings.NewReplacer(":id", id, ":metric_id", ids["metric_id"], ":group", "pilot", ":period", "before").Replace(r.Path)
+	return path, true
 }
 
 // bodyFor gives writes a JSON body, so that content checks do not answer first.

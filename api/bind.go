@@ -221,7 +221,7 @@ func setField[T any](p mergePatch, name string, value *T, dst *T) {
 func checkContentType(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodDelete || r.ContentLength == 0 {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodDelete || r.ContentLength == 0 || isBulk(c) {
 			return next(c)
 		}
 		mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
@@ -433,8 +433,11 @@ func encodeIdeaCursor(c *domain.IdeaCursor) *string { return opaque((*wireIdeaCu
 
 // pathID reads a UUID path parameter; anything else cannot name a resource,
 // so it is answered like an unknown id.
-func pathID(c echo.Context, kind string) (string, error) {
-	id := strings.ToLower(c.Param("id"))
+func pathID(c echo.Context, kind string) (string, error) { return pathParamID(c, "id", kind) }
+
+// pathParamID reads the UUID path parameter param naming a kind of resource.
+func pathParamID(c echo.Context, param, kind string) (string, error) {
+	id := strings.ToLower(c.Param(param))
 	if !domain.IsID(id) {
 		return "", domain.Errorf(domain.ENotFound, "no %s %s in this workspace", kind, id)
 	}

@@ -19,10 +19,12 @@ type Problem struct {
 	Errors   []ProblemField `json:"errors,omitempty"`
 } // @name Problem
 
-// ProblemField names one offending body field (pointer) or query parameter.
+// ProblemField names one offending body field (pointer) or query parameter,
+// and for bulk uploads the line of the offending row.
 type ProblemField struct {
 	Pointer   string `json:"pointer,omitempty" example:"/name"`
 	Parameter string `json:"parameter,omitempty" example:"limit"`
+	Line      int    `json:"line,omitempty" example:"17"` // the row of an NDJSON or CSV upload (1 = first line)
 	Detail    string `json:"detail" example:"must not be empty"`
 } // @name ProblemField
 

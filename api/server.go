@@ -28,6 +28,7 @@ type Store interface {
 	domain.Transactor
 	domain.IdempotencyStore
 	domain.IdeaStore
+	domain.PilotStore
 	Ping(ctx context.Context) error
 }
 
@@ -35,12 +36,15 @@ type Store interface {
 type Config struct {
 	BodyLimit      string        // e.g. "1M"
 	RequestTimeout time.Duration // per request, including database work
+	BulkBodyLimit  string        // for raw observation uploads (up to 1,000,000 rows)
+	BulkTimeout    time.Duration // for raw observation uploads
 	RatePerKey     float64       // sustained requests per second per API key
 	BurstPerKey    int           // requests a key may send at once above the rate
 }
 
 // DefaultConfig is what the service runs with unless told otherwise.
-var DefaultConfig = Config{BodyLimit: "1M", RequestTimeout: 15 * time.Second, RatePerKey: 50, BurstPerKey: 100}
+var DefaultConfig = Config{BodyLimit: "1M", RequestTimeout: 15 * time.Second, BulkBodyLimit: "256M", BulkTimeout: 5 * time.Minute,
+	RatePerKey: 50, BurstPerKey: 100}
 
 // Server is the HTTP interface on top of a Store.
 type Server struct {
@@ -50,6 +54,7 @@ type Server struct {
 	validate *validator.Validate
 	routes   []Route
 	now      func() time.Time
+	bulk     Config
 }
 
 // Route is one registered endpoint and the least role it needs ("" for
@@ -62,7 +67,7 @@ type Route struct {
 
 // New builds the router with its middleware and every route.
 func New(store Store, log *slog.Logger, cfg Config) *Server {
-	s := &Server{store: store, log: log, echo: echo.New(), validate: newValidator(), now: time.Now}
+	s := &Server{store: store, log: log, echo: echo.New(), validate: newValidator(), now: time.Now, bulk: cfg}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
@@ -89,8 +94,8 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 		StatusCodeResolver:        func(c echo.Context, err error) int { return responseStatus(c, err) },
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
-	e.Use(middleware.BodyLimit(cfg.BodyLimit))
-	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: cfg.RequestTimeout}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: isBulk}))
+	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: cfg.RequestTimeout, Skipper: isBulk}))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -107,6 +112,7 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 	s.keyRoutes(v1)
 	s.ideaRoutes(v1)
 	s.viewRoutes(v1)
+	s.pilotRoutes(v1)
 	return s
 }
 
@@ -114,6 +120,30 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 func (s *Server) route(g *echo.Group, method, path string, h echo.HandlerFunc, role domain.Role, mw ...echo.MiddlewareFunc) {
 	g.Add(method, path, h, append([]echo.MiddlewareFunc{requireRole(role)}, mw...)...)
 	s.routes = append(s.routes, Route{Method: method, Path: "/api/v1" + path, Role: role})
+}
+
+// isBulk picks out the raw observation upload, which streams up to a
+// million rows and so gets its own body limit, timeout and media types.
+func isBulk(c echo.Context) bool { return c.Path() == "/api/v1"+observationsPath }
+
+// bulkLimits are the body limit and timeouts of the bulk upload; the
+// connection's read and write deadlines are moved past the server's
+// defaults so that a large upload is not cut off half-way.
+func bulkLimits(cfg Config) []echo.MiddlewareFunc {
+	extendDeadlines := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			rc := http.NewResponseController(c.Response())
+			deadline := time.Now().Add(cfg.BulkTimeout)
+			_ = rc.SetReadDeadline(deadline) // unsupported by test recorders; the default then applies
+			_ = rc.SetWriteDeadline(deadline)
+			return next(c)
+		}
+	}
+	return []echo.MiddlewareFunc{
+		extendDeadlines,
+		middleware.BodyLimit(cfg.BulkBodyLimit),
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: cfg.BulkTimeout}),
+	}
 }
 
 // Handler is the http.Handler to serve.

@@ -843,6 +843,89 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/ideas/{id}/pilots": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "An idea's pilots, oldest first",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Idea id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "planned",
+                            "running",
+                            "completed",
+                            "cancelled"
+                        ],
+                        "type": "string",
+                        "description": "Only this status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "description": "Page size, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/PilotList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown idea, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/journeys": {
             "get": {
                 "security": [
@@ -1288,6 +1371,1830 @@ const docTemplate = `{
                     },
                     "401": {
                         "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "List pilots, oldest first",
+                "parameters": [
+                    {
+                        "enum": [
+                            "planned",
+                            "running",
+                            "completed",
+                            "cancelled"
+                        ],
+                        "type": "string",
+                        "description": "Only this status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Only pilots of this idea",
+                        "name": "idea_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Only pilots targeting this touchpoint",
+                        "name": "touchpoint_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "description": "Page size, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/PilotList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The pilot starts as planned. touchpoint_ids default to the idea's; each must be in the workspace (else 422 naming /touchpoint_ids/N), and so must the idea (else 422 naming /idea_id).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Plan a pilot of an idea",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Makes the request safe to retry: the first response is replayed for 24 h",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The pilot",
+                        "name": "pilot",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/PilotCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Pilot"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new pilot"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The same Idempotency-Key is in flight",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots/plan": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Mean metrics: baseline_mean and baseline_sd; proportions: baseline_proportion. With mde → the sample size per group for the power (two-sided alpha); with n_per_group → the minimum detectable effect. Exactly one of mde and n_per_group.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Plan a pilot's size",
+                "parameters": [
+                    {
+                        "description": "What to plan",
+                        "name": "plan",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/PlanRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Plan"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Get a pilot",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Pilot"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Delete a pilot with its metrics, samples and observations",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version being deleted",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Only while the pilot is planned or running (409 once completed or cancelled).",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Change a pilot's plan (JSON Merge Patch)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version the change is based on",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/PilotPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Pilot"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The pilot is completed or cancelled",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots/{id}/cancel": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Cancel a planned or running pilot",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "When given, the pilot's version must match (412)",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Pilot"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Already completed or cancelled",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots/{id}/complete": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "In one transaction: freezes a snapshot of the results (GET /results then returns it), moves the idea (adopt → adopted, iterate → planned, abandon → rejected) and sets its confidence from the primary metric's verdict (improved → at least 0.8, worsened → at most 0.3, inconclusive → unchanged), re-scoring it; every change is recorded in the idea's history. 409 when the pilot is not running, has no primary metric, or the idea cannot make the move.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Complete a running pilot with a decision",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "When given, the pilot's version must match (412)",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The decision",
+                        "name": "decision",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/PilotComplete"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Pilot"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not running, no primary metric, or the idea cannot move",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots/{id}/metrics": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "A pilot's metrics with their samples",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/MetricList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Only while the pilot is planned or running (409 otherwise). A second primary metric or a duplicate name is 409 naming the field.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Add a metric to a pilot",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes the request safe to retry",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The metric",
+                        "name": "metric",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/MetricCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Metric"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new metric"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots/{id}/metrics/{metric_id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Get a metric with its samples",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Metric id",
+                        "name": "metric_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Metric"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Delete a metric with its samples and observations",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Metric id",
+                        "name": "metric_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version being deleted",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The pilot is completed or cancelled",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Only while the pilot is planned or running. Making a second metric primary is 409 (unmark the other first).",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Change a metric (JSON Merge Patch)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Metric id",
+                        "name": "metric_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version the change is based on",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/MetricPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Metric"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots/{id}/metrics/{metric_id}/observations": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Rows {group, period, value, unit_id?}: NDJSON objects one per line, or CSV with a header naming the columns group,period,value[,unit_id]. Values by kind: mean any number; proportion 0 or 1; nps 0–10; count the events in one unit of exposure (each row is one unit, e.g. one agent-week). The body is streamed into PostgreSQL with COPY; a bad row is 422 naming its line, and then nothing of the request is stored. Afterwards every observed group and period of the metric is recomputed in SQL from all its observations (uploads add up). When every observation of a mean metric has a unit_id seen in both periods, the results use per-unit change scores (paired designs). A group and period entered as a summary cannot also get observations (409).",
+                "consumes": [
+                    "application/x-ndjson",
+                    "text/csv"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Upload raw observations (NDJSON or CSV, up to 1,000,000 rows)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Metric id",
+                        "name": "metric_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "NDJSON or CSV rows",
+                        "name": "rows",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "string"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ObservationUpload"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The pilot is completed or cancelled, or a summary sample is in the way",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "More than 1,000,000 rows or the body limit",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "A bad row; errors[0].line names it",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Also removes the samples and change scores computed from them. Only while the pilot is planned or running.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Delete a metric's raw observations",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Metric id",
+                        "name": "metric_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ObservationsDeleted"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The pilot is completed or cancelled",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Get one sample",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Metric id",
+                        "name": "metric_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "pilot",
+                            "control"
+                        ],
+                        "type": "string",
+                        "description": "Group",
+                        "name": "group",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "before",
+                            "after"
+                        ],
+                        "type": "string",
+                        "description": "Period",
+                        "name": "period",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Sample"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The sample's version"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The body holds exactly the fields of the metric's kind: mean {n, mean, sd}; proportion {n, successes}; nps {promoters, passives, detractors}; count {events, exposure}. Impossible values (sd \u003c 0, successes \u003e n, n \u003c 2 for a mean, exposure ≤ 0) are 422 naming the field. Without If-Match the sample must not exist yet (201; 428 if it does); with If-Match it replaces the version named (200; 412 if stale). A sample computed from raw observations cannot be replaced (409). Only while the pilot is planned or running.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Enter a sample as summary statistics",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Metric id",
+                        "name": "metric_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "pilot",
+                            "control"
+                        ],
+                        "type": "string",
+                        "description": "Group",
+                        "name": "group",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "before",
+                            "after"
+                        ],
+                        "type": "string",
+                        "description": "Period",
+                        "name": "period",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the sample being replaced; omit to create",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "Summary statistics",
+                        "name": "sample",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/SampleInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Sample"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The sample's version"
+                            }
+                        }
+                    },
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Sample"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The pilot is completed or cancelled, or the sample comes from observations",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "The sample exists and If-Match is missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Delete a summary sample",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Metric id",
+                        "name": "metric_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "pilot",
+                            "control"
+                        ],
+                        "type": "string",
+                        "description": "Group",
+                        "name": "group",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "before",
+                            "after"
+                        ],
+                        "type": "string",
+                        "description": "Period",
+                        "name": "period",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the sample",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The pilot is completed or cancelled, or the sample comes from observations",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots/{id}/results": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). verdict is improved / worsened when the direction-adjusted interval lies entirely above / below 0, else inconclusive. Completed pilots answer with the snapshot frozen at completion.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "A pilot's results, metric by metric",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/PilotResults"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots/{id}/start": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Moves the pilot to running and its idea to piloting (the idea must be planned or already piloting, else 409), recorded in the idea's history.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "Start a planned pilot",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "When given, the pilot's version must match (412)",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Pilot"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not planned, or the idea cannot be piloted",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2656,6 +4563,659 @@ const docTemplate = `{
                 }
             }
         },
+        "Metric": {
+            "type": "object",
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "direction": {
+                    "type": "string",
+                    "enum": [
+                        "higher_is_better",
+                        "lower_is_better"
+                    ],
+                    "example": "lower_is_better"
+                },
+                "guardrail": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "mean",
+                        "proportion",
+                        "nps",
+                        "count"
+                    ],
+                    "example": "mean"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Average handle time"
+                },
+                "pilot_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "primary": {
+                    "type": "boolean"
+                },
+                "samples": {
+                    "description": "pilot before, pilot after, control before, control after: those given",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Sample"
+                    }
+                },
+                "unit": {
+                    "type": "string",
+                    "example": "seconds"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "MetricCreate": {
+            "type": "object",
+            "required": [
+                "direction",
+                "kind",
+                "name"
+            ],
+            "properties": {
+                "direction": {
+                    "type": "string",
+                    "enum": [
+                        "higher_is_better",
+                        "lower_is_better"
+                    ],
+                    "example": "lower_is_better"
+                },
+                "guardrail": {
+                    "description": "must not get worse",
+                    "type": "boolean",
+                    "example": false
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "mean",
+                        "proportion",
+                        "nps",
+                        "count"
+                    ],
+                    "example": "mean"
+                },
+                "name": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Average handle time"
+                },
+                "primary": {
+                    "description": "exactly one per pilot before it can complete",
+                    "type": "boolean",
+                    "example": true
+                },
+                "unit": {
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "seconds"
+                }
+            }
+        },
+        "MetricList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Metric"
+                    }
+                }
+            }
+        },
+        "MetricPatch": {
+            "type": "object",
+            "properties": {
+                "direction": {
+                    "type": "string",
+                    "enum": [
+                        "higher_is_better",
+                        "lower_is_better"
+                    ]
+                },
+                "guardrail": {
+                    "type": "boolean"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "primary": {
+                    "type": "boolean"
+                },
+                "unit": {
+                    "type": "string"
+                }
+            }
+        },
+        "MetricResult": {
+            "type": "object",
+            "properties": {
+                "ci_high": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "ci_low": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "design": {
+                    "type": "string",
+                    "enum": [
+                        "before_after",
+                        "paired_before_after",
+                        "difference_in_differences",
+                        "paired_difference_in_differences"
+                    ]
+                },
+                "direction": {
+                    "type": "string",
+                    "enum": [
+                        "higher_is_better",
+                        "lower_is_better"
+                    ]
+                },
+                "estimate": {
+                    "description": "Signed absolute change: after − before, or the difference in differences (counts: events per unit of exposure).",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": -22.5
+                },
+                "guardrail": {
+                    "type": "boolean"
+                },
+                "guardrail_breached": {
+                    "type": "boolean"
+                },
+                "improvement": {
+                    "description": "Estimate turned so that positive is better (negated for lower_is_better metrics), with its interval.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 22.5
+                },
+                "improvement_ci_high": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "improvement_ci_low": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "mean",
+                        "proportion",
+                        "nps",
+                        "count"
+                    ]
+                },
+                "metric_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Average handle time"
+                },
+                "p_value": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.003
+                },
+                "primary": {
+                    "type": "boolean"
+                },
+                "relative_change": {
+                    "description": "Estimate relative to the pilot group's before level (null when that is 0).",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": -0.07
+                },
+                "relative_ci_high": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "relative_ci_low": {
+                    "description": "where an interval is defined (delta method, exact rate ratio)",
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "sample_sizes": {
+                    "$ref": "#/definitions/SampleSizes"
+                },
+                "test": {
+                    "description": "The test run: welch_t, paired_t, diff_in_diff_welch_t, two_proportion_z, diff_in_diff_z, nps_z, nps_diff_in_diff_z, poisson_rate_ratio, poisson_ratio_of_rate_ratios.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "diff_in_diff_welch_t"
+                },
+                "unit": {
+                    "type": "string",
+                    "example": "seconds"
+                },
+                "verdict": {
+                    "type": "string",
+                    "enum": [
+                        "improved",
+                        "worsened",
+                        "inconclusive"
+                    ],
+                    "example": "improved"
+                },
+                "warnings": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                }
+            }
+        },
+        "ObservationUpload": {
+            "type": "object",
+            "properties": {
+                "paired": {
+                    "description": "every observation of the metric has a unit_id seen in both periods: per-unit change scores are analysed",
+                    "type": "boolean"
+                },
+                "rows": {
+                    "description": "stored by this upload",
+                    "type": "integer",
+                    "example": 1000000
+                },
+                "samples": {
+                    "description": "recomputed from all of the metric's observations",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Sample"
+                    }
+                }
+            }
+        },
+        "ObservationsDeleted": {
+            "type": "object",
+            "properties": {
+                "removed": {
+                    "type": "integer",
+                    "example": 1000000
+                }
+            }
+        },
+        "Pilot": {
+            "type": "object",
+            "properties": {
+                "confidence_level": {
+                    "type": "number",
+                    "example": 0.95
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "decision": {
+                    "description": "set on completion",
+                    "type": "string",
+                    "enum": [
+                        "adopt",
+                        "iterate",
+                        "abandon"
+                    ],
+                    "x-nullable": true
+                },
+                "end_date": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true,
+                    "example": "2026-11-30"
+                },
+                "ended_at": {
+                    "description": "completed or cancelled",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "hypothesis": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "idea_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "owner": {
+                    "type": "string"
+                },
+                "scope": {
+                    "type": "string"
+                },
+                "start_date": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true,
+                    "example": "2026-09-01"
+                },
+                "started_at": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "planned",
+                        "running",
+                        "completed",
+                        "cancelled"
+                    ],
+                    "example": "planned"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Headsets for team B"
+                },
+                "touchpoint_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "format": "uuid"
+                    }
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "PilotComplete": {
+            "type": "object",
+            "required": [
+                "decision"
+            ],
+            "properties": {
+                "decision": {
+                    "type": "string",
+                    "enum": [
+                        "adopt",
+                        "iterate",
+                        "abandon"
+                    ],
+                    "example": "adopt"
+                }
+            }
+        },
+        "PilotCreate": {
+            "type": "object",
+            "required": [
+                "hypothesis",
+                "idea_id"
+            ],
+            "properties": {
+                "confidence_level": {
+                    "description": "default 0.95",
+                    "type": "number",
+                    "maximum": 0.99,
+                    "minimum": 0.8,
+                    "example": 0.95
+                },
+                "end_date": {
+                    "description": "on or after start_date",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-11-30"
+                },
+                "hypothesis": {
+                    "type": "string",
+                    "maxLength": 10000,
+                    "example": "Agents who hear callers clearly resolve calls faster and please callers more"
+                },
+                "idea_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "owner": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Contact centre operations"
+                },
+                "scope": {
+                    "type": "string",
+                    "maxLength": 10000,
+                    "example": "Team B (24 agents), inbound billing calls; team A is the control"
+                },
+                "start_date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-09-01"
+                },
+                "title": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Headsets for team B"
+                },
+                "touchpoint_ids": {
+                    "description": "default: the idea's",
+                    "type": "array",
+                    "maxItems": 50,
+                    "items": {
+                        "type": "string",
+                        "format": "uuid"
+                    }
+                }
+            }
+        },
+        "PilotList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Pilot"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "PilotPatch": {
+            "type": "object",
+            "properties": {
+                "confidence_level": {
+                    "description": "null resets to 0.95",
+                    "type": "number",
+                    "maximum": 0.99,
+                    "minimum": 0.8
+                },
+                "end_date": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "hypothesis": {
+                    "type": "string"
+                },
+                "owner": {
+                    "type": "string"
+                },
+                "scope": {
+                    "type": "string"
+                },
+                "start_date": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "title": {
+                    "type": "string"
+                },
+                "touchpoint_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "format": "uuid"
+                    }
+                }
+            }
+        },
+        "PilotResults": {
+            "type": "object",
+            "properties": {
+                "computed_at": {
+                    "type": "string"
+                },
+                "confidence_level": {
+                    "type": "number",
+                    "example": 0.95
+                },
+                "frozen": {
+                    "description": "the snapshot taken at completion",
+                    "type": "boolean"
+                },
+                "guardrail_breached": {
+                    "description": "some guardrail metric worsened",
+                    "type": "boolean"
+                },
+                "metrics": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/MetricResult"
+                    }
+                },
+                "pilot_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "planned",
+                        "running",
+                        "completed",
+                        "cancelled"
+                    ]
+                },
+                "verdict": {
+                    "description": "the primary metric's; null without one",
+                    "type": "string",
+                    "enum": [
+                        "improved",
+                        "worsened",
+                        "inconclusive"
+                    ],
+                    "x-nullable": true
+                }
+            }
+        },
+        "Plan": {
+            "type": "object",
+            "properties": {
+                "alpha": {
+                    "type": "number",
+                    "example": 0.05
+                },
+                "mde": {
+                    "type": "number",
+                    "example": 20
+                },
+                "method": {
+                    "description": "as R power.t.test / power.prop.test",
+                    "type": "string",
+                    "enum": [
+                        "two_sample_t",
+                        "two_proportion"
+                    ],
+                    "example": "two_sample_t"
+                },
+                "n_exact": {
+                    "description": "unrounded, when solving for n",
+                    "type": "number",
+                    "example": 221.7
+                },
+                "n_per_group": {
+                    "description": "rounded up",
+                    "type": "integer",
+                    "example": 222
+                },
+                "power": {
+                    "description": "achieved at n_per_group and mde",
+                    "type": "number",
+                    "example": 0.8
+                }
+            }
+        },
+        "PlanRequest": {
+            "type": "object",
+            "required": [
+                "kind"
+            ],
+            "properties": {
+                "alpha": {
+                    "description": "two-sided; default 0.05",
+                    "type": "number",
+                    "example": 0.05
+                },
+                "baseline_mean": {
+                    "description": "mean",
+                    "type": "number",
+                    "example": 320
+                },
+                "baseline_proportion": {
+                    "description": "proportion, 0 \u003c p \u003c 1",
+                    "type": "number",
+                    "example": 0.72
+                },
+                "baseline_sd": {
+                    "description": "mean, \u003e 0",
+                    "type": "number",
+                    "example": 75
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "mean",
+                        "proportion"
+                    ],
+                    "example": "mean"
+                },
+                "mde": {
+                    "description": "absolute minimum detectable effect",
+                    "type": "number",
+                    "example": -20
+                },
+                "n_per_group": {
+                    "description": "observations per group",
+                    "type": "integer",
+                    "example": 200
+                },
+                "power": {
+                    "description": "default 0.8",
+                    "type": "number",
+                    "example": 0.8
+                }
+            }
+        },
         "Problem": {
             "type": "object",
             "properties": {
@@ -2694,6 +5254,11 @@ const docTemplate = `{
                 "detail": {
                     "type": "string",
                     "example": "must not be empty"
+                },
+                "line": {
+                    "description": "the row of an NDJSON or CSV upload (1 = first line)",
+                    "type": "integer",
+                    "example": 17
                 },
                 "parameter": {
                     "type": "string",
@@ -2838,6 +5403,151 @@ const docTemplate = `{
                 "version": {
                     "type": "integer",
                     "example": 1
+                }
+            }
+        },
+        "Sample": {
+            "type": "object",
+            "properties": {
+                "detractors": {
+                    "type": "integer"
+                },
+                "events": {
+                    "type": "integer"
+                },
+                "exposure": {
+                    "type": "number"
+                },
+                "group": {
+                    "type": "string",
+                    "enum": [
+                        "pilot",
+                        "control"
+                    ],
+                    "example": "pilot"
+                },
+                "mean": {
+                    "type": "number",
+                    "example": 318.4
+                },
+                "n": {
+                    "type": "integer",
+                    "example": 412
+                },
+                "passives": {
+                    "type": "integer"
+                },
+                "period": {
+                    "type": "string",
+                    "enum": [
+                        "before",
+                        "after"
+                    ],
+                    "example": "before"
+                },
+                "promoters": {
+                    "type": "integer"
+                },
+                "sd": {
+                    "type": "number",
+                    "example": 74.2
+                },
+                "source": {
+                    "type": "string",
+                    "enum": [
+                        "summary",
+                        "observations"
+                    ],
+                    "example": "summary"
+                },
+                "successes": {
+                    "type": "integer"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "SampleInput": {
+            "type": "object",
+            "properties": {
+                "detractors": {
+                    "description": "nps",
+                    "type": "integer",
+                    "example": 40
+                },
+                "events": {
+                    "description": "count, ≥ 0",
+                    "type": "integer",
+                    "example": 9
+                },
+                "exposure": {
+                    "description": "count, \u003e 0 (e.g. agent-weeks)",
+                    "type": "number",
+                    "example": 288
+                },
+                "mean": {
+                    "description": "mean",
+                    "type": "number",
+                    "example": 318.4
+                },
+                "n": {
+                    "description": "mean (≥ 2), proportion (≥ 1)",
+                    "type": "integer",
+                    "example": 412
+                },
+                "passives": {
+                    "description": "nps",
+                    "type": "integer",
+                    "example": 60
+                },
+                "promoters": {
+                    "description": "nps",
+                    "type": "integer",
+                    "example": 120
+                },
+                "sd": {
+                    "description": "mean, ≥ 0",
+                    "type": "number",
+                    "example": 74.2
+                },
+                "successes": {
+                    "description": "proportion, 0..n",
+                    "type": "integer",
+                    "example": 301
+                }
+            }
+        },
+        "SampleSizes": {
+            "type": "object",
+            "properties": {
+                "control_after": {
+                    "type": "integer",
+                    "example": 421
+                },
+                "control_before": {
+                    "type": "integer",
+                    "example": 430
+                },
+                "control_units": {
+                    "type": "integer",
+                    "example": 0
+                },
+                "pilot_after": {
+                    "type": "integer",
+                    "example": 398
+                },
+                "pilot_before": {
+                    "type": "integer",
+                    "example": 412
+                },
+                "pilot_units": {
+                    "type": "integer",
+                    "example": 0
                 }
             }
         },

@@ -1,0 +1,199 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+)
+
+// SampleSizes are the observations behind each sample (n; answers for NPS;
+// events for counts) and, for paired designs, the units measured twice.
+type SampleSizes struct {
+	PilotBefore   int `json:"pilot_before" example:"412"`
+	PilotAfter    int `json:"pilot_after" example:"398"`
+	ControlBefore int `json:"control_before" example:"430"`
+	ControlAfter  int `json:"control_after" example:"421"`
+	PilotUnits    int `json:"pilot_units" example:"0"`
+	ControlUnits  int `json:"control_units" example:"0"`
+} // @name SampleSizes
+
+// MetricResult is the analysed change of one metric. The numbers are null
+// when the samples needed are missing (warnings say which).
+type MetricResult struct {
+	MetricID  string `json:"metric_id" format:"uuid"`
+	Name      string `json:"name" example:"Average handle time"`
+	Unit      string `json:"unit" example:"seconds"`
+	Kind      string `json:"kind" enums:"mean,proportion,nps,count"`
+	Direction string `json:"direction" enums:"higher_is_better,lower_is_better"`
+	Primary   bool   `json:"primary"`
+	Guardrail bool   `json:"guardrail"`
+	Design    string `json:"design" enums:"before_after,paired_before_after,difference_in_differences,paired_difference_in_differences"`
+	// The test run: welch_t, paired_t, diff_in_diff_welch_t, two_proportion_z, diff_in_diff_z, nps_z, nps_diff_in_diff_z, poisson_rate_ratio, poisson_ratio_of_rate_ratios.
+	Test *string `json:"test" extensions:"x-nullable" example:"diff_in_diff_welch_t"`
+	// Signed absolute change: after − before, or the difference in differences (counts: events per unit of exposure).
+	Estimate *float64 `json:"estimate" extensions:"x-nullable" example:"-22.5"`
+	CILow    *float64 `json:"ci_low" extensions:"x-nullable"`
+	CIHigh   *float64 `json:"ci_high" extensions:"x-nullable"`
+	// Estimate relative to the pilot group's before level (null when that is 0).
+	RelativeChange *float64 `json:"relative_change" extensions:"x-nullable" example:"-0.07"`
+	RelativeCILow  *float64 `json:"relative_ci_low" extensions:"x-nullable"` // where an interval is defined (delta method, exact rate ratio)
+	RelativeCIHigh *float64 `json:"relative_ci_high" extensions:"x-nullable"`
+	PValue         *float64 `json:"p_value" extensions:"x-nullable" example:"0.003"`
+	// Estimate turned so that positive is better (negated for lower_is_better metrics), with its interval.
+	Improvement       *float64    `json:"improvement" extensions:"x-nullable" example:"22.5"`
+	ImprovementCILow  *float64    `json:"improvement_ci_low" extensions:"x-nullable"`
+	ImprovementCIHigh *float64    `json:"improvement_ci_high" extensions:"x-nullable"`
+	Verdict           string      `json:"verdict" enums:"improved,worsened,inconclusive" example:"improved"`
+	SampleSizes       SampleSizes `json:"sample_sizes"`
+	GuardrailBreached bool        `json:"guardrail_breached"`
+	Warnings          []string    `json:"warnings"`
+} // @name MetricResult
+
+// PilotResults is the analysis of every metric of a pilot: live while the
+// pilot runs, the frozen snapshot once it is completed.
+type PilotResults struct {
+	PilotID         string         `json:"pilot_id" format:"uuid"`
+	Status          string         `json:"status" enums:"planned,running,completed,cancelled"`
+	ConfidenceLevel float64        `json:"confidence_level" example:"0.95"`
+	Frozen          bool           `json:"frozen"` // the snapshot taken at completion
+	ComputedAt      time.Time      `json:"computed_at"`
+	Verdict         *string        `json:"verdict" enums:"improved,worsened,inconclusive" extensions:"x-nullable"` // the primary metric's; null without one
+	AnyGuardrail    bool           `json:"guardrail_breached"`                                                     // some guardrail metric worsened
+	Metrics         []MetricResult `json:"metrics"`
+} // @name PilotResults
+
+func pilotResultsOut(p *domain.Pilot, r *domain.PilotResult) PilotResults {
+	out := PilotResults{PilotID: p.ID, Status: string(p.Status), ConfidenceLevel: r.ConfidenceLevel, Frozen: p.Results != nil,
+		ComputedAt: r.ComputedAt.UTC(), Metrics: make([]MetricResult, len(r.Metrics))}
+	for n := range r.Metrics {
+		m := &r.Metrics[n]
+		out.Metrics[n] = metricResultOut(m)
+		out.AnyGuardrail = out.AnyGuardrail || m.GuardrailBreached
+	}
+	if primary := r.Primary(); primary != nil {
+		v := string(primary.Verdict)
+		out.Verdict = &v
+	}
+	return out
+}
+
+func metricResultOut(m *domain.MetricResult) MetricResult {
+	out := MetricResult{
+		MetricID: m.MetricID, Name: m.Name, Unit: m.Unit, Kind: string(m.Kind), Direction: string(m.Direction),
+		Primary: m.Primary, Guardrail: m.Guardrail, Design: string(m.Design), Verdict: string(m.Verdict),
+		SampleSizes: SampleSizes{
+			PilotBefore: m.Sizes.PilotBefore, PilotAfter: m.Sizes.PilotAfter, ControlBefore: m.Sizes.ControlBefore,
+			ControlAfter: m.Sizes.ControlAfter, PilotUnits: m.Sizes.PilotUnits, ControlUnits: m.Sizes.ControlUnits,
+		},
+		GuardrailBreached: m.GuardrailBreached, Warnings: m.Warnings,
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	if !m.Computed {
+		return out
+	}
+	num := func(x float64) *float64 { return &x }
+	out.Test = &m.Test
+	out.Estimate, out.CILow, out.CIHigh = num(m.Estimate), num(m.CI.Low), num(m.CI.High)
+	out.RelativeChange = m.RelativeChange
+	if m.RelativeCI != nil {
+		out.RelativeCILow, out.RelativeCIHigh = num(m.RelativeCI.Low), num(m.RelativeCI.High)
+	}
+	out.PValue = num(m.PValue)
+	out.Improvement, out.ImprovementCILow, out.ImprovementCIHigh = num(m.Improvement), num(m.ImprovementCI.Low), num(m.ImprovementCI.High)
+	return out
+}
+
+// pilotResults godoc
+//
+//	@Summary		A pilot's results, metric by metric
+//	@Description	Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). verdict is improved / worsened when the direction-adjusted interval lies entirely above / below 0, else inconclusive. Completed pilots answer with the snapshot frozen at completion.
+//	@Tags			pilots
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id	path		string	true	"Pilot id"	format(uuid)
+//	@Success		200	{object}	PilotResults
+//	@Failure		401	{object}	Problem
+//	@Failure		404	{object}	Problem
+//	@Failure		503	{object}	Problem
+//	@Router			/api/v1/pilots/{id}/results [get]
+func (s *Server) pilotResults(c echo.Context) error {
+	id, err := pathID(c, "pilot")
+	if err != nil {
+		return err
+	}
+	p, data, err := s.store.PilotData(c.Request().Context(), principal(c).WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	r := p.Results
+	if r == nil {
+		live := p.Analyze(data, s.now().UTC())
+		r = &live
+	}
+	return c.JSON(http.StatusOK, pilotResultsOut(p, r))
+}
+
+// PlanRequest is the body of POST /pilots/plan. Give mde to get the sample
+// size per group, or n_per_group to get the minimum detectable effect.
+type PlanRequest struct {
+	Kind               string   `json:"kind" validate:"required" enums:"mean,proportion" example:"mean"`
+	BaselineMean       *float64 `json:"baseline_mean" example:"320"`        // mean
+	BaselineSD         *float64 `json:"baseline_sd" example:"75"`           // mean, > 0
+	BaselineProportion *float64 `json:"baseline_proportion" example:"0.72"` // proportion, 0 < p < 1
+	MDE                *float64 `json:"mde" example:"-20"`                  // absolute minimum detectable effect
+	NPerGroup          *int     `json:"n_per_group" example:"200"`          // observations per group
+	Alpha              *float64 `json:"alpha" example:"0.05"`               // two-sided; default 0.05
+	Power              *float64 `json:"power" example:"0.8"`                // default 0.8
+} // @name PlanRequest
+
+// Plan is the answer of POST /pilots/plan.
+type Plan struct {
+	Method    string  `json:"method" enums:"two_sample_t,two_proportion" example:"two_sample_t"` // as R power.t.test / power.prop.test
+	NPerGroup int     `json:"n_per_group" example:"222"`                                         // rounded up
+	NExact    float64 `json:"n_exact" example:"221.7"`                                           // unrounded, when solving for n
+	MDE       float64 `json:"mde" example:"20"`
+	Power     float64 `json:"power" example:"0.8"` // achieved at n_per_group and mde
+	Alpha     float64 `json:"alpha" example:"0.05"`
+} // @name Plan
+
+// planPilot godoc
+//
+//	@Summary		Plan a pilot's size
+//	@Description	Mean metrics: baseline_mean and baseline_sd; proportions: baseline_proportion. With mde → the sample size per group for the power (two-sided alpha); with n_per_group → the minimum detectable effect. Exactly one of mde and n_per_group.
+//	@Tags			pilots
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			plan	body		PlanRequest	true	"What to plan"
+//	@Success		200		{object}	Plan
+//	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem
+//	@Failure		415		{object}	Problem
+//	@Failure		422		{object}	Problem
+//	@Failure		503		{object}	Problem
+//	@Router			/api/v1/pilots/plan [post]
+func (s *Server) planPilot(c echo.Context) error {
+	var in PlanRequest
+	if err := bindCreate(c, &in); err != nil {
+		return err
+	}
+	if err := validationProblem(s.validate.Struct(&in)); err != nil {
+		return err
+	}
+	req := domain.PlanInput{Kind: domain.MetricKind(in.Kind), MDE: in.MDE, NPerGroup: in.NPerGroup, Alpha: 0.05, Power: 0.8}
+	deref(in.BaselineMean, &req.BaselineMean)
+	deref(in.BaselineSD, &req.BaselineSD)
+	deref(in.BaselineProportion, &req.BaselineProportion)
+	deref(in.Alpha, &req.Alpha)
+	deref(in.Power, &req.Power)
+	plan, err := domain.Plan(req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, Plan{Method: plan.Method, NPerGroup: plan.NPerGroup, NExact: plan.NExact, MDE: plan.MDE, Power: plan.Power, Alpha: req.Alpha})
+}

@@ -1,0 +1,386 @@
+package api
+
+import (
+	"context"
+	"mime"
+	"net/http"
+	"time"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+)
+
+// SampleInput is the body of PUT .../samples/{group}/{period}. Send exactly
+// the fields of the metric's kind: mean {n, mean, sd}; proportion
+// {n, successes}; nps {promoters, passives, detractors}; count
+// {events, exposure}.
+type SampleInput struct {
+	N          *int     `json:"n" example:"412"`          // mean (≥ 2), proportion (≥ 1)
+	Mean       *float64 `json:"mean" example:"318.4"`     // mean
+	SD         *float64 `json:"sd" example:"74.2"`        // mean, ≥ 0
+	Successes  *int     `json:"successes" example:"301"`  // proportion, 0..n
+	Promoters  *int     `json:"promoters" example:"120"`  // nps
+	Passives   *int     `json:"passives" example:"60"`    // nps
+	Detractors *int     `json:"detractors" example:"40"`  // nps
+	Events     *int     `json:"events" example:"9"`       // count, ≥ 0
+	Exposure   *float64 `json:"exposure" example:"288.0"` // count, > 0 (e.g. agent-weeks)
+} // @name SampleInput
+
+// Sample is one metric's measurement for one group in one period; only the
+// fields of the metric's kind are present.
+type Sample struct {
+	Group      string    `json:"group" enums:"pilot,control" example:"pilot"`
+	Period     string    `json:"period" enums:"before,after" example:"before"`
+	Source     string    `json:"source" enums:"summary,observations" example:"summary"`
+	N          *int      `json:"n,omitempty" example:"412"`
+	Mean       *float64  `json:"mean,omitempty" example:"318.4"`
+	SD         *float64  `json:"sd,omitempty" example:"74.2"`
+	Successes  *int      `json:"successes,omitempty"`
+	Promoters  *int      `json:"promoters,omitempty"`
+	Passives   *int      `json:"passives,omitempty"`
+	Detractors *int      `json:"detractors,omitempty"`
+	Events     *int      `json:"events,omitempty"`
+	Exposure   *float64  `json:"exposure,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	Version    int       `json:"version" example:"1"`
+} // @name Sample
+
+// ObservationUpload says what an upload of raw observations did.
+type ObservationUpload struct {
+	Rows    int      `json:"rows" example:"1000000"` // stored by this upload
+	Paired  bool     `json:"paired"`                 // every observation of the metric has a unit_id seen in both periods: per-unit change scores are analysed
+	Samples []Sample `json:"samples"`                // recomputed from all of the metric's observations
+} // @name ObservationUpload
+
+// ObservationsDeleted says how many observations were removed.
+type ObservationsDeleted struct {
+	Removed int `json:"removed" example:"1000000"`
+} // @name ObservationsDeleted
+
+// sampleFields names the fields of each kind, in wire order.
+var sampleFields = map[domain.MetricKind][]string{
+	domain.KindMean:       {"n", "mean", "sd"},
+	domain.KindProportion: {"n", "successes"},
+	domain.KindNPS:        {"promoters", "passives", "detractors"},
+	domain.KindCount:      {"events", "exposure"},
+}
+
+// sampleOf checks that in has exactly the fields of kind and builds the
+// sample, naming every missing or foreign field.
+func sampleOf(in *SampleInput, kind domain.MetricKind, metricID string, g domain.Group, p domain.Period) (*domain.Sample, error) {
+	present := map[string]bool{"n": in.N != nil, "mean": in.Mean != nil, "sd": in.SD != nil, "successes": in.Successes != nil,
+		"promoters": in.Promoters != nil, "passives": in.Passives != nil, "detractors": in.Detractors != nil,
+		"events": in.Events != nil, "exposure": in.Exposure != nil}
+	wanted := map[string]bool{}
+	for _, f := range sampleFields[kind] {
+		wanted[f] = true
+	}
+	var fields []domain.FieldError
+	for _, name := range []string{"n", "mean", "sd", "successes", "promoters", "passives", "detractors", "events", "exposure"} {
+		set := present[name]
+		switch {
+		case wanted[name] && !set:
+			fields = append(fields, domain.FieldError{Pointer: "/" + name, Detail: "is required for a " + string(kind) + " metric"})
+		case !wanted[name] && set:
+			fields = append(fields, domain.FieldError{Pointer: "/" + name, Detail: "is not a field of a " + string(kind) + " sample"})
+		}
+	}
+	if len(fields) > 0 {
+		return nil, domain.Invalid(fields...)
+	}
+	smp := &domain.Sample{MetricID: metricID, Group: g, Period: p}
+	deref(in.N, &smp.N)
+	deref(in.Mean, &smp.Mean)
+	deref(in.SD, &smp.SD)
+	deref(in.Successes, &smp.Successes)
+	deref(in.Promoters, &smp.Promoters)
+	deref(in.Passives, &smp.Passives)
+	deref(in.Detractors, &smp.Detractors)
+	deref(in.Events, &smp.Events)
+	deref(in.Exposure, &smp.Exposure)
+	return smp, smp.Validate(kind)
+}
+
+func deref[T any](p *T, dst *T) {
+	if p != nil {
+		*dst = *p
+	}
+}
+
+func sampleOut(kind domain.MetricKind, s *domain.Sample) Sample {
+	out := Sample{Group: string(s.Group), Period: string(s.Period), Source: string(s.Source), UpdatedAt: s.UpdatedAt.UTC(), Version: s.Version}
+	switch kind {
+	case domain.KindMean:
+		out.N, out.Mean, out.SD = &s.N, &s.Mean, &s.SD
+	case domain.KindProportion:
+		out.N, out.Successes = &s.N, &s.Successes
+	case domain.KindNPS:
+		out.Promoters, out.Passives, out.Detractors = &s.Promoters, &s.Passives, &s.Detractors
+	case domain.KindCount:
+		out.Events, out.Exposure = &s.Events, &s.Exposure
+	}
+	return out
+}
+
+func (s *Server) sampleRoutes(g *echo.Group) {
+	const sample = "/pilots/:id/metrics/:metric_id/samples/:group/:period"
+	s.route(g, http.MethodPut, sample, s.putSample, domain.RoleEditor)
+	s.route(g, http.MethodGet, sample, s.getSample, domain.RoleViewer)
+	s.route(g, http.MethodDelete, sample, s.deleteSample, domain.RoleEditor)
+	s.route(g, http.MethodPost, observationsPath, s.uploadObservations, domain.RoleEditor, bulkLimits(s.bulk)...)
+	s.route(g, http.MethodDelete, observationsPath, s.deleteObservations, domain.RoleEditor)
+}
+
+// observationsPath is the bulk upload route, which gets its own body limit,
+// timeout and media types.
+const observationsPath = "/pilots/:id/metrics/:metric_id/observations"
+
+// sampleKey reads the group and period of the path; an unknown one names
+// no sample, so it is answered with 404.
+func sampleKey(c echo.Context) (domain.Group, domain.Period, error) {
+	g, okG := domain.ParseGroup(c.Param("group"))
+	p, okP := domain.ParsePeriod(c.Param("period"))
+	if !okG || !okP {
+		return "", "", domain.Errorf(domain.ENotFound, "samples are addressed as .../samples/{pilot|control}/{before|after}")
+	}
+	return g, p, nil
+}
+
+// putSample godoc
+//
+//	@Summary		Enter a sample as summary statistics
+//	@Description	The body holds exactly the fields of the metric's kind: mean {n, mean, sd}; proportion {n, successes}; nps {promoters, passives, detractors}; count {events, exposure}. Impossible values (sd < 0, successes > n, n < 2 for a mean, exposure ≤ 0) are 422 naming the field. Without If-Match the sample must not exist yet (201; 428 if it does); with If-Match it replaces the version named (200; 412 if stale). A sample computed from raw observations cannot be replaced (409). Only while the pilot is planned or running.
+//	@Tags			pilots
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string		true	"Pilot id"	format(uuid)
+//	@Param			metric_id	path		string		true	"Metric id"	format(uuid)
+//	@Param			group		path		string		true	"Group"		Enums(pilot,control)
+//	@Param			period		path		string		true	"Period"	Enums(before,after)
+//	@Param			If-Match	header		string		false	"ETag of the sample being replaced; omit to create"
+//	@Param			sample		body		SampleInput	true	"Summary statistics"
+//	@Success		200			{object}	Sample
+//	@Success		201			{object}	Sample
+//	@Header			200			{string}	ETag	"The sample's version"
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem	"The pilot is completed or cancelled, or the sample comes from observations"
+//	@Failure		412			{object}	Problem
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem
+//	@Failure		428			{object}	Problem	"The sample exists and If-Match is missing"
+//	@Failure		503			{object}	Problem
+//	@Router			/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [put]
+func (s *Server) putSample(c echo.Context) error {
+	pilotID, metricID, err := pilotAndMetric(c)
+	if err != nil {
+		return err
+	}
+	g, p, err := sampleKey(c)
+	if err != nil {
+		return err
+	}
+	version, err := optionalIfMatch(c)
+	if err != nil {
+		return err
+	}
+	var in SampleInput
+	if err := bindCreate(c, &in); err != nil {
+		return err
+	}
+	var smp *domain.Sample
+	var kind domain.MetricKind
+	created := false
+	err = s.editPilot(c, pilotID, func(ctx context.Context) error {
+		m, err := s.store.GetMetric(ctx, principal(c).WorkspaceID, pilotID, metricID)
+		if err != nil {
+			return err
+		}
+		kind = m.Kind
+		if smp, err = sampleOf(&in, kind, metricID, g, p); err != nil {
+			return err
+		}
+		created, err = s.store.PutSample(ctx, principal(c).WorkspaceID, pilotID, smp, version)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	setETag(c, smp.Version)
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		c.Response().Header().Set(echo.HeaderLocation, c.Request().URL.Path)
+	}
+	return c.JSON(status, sampleOut(kind, smp))
+}
+
+// getSample godoc
+//
+//	@Summary	Get one sample
+//	@Tags		pilots
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id			path		string	true	"Pilot id"	format(uuid)
+//	@Param		metric_id	path		string	true	"Metric id"	format(uuid)
+//	@Param		group		path		string	true	"Group"		Enums(pilot,control)
+//	@Param		period		path		string	true	"Period"	Enums(before,after)
+//	@Success	200			{object}	Sample
+//	@Header		200			{string}	ETag	"The sample's version"
+//	@Failure	401			{object}	Problem
+//	@Failure	404			{object}	Problem
+//	@Failure	503			{object}	Problem
+//	@Router		/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [get]
+func (s *Server) getSample(c echo.Context) error {
+	pilotID, metricID, err := pilotAndMetric(c)
+	if err != nil {
+		return err
+	}
+	g, p, err := sampleKey(c)
+	if err != nil {
+		return err
+	}
+	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
+	m, err := s.store.GetMetric(ctx, ws, pilotID, metricID)
+	if err != nil {
+		return err
+	}
+	samples, err := s.store.ListSamples(ctx, ws, pilotID, metricID)
+	if err != nil {
+		return err
+	}
+	for n := range samples {
+		if samples[n].Group == g && samples[n].Period == p {
+			setETag(c, samples[n].Version)
+			return c.JSON(http.StatusOK, sampleOut(m.Kind, &samples[n]))
+		}
+	}
+	return domain.Errorf(domain.ENotFound, "there is no %s %s sample of this metric", g, p)
+}
+
+// deleteSample godoc
+//
+//	@Summary	Delete a summary sample
+//	@Tags		pilots
+//	@Security	BearerAuth
+//	@Param		id			path	string	true	"Pilot id"	format(uuid)
+//	@Param		metric_id	path	string	true	"Metric id"	format(uuid)
+//	@Param		group		path	string	true	"Group"		Enums(pilot,control)
+//	@Param		period		path	string	true	"Period"	Enums(before,after)
+//	@Param		If-Match	header	string	true	"ETag of the sample"
+//	@Success	204
+//	@Failure	400	{object}	Problem
+//	@Failure	401	{object}	Problem
+//	@Failure	403	{object}	Problem
+//	@Failure	404	{object}	Problem
+//	@Failure	409	{object}	Problem	"The pilot is completed or cancelled, or the sample comes from observations"
+//	@Failure	412	{object}	Problem
+//	@Failure	428	{object}	Problem
+//	@Failure	503	{object}	Problem
+//	@Router		/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [delete]
+func (s *Server) deleteSample(c echo.Context) error {
+	pilotID, metricID, err := pilotAndMetric(c)
+	if err != nil {
+		return err
+	}
+	g, p, err := sampleKey(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	err = s.editPilot(c, pilotID, func(ctx context.Context) error {
+		return s.store.DeleteSample(ctx, principal(c).WorkspaceID, pilotID, domain.Sample{MetricID: metricID, Group: g, Period: p}, version)
+	})
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// uploadObservations godoc
+//
+//	@Summary		Upload raw observations (NDJSON or CSV, up to 1,000,000 rows)
+//	@Description	Rows {group, period, value, unit_id?}: NDJSON objects one per line, or CSV with a header naming the columns group,period,value[,unit_id]. Values by kind: mean any number; proportion 0 or 1; nps 0–10; count the events in one unit of exposure (each row is one unit, e.g. one agent-week). The body is streamed into PostgreSQL with COPY; a bad row is 422 naming its line, and then nothing of the request is stored. Afterwards every observed group and period of the metric is recomputed in SQL from all its observations (uploads add up). When every observation of a mean metric has a unit_id seen in both periods, the results use per-unit change scores (paired designs). A group and period entered as a summary cannot also get observations (409).
+//	@Tags			pilots
+//	@Accept			application/x-ndjson
+//	@Accept			text/csv
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string	true	"Pilot id"	format(uuid)
+//	@Param			metric_id	path		string	true	"Metric id"	format(uuid)
+//	@Param			rows		body		string	true	"NDJSON or CSV rows"
+//	@Success		200			{object}	ObservationUpload
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem	"The pilot is completed or cancelled, or a summary sample is in the way"
+//	@Failure		413			{object}	Problem	"More than 1,000,000 rows or the body limit"
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem	"A bad row; errors[0].line names it"
+//	@Failure		503			{object}	Problem
+//	@Router			/api/v1/pilots/{id}/metrics/{metric_id}/observations [post]
+func (s *Server) uploadObservations(c echo.Context) error {
+	pilotID, metricID, err := pilotAndMetric(c)
+	if err != nil {
+		return err
+	}
+	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
+	m, err := s.store.GetMetric(ctx, ws, pilotID, metricID)
+	if err != nil {
+		return err
+	}
+	mediaType, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	rows, err := newObservationReader(c.Request().Body, mediaType, m.Kind)
+	if err != nil {
+		return err
+	}
+	load, err := s.store.AddObservations(ctx, ws, pilotID, metricID, (*domain.Pilot).Editable, rows.Next)
+	if err != nil {
+		return err
+	}
+	out := ObservationUpload{Rows: load.Rows, Paired: load.Paired, Samples: make([]Sample, len(load.Samples))}
+	for n := range load.Samples {
+		out.Samples[n] = sampleOut(m.Kind, &load.Samples[n])
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// deleteObservations godoc
+//
+//	@Summary		Delete a metric's raw observations
+//	@Description	Also removes the samples and change scores computed from them. Only while the pilot is planned or running.
+//	@Tags			pilots
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string	true	"Pilot id"	format(uuid)
+//	@Param			metric_id	path		string	true	"Metric id"	format(uuid)
+//	@Success		200			{object}	ObservationsDeleted
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem	"The pilot is completed or cancelled"
+//	@Failure		503			{object}	Problem
+//	@Router			/api/v1/pilots/{id}/metrics/{metric_id}/observations [delete]
+func (s *Server) deleteObservations(c echo.Context) error {
+	pilotID, metricID, err := pilotAndMetric(c)
+	if err != nil {
+		return err
+	}
+	var removed int
+	err = s.editPilot(c, pilotID, func(ctx context.Context) error {
+		removed, err = s.store.DeleteObservations(ctx, principal(c).WorkspaceID, pilotID, metricID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ObservationsDeleted{Removed: removed})
+}

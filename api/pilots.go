@@ -1,0 +1,497 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+)
+
+// PilotCreate is the body of POST /pilots.
+type PilotCreate struct {
+	IdeaID          string   `json:"idea_id" validate:"required,uuid" format:"uuid"`
+	Title           string   `json:"title" validate:"max=200" example:"Headsets for team B"`
+	Hypothesis      string   `json:"hypothesis" validate:"required,max=10000" example:"Agents who hear callers clearly resolve calls faster and please callers more"`
+	Scope           string   `json:"scope" validate:"max=10000" example:"Team B (24 agents), inbound billing calls; team A is the control"`
+	TouchpointIDs   []string `json:"touchpoint_ids" validate:"max=50,dive,uuid" format:"uuid"` // default: the idea's
+	StartDate       *string  `json:"start_date" format:"date" example:"2026-09-01"`
+	EndDate         *string  `json:"end_date" format:"date" example:"2026-11-30"` // on or after start_date
+	Owner           string   `json:"owner" validate:"max=200" example:"Contact centre operations"`
+	ConfidenceLevel *float64 `json:"confidence_level" minimum:"0.8" maximum:"0.99" example:"0.95"` // default 0.95
+} // @name PilotCreate
+
+// PilotPatch is a JSON Merge Patch of a pilot's plan. Status moves through
+// the start, complete and cancel actions, not here.
+type PilotPatch struct {
+	Title           *string   `json:"title"`
+	Hypothesis      *string   `json:"hypothesis"`
+	Scope           *string   `json:"scope"`
+	TouchpointIDs   *[]string `json:"touchpoint_ids" format:"uuid"`
+	StartDate       *string   `json:"start_date" format:"date"`
+	EndDate         *string   `json:"end_date" format:"date"`
+	Owner           *string   `json:"owner"`
+	ConfidenceLevel *float64  `json:"confidence_level" minimum:"0.8" maximum:"0.99"` // null resets to 0.95
+} // @name PilotPatch
+
+// PilotComplete is the body of POST /pilots/{id}/complete.
+type PilotComplete struct {
+	Decision string `json:"decision" validate:"required" enums:"adopt,iterate,abandon" example:"adopt"`
+} // @name PilotComplete
+
+// Pilot is a small, time-boxed test of an idea.
+type Pilot struct {
+	ID              string     `json:"id" format:"uuid"`
+	IdeaID          string     `json:"idea_id" format:"uuid"`
+	Title           string     `json:"title" example:"Headsets for team B"`
+	Hypothesis      string     `json:"hypothesis"`
+	Scope           string     `json:"scope"`
+	TouchpointIDs   []string   `json:"touchpoint_ids" format:"uuid"`
+	StartDate       *string    `json:"start_date" format:"date" extensions:"x-nullable" example:"2026-09-01"`
+	EndDate         *string    `json:"end_date" format:"date" extensions:"x-nullable" example:"2026-11-30"`
+	Owner           string     `json:"owner"`
+	ConfidenceLevel float64    `json:"confidence_level" example:"0.95"`
+	Status          string     `json:"status" enums:"planned,running,completed,cancelled" example:"planned"`
+	Decision        *string    `json:"decision" enums:"adopt,iterate,abandon" extensions:"x-nullable"` // set on completion
+	StartedAt       *time.Time `json:"started_at" extensions:"x-nullable"`
+	EndedAt         *time.Time `json:"ended_at" extensions:"x-nullable"` // completed or cancelled
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	Version         int        `json:"version" example:"1"`
+} // @name Pilot
+
+// PilotList is one page of pilots, oldest first.
+type PilotList struct {
+	Items      []Pilot `json:"items"`
+	NextCursor *string `json:"next_cursor" extensions:"x-nullable"`
+} // @name PilotList
+
+const dateLayout = "2006-01-02"
+
+func pilotOut(p *domain.Pilot) Pilot {
+	out := Pilot{
+		ID: p.ID, IdeaID: p.IdeaID, Title: p.Title, Hypothesis: p.Hypothesis, Scope: p.Scope, TouchpointIDs: p.TouchpointIDs,
+		StartDate: dateOut(p.StartDate), EndDate: dateOut(p.EndDate), Owner: p.Owner, ConfidenceLevel: p.ConfidenceLevel,
+		Status: string(p.Status), StartedAt: utcOrNil(p.StartedAt), EndedAt: utcOrNil(p.EndedAt),
+		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version,
+	}
+	if p.Decision != "" {
+		d := string(p.Decision)
+		out.Decision = &d
+	}
+	return out
+}
+
+func dateOut(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.Format(dateLayout)
+	return &s
+}
+
+func utcOrNil(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// parseDate reads an optional calendar date, recording a bad one under pointer.
+func parseDate(fields *[]domain.FieldError, pointer string, s *string) *time.Time {
+	if s == nil {
+		return nil
+	}
+	t, err := time.Parse(dateLayout, *s)
+	if err != nil {
+		*fields = append(*fields, domain.FieldError{Pointer: pointer, Detail: "must be a date like 2026-09-01"})
+		return nil
+	}
+	return &t
+}
+
+// withFields adds field errors found at the edge to a domain validation result.
+func withFields(fields []domain.FieldError, err error) error {
+	if len(fields) == 0 {
+		return err
+	}
+	if err == nil {
+		return domain.Invalid(fields...)
+	}
+	if de, ok := err.(*domain.Error); ok && de.Code == domain.EInvalid {
+		return domain.Invalid(append(fields, de.Fields...)...)
+	}
+	return err
+}
+
+func (s *Server) pilotRoutes(g *echo.Group) {
+	s.route(g, http.MethodPost, "/pilots/plan", s.planPilot, domain.RoleViewer)
+	s.route(g, http.MethodPost, "/pilots", s.createPilot, domain.RoleEditor, s.idempotent)
+	s.route(g, http.MethodGet, "/pilots", s.listPilots, domain.RoleViewer)
+	s.route(g, http.MethodGet, "/pilots/:id", s.getPilot, domain.RoleViewer)
+	s.route(g, http.MethodPatch, "/pilots/:id", s.patchPilot, domain.RoleEditor)
+	s.route(g, http.MethodDelete, "/pilots/:id", s.deletePilot, domain.RoleEditor)
+	s.route(g, http.MethodPost, "/pilots/:id/start", s.startPilot, domain.RoleEditor)
+	s.route(g, http.MethodPost, "/pilots/:id/complete", s.completePilot, domain.RoleEditor)
+	s.route(g, http.MethodPost, "/pilots/:id/cancel", s.cancelPilot, domain.RoleEditor)
+	s.route(g, http.MethodGet, "/pilots/:id/results", s.pilotResults, domain.RoleViewer)
+	s.route(g, http.MethodGet, "/ideas/:id/pilots", s.ideaPilots, domain.RoleViewer)
+	s.metricRoutes(g)
+}
+
+// createPilot godoc
+//
+//	@Summary		Plan a pilot of an idea
+//	@Description	The pilot starts as planned. touchpoint_ids default to the idea's; each must be in the workspace (else 422 naming /touchpoint_ids/N), and so must the idea (else 422 naming /idea_id).
+//	@Tags			pilots
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			Idempotency-Key	header		string		false	"Makes the request safe to retry: the first response is replayed for 24 h"
+//	@Param			pilot			body		PilotCreate	true	"The pilot"
+//	@Success		201				{object}	Pilot
+//	@Header			201				{string}	Location	"URL of the new pilot"
+//	@Header			201				{string}	ETag		"Version, for If-Match"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		409				{object}	Problem	"The same Idempotency-Key is in flight"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Failure		503				{object}	Problem
+//	@Router			/api/v1/pilots [post]
+func (s *Server) createPilot(c echo.Context) error {
+	var in PilotCreate
+	if err := bindCreate(c, &in); err != nil {
+		return err
+	}
+	var fields []domain.FieldError
+	p := &domain.Pilot{
+		WorkspaceID: principal(c).WorkspaceID, IdeaID: in.IdeaID, Title: in.Title, Hypothesis: in.Hypothesis,
+		Scope: in.Scope, TouchpointIDs: in.TouchpointIDs, StartDate: parseDate(&fields, "/start_date", in.StartDate),
+		EndDate: parseDate(&fields, "/end_date", in.EndDate), Owner: in.Owner,
+		ConfidenceLevel: domain.DefaultConfidenceLevel, Status: domain.PilotPlanned,
+	}
+	if in.ConfidenceLevel != nil {
+		p.ConfidenceLevel = *in.ConfidenceLevel
+	}
+	if err := s.checkCreate(&in, withFields(fields, p.Validate())); err != nil {
+		return err
+	}
+	if err := s.store.CreatePilot(c.Request().Context(), p); err != nil {
+		return err
+	}
+	return created(c, "/api/v1/pilots/"+p.ID, p.Version, pilotOut(p))
+}
+
+// listPilots godoc
+//
+//	@Summary	List pilots, oldest first
+//	@Tags		pilots
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		status			query		string	false	"Only this status"	Enums(planned,running,completed,cancelled)
+//	@Param		idea_id			query		string	false	"Only pilots of this idea"	format(uuid)
+//	@Param		touchpoint_id	query		string	false	"Only pilots targeting this touchpoint"	format(uuid)
+//	@Param		limit			query		int		false	"Page size, 1–100"	default(20)
+//	@Param		cursor			query		string	false	"next_cursor of the previous page"
+//	@Success	200				{object}	PilotList
+//	@Failure	400				{object}	Problem
+//	@Failure	401				{object}	Problem
+//	@Failure	503				{object}	Problem
+//	@Router		/api/v1/pilots [get]
+func (s *Server) listPilots(c echo.Context) error {
+	q := newListQuery(c, "status", "idea_id", "touchpoint_id")
+	f := domain.PilotFilter{Status: enumParam(q, "status", domain.PilotStatuses), IdeaID: q.id("idea_id"), TouchpointID: q.id("touchpoint_id")}
+	return s.pilotPage(c, q, f)
+}
+
+// ideaPilots godoc
+//
+//	@Summary	An idea's pilots, oldest first
+//	@Tags		pilots
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id		path		string	true	"Idea id"	format(uuid)
+//	@Param		status	query		string	false	"Only this status"	Enums(planned,running,completed,cancelled)
+//	@Param		limit	query		int		false	"Page size, 1–100"	default(20)
+//	@Param		cursor	query		string	false	"next_cursor of the previous page"
+//	@Success	200		{object}	PilotList
+//	@Failure	400		{object}	Problem
+//	@Failure	401		{object}	Problem
+//	@Failure	404		{object}	Problem	"Unknown idea, or in another workspace"
+//	@Failure	503		{object}	Problem
+//	@Router		/api/v1/ideas/{id}/pilots [get]
+func (s *Server) ideaPilots(c echo.Context) error {
+	id, err := pathID(c, "idea")
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.GetIdea(c.Request().Context(), principal(c).WorkspaceID, id); err != nil {
+		return err
+	}
+	q := newListQuery(c, "status")
+	return s.pilotPage(c, q, domain.PilotFilter{Status: enumParam(q, "status", domain.PilotStatuses), IdeaID: &id})
+}
+
+func (s *Server) pilotPage(c echo.Context, q *listQuery, f domain.PilotFilter) error {
+	page := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	pilots, next, err := s.store.ListPilots(c.Request().Context(), principal(c).WorkspaceID, f, page)
+	if err != nil {
+		return err
+	}
+	out := PilotList{Items: make([]Pilot, len(pilots)), NextCursor: encodeCursor(next)}
+	for n := range pilots {
+		out.Items[n] = pilotOut(&pilots[n])
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// getPilot godoc
+//
+//	@Summary	Get a pilot
+//	@Tags		pilots
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id	path		string	true	"Pilot id"	format(uuid)
+//	@Success	200	{object}	Pilot
+//	@Header		200	{string}	ETag	"Version, for If-Match"
+//	@Failure	401	{object}	Problem
+//	@Failure	404	{object}	Problem	"Unknown, or in another workspace"
+//	@Failure	503	{object}	Problem
+//	@Router		/api/v1/pilots/{id} [get]
+func (s *Server) getPilot(c echo.Context) error {
+	id, err := pathID(c, "pilot")
+	if err != nil {
+		return err
+	}
+	p, err := s.store.GetPilot(c.Request().Context(), principal(c).WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	setETag(c, p.Version)
+	return c.JSON(http.StatusOK, pilotOut(p))
+}
+
+// patchPilot godoc
+//
+//	@Summary		Change a pilot's plan (JSON Merge Patch)
+//	@Description	Only while the pilot is planned or running (409 once completed or cancelled).
+//	@Tags			pilots
+//	@Accept			json
+//	@Accept			application/merge-patch+json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string		true	"Pilot id"	format(uuid)
+//	@Param			If-Match	header		string		true	"ETag of the version the change is based on"
+//	@Param			patch		body		PilotPatch	true	"Fields to change"
+//	@Success		200			{object}	Pilot
+//	@Header			200			{string}	ETag	"The new version"
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem	"The pilot is completed or cancelled"
+//	@Failure		412			{object}	Problem
+//	@Failure		413			{object}	Problem
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem
+//	@Failure		428			{object}	Problem
+//	@Failure		503			{object}	Problem
+//	@Router			/api/v1/pilots/{id} [patch]
+func (s *Server) patchPilot(c echo.Context) error {
+	id, err := pathID(c, "pilot")
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	var in PilotPatch
+	patch, err := bindPatch(c, &in)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.UpdatePilot(c.Request().Context(), principal(c).WorkspaceID, id, version, func(p *domain.Pilot) error {
+		if err := p.Editable(); err != nil {
+			return err
+		}
+		var fields []domain.FieldError
+		setField(patch, "title", in.Title, &p.Title)
+		setField(patch, "hypothesis", in.Hypothesis, &p.Hypothesis)
+		setField(patch, "scope", in.Scope, &p.Scope)
+		setField(patch, "touchpoint_ids", in.TouchpointIDs, &p.TouchpointIDs)
+		setField(patch, "owner", in.Owner, &p.Owner)
+		if _, ok := patch["start_date"]; ok {
+			p.StartDate = parseDate(&fields, "/start_date", in.StartDate)
+		}
+		if _, ok := patch["end_date"]; ok {
+			p.EndDate = parseDate(&fields, "/end_date", in.EndDate)
+		}
+		if _, ok := patch["confidence_level"]; ok {
+			p.ConfidenceLevel = domain.DefaultConfidenceLevel
+			setField(patch, "confidence_level", in.ConfidenceLevel, &p.ConfidenceLevel)
+		}
+		if p.TouchpointIDs == nil {
+			p.TouchpointIDs = []string{}
+		}
+		return withFields(fields, p.Validate())
+	})
+	if err != nil {
+		return err
+	}
+	setETag(c, p.Version)
+	return c.JSON(http.StatusOK, pilotOut(p))
+}
+
+// deletePilot godoc
+//
+//	@Summary	Delete a pilot with its metrics, samples and observations
+//	@Tags		pilots
+//	@Security	BearerAuth
+//	@Param		id			path	string	true	"Pilot id"	format(uuid)
+//	@Param		If-Match	header	string	true	"ETag of the version being deleted"
+//	@Success	204
+//	@Failure	400	{object}	Problem
+//	@Failure	401	{object}	Problem
+//	@Failure	403	{object}	Problem
+//	@Failure	404	{object}	Problem
+//	@Failure	412	{object}	Problem
+//	@Failure	428	{object}	Problem
+//	@Failure	503	{object}	Problem
+//	@Router		/api/v1/pilots/{id} [delete]
+func (s *Server) deletePilot(c echo.Context) error {
+	id, err := pathID(c, "pilot")
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeletePilot(c.Request().Context(), principal(c).WorkspaceID, id, version); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// optionalIfMatch reads If-Match when given (0 when absent): actions check
+// the version only when the client asks them to.
+func optionalIfMatch(c echo.Context) (int, error) {
+	if c.Request().Header.Get("If-Match") == "" {
+		return 0, nil
+	}
+	return ifMatch(c)
+}
+
+// transition runs one pilot action and answers with the pilot.
+func (s *Server) transition(c echo.Context, change func(*domain.Pilot, *domain.Idea, *domain.PilotData) error) error {
+	id, err := pathID(c, "pilot")
+	if err != nil {
+		return err
+	}
+	version, err := optionalIfMatch(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.TransitionPilot(c.Request().Context(), principal(c).WorkspaceID, id, version, principal(c).KeyName, change)
+	if err != nil {
+		return err
+	}
+	setETag(c, p.Version)
+	return c.JSON(http.StatusOK, pilotOut(p))
+}
+
+// startPilot godoc
+//
+//	@Summary		Start a planned pilot
+//	@Description	Moves the pilot to running and its idea to piloting (the idea must be planned or already piloting, else 409), recorded in the idea's history.
+//	@Tags			pilots
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string	true	"Pilot id"	format(uuid)
+//	@Param			If-Match	header		string	false	"When given, the pilot's version must match (412)"
+//	@Success		200			{object}	Pilot
+//	@Header			200			{string}	ETag	"The new version"
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem	"Not planned, or the idea cannot be piloted"
+//	@Failure		412			{object}	Problem
+//	@Failure		503			{object}	Problem
+//	@Router			/api/v1/pilots/{id}/start [post]
+func (s *Server) startPilot(c echo.Context) error {
+	at := s.now().UTC()
+	return s.transition(c, func(p *domain.Pilot, i *domain.Idea, _ *domain.PilotData) error {
+		return p.Start(i, at)
+	})
+}
+
+// cancelPilot godoc
+//
+//	@Summary	Cancel a planned or running pilot
+//	@Tags		pilots
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id			path		string	true	"Pilot id"	format(uuid)
+//	@Param		If-Match	header		string	false	"When given, the pilot's version must match (412)"
+//	@Success	200			{object}	Pilot
+//	@Header		200			{string}	ETag	"The new version"
+//	@Failure	401			{object}	Problem
+//	@Failure	403			{object}	Problem
+//	@Failure	404			{object}	Problem
+//	@Failure	409			{object}	Problem	"Already completed or cancelled"
+//	@Failure	412			{object}	Problem
+//	@Failure	503			{object}	Problem
+//	@Router		/api/v1/pilots/{id}/cancel [post]
+func (s *Server) cancelPilot(c echo.Context) error {
+	at := s.now().UTC()
+	return s.transition(c, func(p *domain.Pilot, _ *domain.Idea, _ *domain.PilotData) error {
+		return p.MoveTo(domain.PilotCancelled, at)
+	})
+}
+
+// completePilot godoc
+//
+//	@Summary		Complete a running pilot with a decision
+//	@Description	In one transaction: freezes a snapshot of the results (GET /results then returns it), moves the idea (adopt → adopted, iterate → planned, abandon → rejected) and sets its confidence from the primary metric's verdict (improved → at least 0.8, worsened → at most 0.3, inconclusive → unchanged), re-scoring it; every change is recorded in the idea's history. 409 when the pilot is not running, has no primary metric, or the idea cannot make the move.
+//	@Tags			pilots
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string			true	"Pilot id"	format(uuid)
+//	@Param			If-Match	header		string			false	"When given, the pilot's version must match (412)"
+//	@Param			decision	body		PilotComplete	true	"The decision"
+//	@Success		200			{object}	Pilot
+//	@Header			200			{string}	ETag	"The new version"
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem	"Not running, no primary metric, or the idea cannot move"
+//	@Failure		412			{object}	Problem
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem
+//	@Failure		503			{object}	Problem
+//	@Router			/api/v1/pilots/{id}/complete [post]
+func (s *Server) completePilot(c echo.Context) error {
+	var in PilotComplete
+	if err := bindCreate(c, &in); err != nil {
+		return err
+	}
+	at := s.now().UTC()
+	return s.transition(c, func(p *domain.Pilot, i *domain.Idea, data *domain.PilotData) error {
+		decision, ok := domain.ParseDecision(in.Decision)
+		if !ok {
+			return domain.Invalid(domain.FieldError{Pointer: "/decision", Detail: "must be one of adopt, iterate, abandon"})
+		}
+		return p.Complete(i, decision, p.Analyze(data, at), at)
+	})
+}
