@@ -33,11 +33,11 @@ type MetricResult struct {
 	Design    string `json:"design" enums:"before_after,paired_before_after,difference_in_differences,paired_difference_in_differences"`
 	// The test run: welch_t, paired_t, diff_in_diff_welch_t, two_proportion_z, diff_in_diff_z, nps_z, nps_diff_in_diff_z, poisson_rate_ratio, poisson_ratio_of_rate_ratios.
 	Test *string `json:"test" extensions:"x-nullable" example:"diff_in_diff_welch_t"`
-	// Signed absolute change: after − before, or the difference in differences (counts: events per unit of exposure).
+	// Signed absolute change: after − before, or the difference in differences (counts: events per unit of exposure; with a control, against the counterfactual rate).
 	Estimate *float64 `json:"estimate" extensions:"x-nullable" example:"-22.5"`
 	CILow    *float64 `json:"ci_low" extensions:"x-nullable"`
 	CIHigh   *float64 `json:"ci_high" extensions:"x-nullable"`
-	// Estimate relative to the pilot group's before level (null when that is 0).
+	// Estimate relative to the pilot group's before level (counts with a control: ratio of rate ratios − 1); null when that level is 0.
 	RelativeChange *float64 `json:"relative_change" extensions:"x-nullable" example:"-0.07"`
 	RelativeCILow  *float64 `json:"relative_ci_low" extensions:"x-nullable"` // where an interval is defined (delta method, exact rate ratio)
 	RelativeCIHigh *float64 `json:"relative_ci_high" extensions:"x-nullable"`
@@ -132,7 +132,7 @@ func (s *Server) pilotResults(c echo.Context) error {
 	}
 	r := p.Results
 	if r == nil {
-		live := p.Analyze(data, s.now().UTC())
+		live := p.Analyze(data, s.clock())
 		r = &live
 	}
 	return c.JSON(http.StatusOK, pilotResultsOut(p, r))

@@ -428,7 +428,7 @@ func (s *Server) transition(c echo.Context, change func(*domain.Pilot, *domain.I
 //	@Failure		503			{object}	Problem
 //	@Router			/api/v1/pilots/{id}/start [post]
 func (s *Server) startPilot(c echo.Context) error {
-	at := s.now().UTC()
+	at := s.clock()
 	return s.transition(c, func(p *domain.Pilot, i *domain.Idea, _ *domain.PilotData) error {
 		return p.Start(i, at)
 	})
@@ -452,7 +452,7 @@ func (s *Server) startPilot(c echo.Context) error {
 //	@Failure	503			{object}	Problem
 //	@Router		/api/v1/pilots/{id}/cancel [post]
 func (s *Server) cancelPilot(c echo.Context) error {
-	at := s.now().UTC()
+	at := s.clock()
 	return s.transition(c, func(p *domain.Pilot, _ *domain.Idea, _ *domain.PilotData) error {
 		return p.MoveTo(domain.PilotCancelled, at)
 	})
@@ -486,7 +486,7 @@ func (s *Server) completePilot(c echo.Context) error {
 	if err := bindCreate(c, &in); err != nil {
 		return err
 	}
-	at := s.now().UTC()
+	at := s.clock()
 	return s.transition(c, func(p *domain.Pilot, i *domain.Idea, data *domain.PilotData) error {
 		decision, ok := domain.ParseDecision(in.Decision)
 		if !ok {

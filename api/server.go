@@ -146,6 +146,10 @@ func bulkLimits(cfg Config) []echo.MiddlewareFunc {
 	}
 }
 
+// clock is the time stamped on records, in UTC and truncated to the
+// microseconds PostgreSQL keeps, so a value answered equals the value stored.
+func (s *Server) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
 // Handler is the http.Handler to serve.
 func (s *Server) Handler() http.Handler { return s.echo }
 

@@ -4736,7 +4736,7 @@ const docTemplate = `{
                     ]
                 },
                 "estimate": {
-                    "description": "Signed absolute change: after − before, or the difference in differences (counts: events per unit of exposure).",
+                    "description": "Signed absolute change: after − before, or the difference in differences (counts: events per unit of exposure; with a control, against the counterfactual rate).",
                     "type": "number",
                     "x-nullable": true,
                     "example": -22.5
@@ -4787,7 +4787,7 @@ const docTemplate = `{
                     "type": "boolean"
                 },
                 "relative_change": {
-                    "description": "Estimate relative to the pilot group's before level (null when that is 0).",
+                    "description": "Estimate relative to the pilot group's before level (counts with a control: ratio of rate ratios − 1); null when that level is 0.",
                     "type": "number",
                     "x-nullable": true,
                     "example": -0.07

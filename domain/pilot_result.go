@@ -68,11 +68,14 @@ type MetricResult struct {
 	Computed bool
 	Test     string // welch_t, two_proportion_z, nps_z, poisson_rate_ratio, ...
 	// Estimate is the signed absolute change: after − before, or the
-	// difference in differences; for counts, in events per unit of exposure.
+	// difference in differences; for counts, in events per unit of exposure
+	// (with a control group: the pilot's rate after minus the counterfactual
+	// rate, its before rate moved as the control's did).
 	Estimate float64
 	CI       Interval // of Estimate
-	// RelativeChange is Estimate relative to the pilot group's before level;
-	// nil when that level is 0. RelativeCI is its interval where one is
+	// RelativeChange is Estimate relative to the pilot group's before level
+	// (for a count difference in differences: to the counterfactual rate, so
+	// it is the ratio of rate ratios − 1); nil when that level is 0. RelativeCI is its interval where one is
 	// defined (delta method, or the exact rate-ratio interval for counts).
 	RelativeChange *float64
 	RelativeCI     *Interval

@@ -1,9 +1,11 @@
 package repository
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
+	"slices"
 
 	"cxbacklog/domain"
 
@@ -148,12 +150,17 @@ func aggregateObservations(ctx context.Context, tx pgx.Tx, metricID string) ([]d
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Sample, error) {
+	samples, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Sample, error) {
 		smp := domain.Sample{MetricID: metricID, Source: domain.SourceObservations}
 		err := r.Scan(&smp.Group, &smp.Period, &smp.N, &smp.Mean, &smp.SD, &smp.Successes, &smp.Promoters,
 			&smp.Passives, &smp.Detractors, &smp.Events, &smp.Exposure, &smp.UpdatedAt, &smp.Version)
 		return smp, err
 	})
+	// The order ListSamples uses: pilot before, pilot after, control before, control after.
+	slices.SortFunc(samples, func(a, b domain.Sample) int {
+		return cmp.Or(-cmp.Compare(a.Group, b.Group), -cmp.Compare(a.Period, b.Period))
+	})
+	return samples, err
 }
 
 // aggregateChangeScores stores each group's per-unit change scores (mean
