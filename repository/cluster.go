@@ -37,6 +37,9 @@ type ClusterOptions struct {
 	// Fast trades durability for speed (fsync, synchronous_commit and
 	// full_page_writes off). Meant for tests; a crash may corrupt the data.
 	Fast bool
+	// Port to listen on; 0 picks a free one. Restarting a stopped cluster on
+	// its old port lets clients reconnect by themselves (outage tests).
+	Port int
 }
 
 // Cluster is a private PostgreSQL cluster started by StartCluster, or a client
@@ -80,12 +83,16 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 		return attach(ctx, c, opts.Shared)
 	}
 	c.lock = lock
+	c.port = opts.Port
 	if err := c.start(ctx, opts.Fast); err != nil {
 		c.unlock()
 		return nil, err
 	}
 	return c, nil
 }
+
+// Port is the port the cluster listens on.
+func (c *Cluster) Port() int { return c.port }
 
 // URL returns a connection URL for database dbname on the cluster.
 func (c *Cluster) URL(dbname string) string {
@@ -285,8 +292,10 @@ func (c *Cluster) start(ctx context.Context, fast bool) error {
 	if err := c.stopOrphan(ctx); err != nil {
 		return err
 	}
-	if c.port, err = freePort(); err != nil {
-		return err
+	if c.port == 0 {
+		if c.port, err = freePort(); err != nil {
+			return err
+		}
 	}
 	c.logger.Info("starting PostgreSQL", "dir", c.dir, "port", c.port)
 	if err := c.run(ctx, "pg_ctl", "start", "-w", "-t", strconv.Itoa(int(startTimeout.Seconds())),
