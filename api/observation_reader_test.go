@@ -154,8 +154,11 @@ func TestObservationReaderNDJSON(t *testing.T) {
 			body: `{"group":"pilot","period":"before","value":3}` + "\n" + `{"group":"pilot","period":"before","value":-1}`,
 			want: []domain.Observation{obs(pilot, before, 3, "")},
 			code: domain.EInvalid, line: 2, pointer: "/value", detail: "whole number from 0 to 1000000000"},
-		{name: "mean takes any finite value", body: `{"group":"pilot","period":"before","value":-1.5e300}`,
-			want: []domain.Observation{obs(pilot, before, -1.5e300, "")}},
+		{name: "mean takes any value up to the magnitude limit", body: `{"group":"pilot","period":"before","value":-1.5e12}` + "\n" +
+			`{"group":"pilot","period":"before","value":-1e12}`,
+			code: domain.EInvalid, line: 1, pointer: "/value", detail: "value must be between -1e+12 and 1e+12, not -1.5e+12"},
+		{name: "mean at the magnitude limit", body: `{"group":"pilot","period":"before","value":-1e12}`,
+			want: []domain.Observation{obs(pilot, before, -1e12, "")}},
 		{name: "bad group", body: row + "\n" + row + "\n" + `{"group":"Pilot","period":"before","value":1}`,
 			want: []domain.Observation{obs(pilot, before, 1, ""), obs(pilot, before, 1, "")},
 			code: domain.EInvalid, line: 3, pointer: "/group", detail: `group must be one of pilot, control, not "Pilot"`},

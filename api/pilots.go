@@ -420,6 +420,7 @@ func (s *Server) transition(c echo.Context, change func(*domain.Pilot, *domain.I
 //	@Param			If-Match	header		string	false	"When given, the pilot's version must match (412)"
 //	@Success		200			{object}	Pilot
 //	@Header			200			{string}	ETag	"The new version"
+//	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		404			{object}	Problem
@@ -444,6 +445,7 @@ func (s *Server) startPilot(c echo.Context) error {
 //	@Param		If-Match	header		string	false	"When given, the pilot's version must match (412)"
 //	@Success	200			{object}	Pilot
 //	@Header		200			{string}	ETag	"The new version"
+//	@Failure	400			{object}	Problem
 //	@Failure	401			{object}	Problem
 //	@Failure	403			{object}	Problem
 //	@Failure	404			{object}	Problem

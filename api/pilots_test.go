@@ -425,3 +425,52 @@ func TestObservationUploadMillionRows(t *testing.T) {
 		t.Fatalf("too many rows: %+v", prob)
 	}
 }
+
+// TestObservationEdgeCases covers what review found: values any mean may
+// take, concurrent uploads adding up, pairing only when it can be used, and
+// touchpoints still targeted by a pilot.
+func TestObservationEdgeCases(t *testing.T) {
+	e := newEnv(t)
+	tp := e.touchpoint(e.journey("J", "S"), "T", "phone", "")
+	p := e.pilot(e.idea("Headsets", 3, 3, 3, 0.5, tp), "P")
+
+	temp := e.metric(p, "Temperature change", "mean", "higher_is_better", false)
+	var up api.ObservationUpload
+	e.upload(p, temp, "text/csv", "group,period,value\npilot,before,-5\npilot,before,-3\npilot,after,1e11\npilot,after,-1e11\n").
+		want(t, http.StatusOK).json(t, &up)
+	if up.Rows != 4 || *up.Samples[0].Mean != -4 {
+		t.Fatalf("negative means: %+v", up)
+	}
+	e.upload(p, temp, "text/csv", "group,period,value\npilot,after,1e300\n").problem(t, http.StatusUnprocessableEntity)
+
+	// Concurrent uploads to one metric take turns: every row counts.
+	fcr := e.metric(p, "FCR", "proportion", "higher_is_better", false)
+	rows := strings.Repeat(`{"group":"pilot","period":"before","value":1}`+"\n", 5000)
+	replies := e.burst(t, 4, http.MethodPost, "/api/v1/pilots/"+p.ID+"/metrics/"+fcr.ID+"/observations", e.editor,
+		func(int) string { return rows }, "Content-Type", "application/x-ndjson")
+	statuses(t, replies, http.StatusOK)
+	var m api.Metric
+	e.do(http.MethodGet, "/api/v1/pilots/"+p.ID+"/metrics/"+fcr.ID, e.viewer, nil).want(t, http.StatusOK).json(t, &m)
+	if len(m.Samples) != 1 || *m.Samples[0].N != 20000 || *m.Samples[0].Successes != 20000 {
+		t.Fatalf("after 4 concurrent uploads of 5000: %+v", m.Samples)
+	}
+
+	// Units paired in the pilot group but a control entered as summaries:
+	// the analysis cannot pair, and the upload says so.
+	aht := e.metric(p, "AHT", "mean", "lower_is_better", true)
+	e.do(http.MethodPut, samplePath(p, aht, "control", "before"), e.editor, `{"n":50,"mean":300,"sd":60}`).want(t, http.StatusCreated)
+	e.do(http.MethodPut, samplePath(p, aht, "control", "after"), e.editor, `{"n":50,"mean":300,"sd":60}`).want(t, http.StatusCreated)
+	e.upload(p, aht, "text/csv", "group,period,value,unit_id\npilot,before,300,a\npilot,after,280,a\npilot,before,310,b\npilot,after,300,b\n").
+		want(t, http.StatusOK).json(t, &up)
+	if up.Paired {
+		t.Fatal("upload claims pairing the analysis cannot use")
+	}
+	r := e.results(p)
+	if r.Metrics[2].Design != "difference_in_differences" || !strings.Contains(strings.Join(r.Metrics[2].Warnings, ";"), "control group's were not") {
+		t.Fatalf("AHT result = %+v", r.Metrics[2])
+	}
+
+	// A touchpoint a pilot targets cannot be deleted from under it.
+	e.do(http.MethodPatch, "/api/v1/ideas/"+p.IdeaID, e.editor, `{"touchpoint_ids":["`+e.touchpoint(e.journey("K", "S"), "U", "web", "").ID+`"]}`, "If-Match", `"1"`).want(t, http.StatusOK)
+	e.do(http.MethodDelete, "/api/v1/touchpoints/"+tp.ID, e.editor, nil, "If-Match", `"1"`).problem(t, http.StatusConflict)
+}

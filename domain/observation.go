@@ -12,13 +12,18 @@ import (
 // seen in one exposure unit (e.g. one agent-week).
 const MaxObservedCount = 1_000_000_000
 
+// MaxObservedMagnitude bounds the absolute value of any raw observation, far
+// beyond a real measurement, so that sums of a million of them cannot
+// overflow in the database.
+const MaxObservedMagnitude = 1e12
+
 // CheckObservation validates one raw value for a metric kind and returns a
 // client-safe reason ("" if fine). field is the wire name of the first
 // offending field ("group", "period", "value" or "unit_id"), and reason
 // starts with it, e.g. "value must be 0 or 1 for a proportion metric, not 2".
 //
-// The value must be finite for every kind; beyond that a mean takes any
-// value, a proportion exactly 0 or 1, an nps answer a whole number from 0 to
+// The value must be finite and within ±MaxObservedMagnitude for every kind;
+// beyond that a mean takes any such value, a proportion exactly 0 or 1, an nps answer a whole number from 0 to
 // 10 and a count a whole number from 0 to MaxObservedCount. The unit id is
 // optional; when given it must be valid UTF-8 of at most MaxUnitIDLength
 // characters without control characters.
@@ -46,6 +51,9 @@ func CheckObservation(kind MetricKind, o Observation) (field, reason string) {
 func valueReason(kind MetricKind, v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "value must be a finite number"
+	}
+	if math.Abs(v) > MaxObservedMagnitude {
+		return fmt.Sprintf("value must be between %g and %g, not %s", -MaxObservedMagnitude, MaxObservedMagnitude, formatValue(v))
 	}
 	whole := func(max float64) bool { return v >= 0 && v <= max && v == math.Trunc(v) }
 	switch kind {

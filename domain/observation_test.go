@@ -17,7 +17,8 @@ func TestCheckObservation(t *testing.T) {
 		reason string // a substring of the reason; "" when fine
 	}{
 		{"mean", KindMean, ok(312.5), "", ""},
-		{"mean negative", KindMean, ok(-1e300), "", ""},
+		{"mean negative", KindMean, ok(-1e12), "", ""},
+		{"mean beyond the magnitude limit", KindMean, ok(-1e300), "value", "between -1e+12 and 1e+12"},
 		{"mean zero", KindMean, ok(0), "", ""},
 		{"mean NaN", KindMean, ok(math.NaN()), "value", "value must be a finite number"},
 		{"mean +Inf", KindMean, ok(math.Inf(1)), "value", "finite"},

@@ -395,7 +395,7 @@ func (p *Pilot) Complete(i *Idea, d Decision, r PilotResult, at time.Time) error
 	}
 	if to := d.IdeaStatus(); i.Status != to {
 		if err := i.MoveTo(to); err != nil {
-			return Errorf(EConflict, "the pilot's idea is %s and cannot move to %s; move the idea back to piloting first", i.Status, to)
+			return Errorf(EConflict, "the pilot's idea is %s and cannot move to %s (allowed from %s: %s); move the idea to piloting or planned first", i.Status, to, i.Status, movesText(i.Status))
 		}
 	}
 	switch primary.Verdict {
@@ -407,6 +407,14 @@ func (p *Pilot) Complete(i *Idea, d Decision, r PilotResult, at time.Time) error
 	p.Decision = d
 	p.Results = &r
 	return p.MoveTo(PilotCompleted, at)
+}
+
+// movesText lists the moves an idea status allows, for messages.
+func movesText(s IdeaStatus) string {
+	if moves := s.Moves(); len(moves) > 0 {
+		return joinValues(moves)
+	}
+	return "none"
 }
 
 // PilotData is everything a pilot's results are computed from.

@@ -46,6 +46,9 @@ const (
 const (
 	warnUnpairedFallback = "a paired analysis needs at least 2 units measured in both periods in each group; " +
 		"analysed as independent samples"
+	warnControlUnpaired = "the pilot group's units were measured in both periods but the control group's were not; " +
+		"analysed as independent samples"
+	warnNoSpread = "the interval has zero width because the data show no variation; no verdict is given"
 )
 
 // AnalyzeMetric analyses one metric's samples at the given confidence level (0.8–0.99).
@@ -72,6 +75,9 @@ func AnalyzeMetric(m Metric, s MetricSamples, confidence float64) MetricResult {
 	} else {
 		r.setChange(c)
 		warnings = append(warnings, c.warnings...)
+		if r.CI.Low == r.CI.High {
+			warnings = append(warnings, warnNoSpread)
+		}
 	}
 	r.Warnings = append(warnings, sampleWarnings(usedCells(m.Kind, d, s), m.Kind)...)
 	return r
@@ -90,6 +96,9 @@ func chooseDesign(kind MetricKind, s MetricSamples) (Design, []string) {
 		warnings = append(warnings, "control group has only an after sample; analysed without control")
 	}
 	pilotMeasured := s.PilotBefore != nil && s.PilotAfter != nil
+	if kind == KindMean && pilotMeasured && s.PilotChange != nil && control && s.ControlChange == nil {
+		warnings = append(warnings, warnControlUnpaired)
+	}
 	if kind == KindMean && pilotMeasured && s.PilotChange != nil && (!control || s.ControlChange != nil) {
 		switch {
 		case s.PilotChange.N < minPairedUnits || (control && s.ControlChange.N < minPairedUnits):
@@ -217,6 +226,9 @@ func (r *MetricResult) setChange(c change) {
 		r.Improvement, r.ImprovementCI = -r.Estimate, Interval{Low: -r.CI.High, High: -r.CI.Low}
 	}
 	switch {
+	case r.CI.Low == r.CI.High:
+		// No spread in the data gives a zero-width interval: an artefact of
+		// the approximation, not certainty, so no verdict (AnalyzeMetric warns).
 	case r.ImprovementCI.Low > 0:
 		r.Verdict = VerdictImproved
 	case r.ImprovementCI.High < 0:
@@ -520,13 +532,16 @@ func sampleCell(kind MetricKind, name string, x *Sample) usedCell {
 		failures := x.N - x.Successes
 		return usedCell{
 			name: name, few: x.Successes < minProportionOutcomes || failures < minProportionOutcomes,
-			count: fmt.Sprintf("%d successes, %d failures", x.Successes, failures),
-			size:  float64(x.N), sizeText: fmt.Sprintf("n = %d", x.N),
+			zeroVar: x.Successes == 0 || failures == 0,
+			count:   fmt.Sprintf("%d successes, %d failures", x.Successes, failures),
+			size:    float64(x.N), sizeText: fmt.Sprintf("n = %d", x.N),
 		}
 	case KindNPS:
 		answers := x.Size(kind)
 		text := fmt.Sprintf("%d answers", answers)
-		return usedCell{name: name, few: answers < minNPSAnswers, count: text, size: float64(answers), sizeText: text}
+		// Every answer in one category (all promoters, passives or detractors).
+		oneCategory := max(x.Promoters, x.Passives, x.Detractors) == answers
+		return usedCell{name: name, few: answers < minNPSAnswers, zeroVar: oneCategory, count: text, size: float64(answers), sizeText: text}
 	case KindCount:
 		return usedCell{
 			name: name, few: x.Events < minCountEvents, count: fmt.Sprintf("%d events", x.Events),

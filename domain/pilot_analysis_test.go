@@ -554,7 +554,7 @@ func TestAnalyzeMetricSampleWarnings(t *testing.T) {
 			[]string{"zero variance in pilot before: every value is the same, so the interval understates the uncertainty"}},
 		{"zero variance in change scores", KindMean, MetricSamples{
 			PilotBefore: meanSample(30, 5, 1), PilotAfter: meanSample(30, 6, 1), PilotChange: &MeanSummary{N: 30, Mean: 1},
-		}, []string{"zero variance in pilot change scores: every value is the same, so the interval understates the uncertainty"}},
+		}, []string{warnNoSpread, "zero variance in pilot change scores: every value is the same, so the interval understates the uncertainty"}},
 		{"few means", KindMean, MetricSamples{
 			PilotBefore: meanSample(8, 5, 1), PilotAfter: meanSample(12, 5, 1), ControlBefore: meanSample(9, 5, 1), ControlAfter: meanSample(12, 5, 1),
 		}, []string{"too few observations in pilot before (n = 8), control before (n = 9): fewer than 10 observations, so the t test may be unreliable"}},
@@ -706,12 +706,28 @@ func TestAnalyzeMetricDegenerateInputsAreFinite(t *testing.T) {
 			})
 		}
 	}
-	t.Run("flat means are exact", func(t *testing.T) {
+	// A zero-width interval comes from data without spread, not from
+	// certainty: the numbers are reported but no verdict is given.
+	t.Run("flat means give no verdict", func(t *testing.T) {
 		r := AnalyzeMetric(testMetric(KindMean, HigherIsBetter), MetricSamples{PilotBefore: flat, PilotAfter: flatHigher}, 0.95)
-		if r.Verdict != VerdictImproved || r.CI != (Interval{Low: 1, High: 1}) || r.PValue != 0 {
+		warningWith(t, r, warnNoSpread)
+		if r.Verdict != VerdictInconclusive || r.CI != (Interval{Low: 1, High: 1}) || r.PValue != 0 {
 			t.Errorf("verdict %s, CI %+v, p %g", r.Verdict, r.CI, r.PValue)
 		}
 		warningWith(t, r, "zero variance in pilot before, pilot after")
+	})
+	t.Run("all-or-nothing proportions and one-category NPS warn", func(t *testing.T) {
+		r := AnalyzeMetric(testMetric(KindProportion, HigherIsBetter), MetricSamples{
+			PilotBefore: propSample(0, 10), PilotAfter: propSample(10, 10), ControlBefore: propSample(0, 10), ControlAfter: propSample(0, 10)}, 0.95)
+		warningWith(t, r, "zero variance in pilot before, pilot after, control before, control after")
+		if r.Verdict != VerdictInconclusive {
+			t.Errorf("proportions with no spread: verdict %s", r.Verdict)
+		}
+		r = AnalyzeMetric(testMetric(KindNPS, HigherIsBetter), MetricSamples{PilotBefore: npsSample(0, 1, 0), PilotAfter: npsSample(1, 0, 0)}, 0.95)
+		warningWith(t, r, "zero variance in pilot before, pilot after")
+		if r.Verdict != VerdictInconclusive {
+			t.Errorf("NPS with no spread: verdict %s", r.Verdict)
+		}
 	})
 	t.Run("no events after is a finite fall", func(t *testing.T) {
 		r := AnalyzeMetric(testMetric(KindCount, LowerIsBetter),
@@ -720,4 +736,19 @@ func TestAnalyzeMetricDegenerateInputsAreFinite(t *testing.T) {
 			t.Errorf("computed %v, relative %v, CI %+v, verdict %s", r.Computed, *r.RelativeChange, *r.RelativeCI, r.Verdict)
 		}
 	})
+}
+
+// Change scores of the pilot group alone cannot pair a difference in
+// differences; the result says why it is unpaired.
+func TestAnalyzeMetricControlWithoutChangeScores(t *testing.T) {
+	s := MetricSamples{
+		PilotBefore: meanSample(30, 5, 1), PilotAfter: meanSample(30, 6, 1),
+		ControlBefore: meanSample(30, 5, 1), ControlAfter: meanSample(30, 5, 1),
+		PilotChange: &MeanSummary{N: 30, Mean: 1, SD: 1},
+	}
+	r := AnalyzeMetric(testMetric(KindMean, HigherIsBetter), s, 0.95)
+	if r.Design != DesignDiffInDiff || r.Sizes.PilotUnits != 0 {
+		t.Fatalf("design %s, units %d", r.Design, r.Sizes.PilotUnits)
+	}
+	warningWith(t, r, warnControlUnpaired)
 }

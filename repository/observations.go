@@ -36,8 +36,9 @@ func (s *Store) AddObservations(ctx context.Context, workspaceID, pilotID, metri
 
 func addObservations(ctx context.Context, tx pgx.Tx, workspaceID, pilotID, metricID string, check func(*domain.Pilot) error, next func() (domain.Observation, error)) (domain.ObservationLoad, error) {
 	var load domain.ObservationLoad
-	// A million rows take seconds, not the 10 s every other statement gets.
-	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = '120s'`); err != nil {
+	// COPY lasts as long as the client takes to send the rows; the request's
+	// context (the bulk timeout) bounds it instead of the session's 10 s.
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 		return load, err
 	}
 	p := domain.Pilot{ID: pilotID, WorkspaceID: workspaceID}
@@ -52,7 +53,10 @@ func addObservations(ctx context.Context, tx pgx.Tx, workspaceID, pilotID, metri
 		return load, err
 	}
 	var kind domain.MetricKind
-	err = tx.QueryRow(ctx, `SELECT kind FROM pilot_metrics WHERE workspace_id = $1 AND pilot_id = $2 AND id = $3`, workspaceID, pilotID, metricID).Scan(&kind)
+	// Locked: uploads, summaries and deletes of one metric's samples take
+	// turns, or the last aggregate written would miss the other's rows.
+	err = tx.QueryRow(ctx, `SELECT kind FROM pilot_metrics WHERE workspace_id = $1 AND pilot_id = $2 AND id = $3 FOR UPDATE`,
+		workspaceID, pilotID, metricID).Scan(&kind)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return load, domain.Errorf(domain.ENotFound, "no metric %s in this pilot", metricID)
 	}
@@ -72,7 +76,7 @@ func addObservations(ctx context.Context, tx pgx.Tx, workspaceID, pilotID, metri
 	if err := refuseSummaryOverlap(ctx, tx, metricID); err != nil {
 		return load, err
 	}
-	if load.Samples, err = aggregateObservations(ctx, tx, metricID); err != nil {
+	if load.Samples, err = aggregateObservations(ctx, tx, metricID, kind); err != nil {
 		return load, err
 	}
 	if kind == domain.KindMean {
@@ -128,25 +132,33 @@ func refuseSummaryOverlap(ctx context.Context, tx pgx.Tx, metricID string) error
 }
 
 // aggregateObservations recomputes every observed sample of the metric in
-// SQL. All kinds' columns are filled; the metric's kind decides which are
-// read: mean (n, mean, sd), proportion (n, successes: values 1), nps
-// (promoters 9–10, passives 7–8, detractors 0–6), count (events: the sum of
-// values; exposure: one unit per observation).
-func aggregateObservations(ctx context.Context, tx pgx.Tx, metricID string) ([]domain.Sample, error) {
+// SQL, filling the columns of its kind only: mean (n, mean, sd), proportion
+// (n, successes: values 1), nps (promoters 9–10, passives 7–8, detractors
+// 0–6), count (events: the sum of values; exposure: one unit per
+// observation). Other kinds' aggregates could overflow or break the table's
+// checks on values they were never meant for.
+func aggregateObservations(ctx context.Context, tx pgx.Tx, metricID string, kind domain.MetricKind) ([]domain.Sample, error) {
 	rows, err := tx.Query(ctx, `
 		INSERT INTO pilot_samples AS s (metric_id, grp, period, n, mean, sd, successes, promoters, passives, detractors, events, exposure, source, updated_at, version)
-		SELECT $1, grp, period, count(*), avg(value), coalesce(stddev_samp(value), 0),
-		       count(*) FILTER (WHERE value = 1), count(*) FILTER (WHERE value >= 9),
-		       count(*) FILTER (WHERE value >= 7 AND value < 9), count(*) FILTER (WHERE value < 7),
-		       coalesce(sum(value), 0)::bigint, count(*), 'observations', $2, 1
+		SELECT $1, grp, period,
+		       CASE WHEN $3 IN ('mean', 'proportion') THEN count(*) ELSE 0 END,
+		       CASE WHEN $3 = 'mean' THEN avg(value) ELSE 0 END,
+		       CASE WHEN $3 = 'mean' THEN coalesce(stddev_samp(value), 0) ELSE 0 END,
+		       CASE WHEN $3 = 'proportion' THEN count(*) FILTER (WHERE value = 1) ELSE 0 END,
+		       CASE WHEN $3 = 'nps' THEN count(*) FILTER (WHERE value >= 9) ELSE 0 END,
+		       CASE WHEN $3 = 'nps' THEN count(*) FILTER (WHERE value >= 7 AND value < 9) ELSE 0 END,
+		       CASE WHEN $3 = 'nps' THEN count(*) FILTER (WHERE value < 7) ELSE 0 END,
+		       CASE WHEN $3 = 'count' THEN coalesce(sum(value), 0)::bigint ELSE 0 END,
+		       CASE WHEN $3 = 'count' THEN count(*) ELSE 0 END,
+		       'observations', $2, 1
 		FROM pilot_observations WHERE metric_id = $1 GROUP BY grp, period
 		ON CONFLICT (metric_id, grp, period) DO UPDATE SET
 		       n = excluded.n, mean = excluded.mean, sd = excluded.sd, successes = excluded.successes,
 		       promoters = excluded.promoters, passives = excluded.passives, detractors = excluded.detractors,
-		       events = excluded.events, exposure = excluded.exposure, updated_at = excluded.updated_at,
-		       version = s.version + 1
+		       events = excluded.events, exposure = excluded.exposure, source = excluded.source,
+		       updated_at = excluded.updated_at, version = s.version + 1
 		RETURNING grp, period, n, mean, sd, successes, promoters, passives, detractors, events, exposure, updated_at, version`,
-		metricID, now())
+		metricID, now(), string(kind))
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +177,8 @@ func aggregateObservations(ctx context.Context, tx pgx.Tx, metricID string) ([]d
 
 // aggregateChangeScores stores each group's per-unit change scores (mean
 // after − mean before of each unit) when every observation has a unit id
-// seen in both periods, and reports whether it did.
+// seen in both periods, and reports whether the analysis can pair them: the
+// pilot group has change scores and a control group, if there is one, too.
 func aggregateChangeScores(ctx context.Context, tx pgx.Tx, metricID string) (bool, error) {
 	if _, err := tx.Exec(ctx, `DELETE FROM pilot_change_scores WHERE metric_id = $1`, metricID); err != nil {
 		return false, err
@@ -180,7 +193,15 @@ func aggregateChangeScores(ctx context.Context, tx pgx.Tx, metricID string) (boo
 		SELECT $1, grp, count(*), avg(d), coalesce(stddev_samp(d), 0) FROM u
 		WHERE (SELECT bool_and(unit_id IS NOT NULL AND d IS NOT NULL) FROM u)
 		GROUP BY grp`, metricID)
-	return tag.RowsAffected() > 0, err
+	if err != nil || tag.RowsAffected() == 0 {
+		return false, err
+	}
+	var paired bool
+	err = tx.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM pilot_change_scores WHERE metric_id = $1 AND grp = 'pilot')
+		   AND (EXISTS (SELECT 1 FROM pilot_change_scores WHERE metric_id = $1 AND grp = 'control')
+		        OR NOT EXISTS (SELECT 1 FROM pilot_samples WHERE metric_id = $1 AND grp = 'control'))`, metricID).Scan(&paired)
+	return paired, err
 }
 
 // DeleteObservations implements domain.PilotStore.

@@ -201,7 +201,8 @@ func (s *Store) lockSample(ctx context.Context, metricID string, g domain.Group,
 func (s *Store) PutSample(ctx context.Context, workspaceID, pilotID string, smp *domain.Sample, version int) (bool, error) {
 	created := false
 	err := s.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.loadMetric(ctx, workspaceID, pilotID, smp.MetricID, false); err != nil {
+		// Locked so that uploads, summaries and deletes of the metric take turns.
+		if _, err := s.loadMetric(ctx, workspaceID, pilotID, smp.MetricID, true); err != nil {
 			return err
 		}
 		cur, err := s.lockSample(ctx, smp.MetricID, smp.Group, smp.Period)
@@ -242,7 +243,8 @@ func checkSampleVersion(cur *sampleRow, version int, smp *domain.Sample) error {
 // DeleteSample implements domain.PilotStore.
 func (s *Store) DeleteSample(ctx context.Context, workspaceID, pilotID string, smp domain.Sample, version int) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.loadMetric(ctx, workspaceID, pilotID, smp.MetricID, false); err != nil {
+		// Locked so that uploads, summaries and deletes of the metric take turns.
+		if _, err := s.loadMetric(ctx, workspaceID, pilotID, smp.MetricID, true); err != nil {
 			return err
 		}
 		cur, err := s.lockSample(ctx, smp.MetricID, smp.Group, smp.Period)

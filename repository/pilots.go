@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"cxbacklog/domain"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -343,8 +345,9 @@ func pilotNote(p *domain.Pilot) string {
 func (s *Store) PilotData(ctx context.Context, workspaceID, id string) (*domain.Pilot, *domain.PilotData, error) {
 	var p *domain.Pilot
 	var data *domain.PilotData
-	// One snapshot: the samples must belong to the metrics listed.
-	err := s.InTx(ctx, func(ctx context.Context) error {
+	// One snapshot: the samples and change scores must belong to the metrics
+	// listed and to the same upload.
+	err := s.inSnapshot(ctx, func(ctx context.Context) error {
 		var err error
 		if p, err = s.loadPilot(ctx, workspaceID, id, ""); err != nil {
 			return err
@@ -401,6 +404,18 @@ func (s *Store) pilotData(ctx context.Context, pilotID string) (*domain.PilotDat
 		data.Samples[r.MetricID] = ms
 	}
 	return data, nil
+}
+
+// inSnapshot runs fn in a read-only REPEATABLE READ transaction, so that its
+// several statements see one committed state (or joins the caller's).
+func (s *Store) inSnapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	return translate(err)
 }
 
 // LockPilot implements domain.PilotStore. Metric and sample writes share the

@@ -145,6 +145,9 @@ func (s *Store) DeleteTouchpoint(ctx context.Context, workspaceID, id string, ve
 		if foreignKeyViolation(err, "idea_touchpoints_touchpoint_fk") {
 			return domain.Errorf(domain.EConflict, "ideas target this touchpoint; remove it from them first")
 		}
+		if foreignKeyViolation(err, "pilot_touchpoints_touchpoint_fk") {
+			return domain.Errorf(domain.EConflict, "pilots target this touchpoint; remove it from them first")
+		}
 		return translate(err)
 	})
 }
