@@ -2,7 +2,7 @@
 SWAG := go tool swag
 DOCS_FLAGS = init -g main.go -d ./,./api -o $(1) --outputTypes go,json,yaml --packageName docs --parseInternal
 
-.PHONY: run build test docs docs-check vet
+.PHONY: run build test docs docs-check vet fuzz soak
 
 run: build ## start the service (a private PostgreSQL under ./.data unless DATABASE_URL is set)
 	./cxbacklog serve
@@ -25,3 +25,16 @@ vet:
 
 test: vet docs-check ## vet, docs freshness, and every test against a real PostgreSQL
 	go test -count=1 ./...
+
+FUZZTIME ?= 30s
+fuzz: ## run every fuzz target for FUZZTIME each (their seed corpora also run in make test)
+	@for pkg in ./api; do \
+	  for target in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$target ($(FUZZTIME))"; \
+	    go test $$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
+	  done; \
+	done
+
+SOAK_DURATION ?= 90s
+soak: ## a bounded load run with a database restart; prints requests, statuses and lost writes (must be 0)
+	SOAK_DURATION=$(SOAK_DURATION) go test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 10m ./api/

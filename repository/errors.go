@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"io"
@@ -47,6 +48,12 @@ func translate(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return translatePg(pgErr)
+	}
+	// A client that hangs up cancels the request's context; database/sql then
+	// rolls the transaction back under the handler (ErrTxDone). Neither is a
+	// server fault, and nobody is left to read the answer.
+	if errors.Is(err, context.Canceled) || errors.Is(err, sql.ErrTxDone) {
+		return domain.Wrap(domain.EUnavailable, err, "the request was cancelled before the database answered")
 	}
 	if isConnectionError(err) {
 		return domain.Wrap(domain.EUnavailable, err, "the database is unavailable; retry shortly")

@@ -1,0 +1,1049 @@
+//go:build soak
+
+// The soak test is a bounded load run on loopback: workers mix reads, writes,
+// Idempotency-Key retries and If-Match updates against a real HTTP server
+// while the database is stopped and started again midway. It then checks the
+// database: every acknowledged write must be there, exactly once.
+//
+//	go test -tags soak -run TestSoak -count=1 -v ./api/
+//
+// Knobs (environment, or -args -soak.duration=60s): SOAK_DURATION (90s),
+// SOAK_WORKERS (16), SOAK_OUTAGE (5s), SOAK_SEED (1).
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cxbacklog/api"
+	"cxbacklog/domain"
+	"cxbacklog/repository"
+	"cxbacklog/repository/pgtest"
+)
+
+var soakDurationFlag = flag.Duration("soak.duration", 0, "length of the soak run (default $SOAK_DURATION or 90s)")
+
+const (
+	soakMaxAttempts   = 6                      // per create, the first included
+	soakRecoveryLimit = 15 * time.Second       // /readyz must be 200 again within this after the restart
+	soakGrace         = 2 * time.Second        // after recovery, stale pool connections may still answer 503
+	soakSlack         = 2 * time.Second        // a response later than RequestTimeout+soakSlack is a hang
+	soakLostResponse  = 3                      // percent of first attempts sent with a tiny client timeout
+	soakShortTimeout  = 3 * time.Millisecond   // that tiny timeout: the server may still commit
+	soakBackoffBase   = 200 * time.Millisecond // doubled per retry, capped at soakBackoffCap
+	soakBackoffCap    = 2 * time.Second
+	soakSampleCap     = 10 // kept examples of each kind of anomaly
+)
+
+func soakSetting(t *testing.T, name string, def time.Duration) time.Duration {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		t.Fatalf("%s=%q: want a positive duration such as 60s", name, v)
+	}
+	return d
+}
+
+func soakInt(t *testing.T, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
+// soakCluster is the private PostgreSQL cluster, stopped and started again
+// on the same port during the run.
+type soakCluster struct {
+	mu   sync.Mutex
+	c    *repository.Cluster
+	dir  string
+	port int
+	log  *slog.Logger
+}
+
+func (sc *soakCluster) start(ctx context.Context) error {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	c, err := repository.StartCluster(ctx, repository.ClusterOptions{Dir: sc.dir, Logger: sc.log, Fast: true, Port: sc.port})
+	if err != nil {
+		return err
+	}
+	sc.c, sc.port = c, c.Port()
+	return nil
+}
+
+func (sc *soakCluster) stop(ctx context.Context) error {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.c == nil {
+		return nil
+	}
+	err := sc.c.Stop(ctx)
+	sc.c = nil
+	return err
+}
+
+// soakSample is one anomaly worth showing.
+type soakSample struct {
+	what, method, path string
+	status             int
+	body               string
+}
+
+func (s soakSample) String() string {
+	return fmt.Sprintf("%s: %s %s → %d %s", s.what, s.method, s.path, s.status, s.body)
+}
+
+// soakStats are the run's counters, shared by all workers.
+type soakStats struct {
+	sent          atomic.Int64
+	classes       [6]atomic.Int64 // by status/100
+	transportErrs atomic.Int64    // no response (client timeout, refused, reset)
+	s503          atomic.Int64
+	s503Outside   atomic.Int64 // 503 on a request that did not overlap the outage
+	s503Bad       atomic.Int64 // 503 without problem+json or Retry-After
+	s409          atomic.Int64
+	s412          atomic.Int64
+	s429          atomic.Int64
+	slow          atomic.Int64 // answered later than RequestTimeout+soakSlack
+	maxLatency    atomic.Int64 // ns
+	max503Latency atomic.Int64 // ns
+
+	reads, creates, patches, replays atomic.Int64
+	retries                          atomic.Int64 // extra attempts of creates
+	retryReplayed                    atomic.Int64 // a retry answered by the stored response (first attempt had committed)
+	lostResponses                    atomic.Int64 // first attempts cut short on purpose
+	replayMismatch                   atomic.Int64 // on-purpose replay of an acknowledged key answered differently
+	staleAccepted                    atomic.Int64 // PATCH with a stale If-Match answered 200 (a lost update)
+	unexpected                       atomic.Int64 // any other status the scenario cannot produce
+
+	mu      sync.Mutex
+	samples map[string][]soakSample
+}
+
+func (st *soakStats) sample(s soakSample) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.samples[s.what]) < soakSampleCap {
+		st.samples[s.what] = append(st.samples[s.what], s)
+	}
+}
+
+func soakAtomicMax(a *atomic.Int64, v int64) {
+	for {
+		old := a.Load()
+		if v <= old || a.CompareAndSwap(old, v) {
+			return
+		}
+	}
+}
+
+// soakOutage is the window from the moment the database starts stopping to
+// the moment /readyz answers 200 again (plus soakGrace).
+type soakOutage struct {
+	from, to atomic.Int64 // unix ns; 0 = not yet
+}
+
+func (o *soakOutage) overlaps(start, end time.Time) bool {
+	from, to := o.from.Load(), o.to.Load()
+	if from == 0 || end.UnixNano() < from {
+		return false
+	}
+	return to == 0 || start.UnixNano() <= to
+}
+
+// soakWrite is a create: acknowledged (a 2xx with the new id) or not.
+type soakWrite struct {
+	kind, tag, key, path string
+	body                 []byte
+	id                   string // set when acknowledged
+}
+
+type soakIdea struct {
+	id      string
+	version int
+}
+
+// soakWorld is what the workers created, shared so that they also touch each
+// other's objects (stale If-Match, 412).
+type soakWorld struct {
+	mu          sync.Mutex
+	journeys    []api.Journey
+	touchpoints []string
+	ideas       []soakIdea
+	ideaIndex   map[string]int
+	ackedPatch  map[string]int // idea id → PATCHes answered 200
+	acked       []*soakWrite
+	failed      []*soakWrite
+}
+
+type soakRun struct {
+	base    string
+	token   string
+	client  *http.Client
+	timeout time.Duration // the server's request timeout
+	stats   *soakStats
+	outage  *soakOutage
+	world   *soakWorld
+}
+
+type soakResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends one request and accounts for its outcome. timeout 0 means the
+// client's default.
+func (r *soakRun) do(method, path string, body []byte, timeout time.Duration, headers ...string) (soakResponse, error) {
+	ctx := context.Background()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.base+path, reader)
+	if err != nil {
+		return soakResponse{}, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.token != "" && strings.HasPrefix(path, "/api/") {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	r.stats.sent.Add(1)
+	start := time.Now()
+	res, err := r.client.Do(req)
+	var out soakResponse
+	if err == nil {
+		out = soakResponse{status: res.StatusCode, header: res.Header}
+		out.body, err = io.ReadAll(res.Body)
+		res.Body.Close()
+	}
+	end := time.Now()
+	latency := end.Sub(start)
+	soakAtomicMax(&r.stats.maxLatency, int64(latency))
+	if latency > r.timeout+soakSlack {
+		r.stats.slow.Add(1)
+		r.stats.sample(soakSample{what: "slower than the request timeout", method: method, path: path, status: out.status, body: latency.String()})
+	}
+	if err != nil {
+		r.stats.transportErrs.Add(1)
+		return out, err
+	}
+	r.stats.classes[min(out.status/100, 5)].Add(1)
+	switch out.status {
+	case http.StatusServiceUnavailable:
+		r.stats.s503.Add(1)
+		soakAtomicMax(&r.stats.max503Latency, int64(latency))
+		if !r.outage.overlaps(start, end) {
+			r.stats.s503Outside.Add(1)
+			r.stats.sample(soakSample{what: "503 outside the outage", method: method, path: path, status: out.status, body: string(out.body)})
+		}
+		if out.header.Get("Retry-After") == "" || out.header.Get("Content-Type") != "application/problem+json" || !soakIsProblem(out.body, 503) {
+			r.stats.s503Bad.Add(1)
+			r.stats.sample(soakSample{what: "503 without problem+json and Retry-After", method: method, path: path, status: out.status,
+				body: fmt.Sprintf("Retry-After=%q Content-Type=%q %s", out.header.Get("Retry-After"), out.header.Get("Content-Type"), out.body)})
+		}
+	case http.StatusConflict:
+		r.stats.s409.Add(1)
+	case http.StatusPreconditionFailed:
+		r.stats.s412.Add(1)
+	case http.StatusTooManyRequests:
+		r.stats.s429.Add(1)
+	}
+	if out.status >= 500 && out.status != http.StatusServiceUnavailable {
+		r.stats.sample(soakSample{what: "5xx other than 503", method: method, path: path, status: out.status, body: string(out.body)})
+	}
+	return out, nil
+}
+
+func soakIsProblem(body []byte, status int) bool {
+	var p api.Problem
+	return json.Unmarshal(body, &p) == nil && p.Status == status && p.Detail != "" && strings.HasPrefix(p.Type, "urn:cxbacklog:problem:")
+}
+
+// unexpected records a response the scenario cannot produce on a healthy
+// service (5xx are already counted by class).
+func (r *soakRun) unexpected(method, path string, res soakResponse) {
+	if res.status >= 500 {
+		return
+	}
+	r.stats.unexpected.Add(1)
+	r.stats.sample(soakSample{what: "unexpected status", method: method, path: path, status: res.status, body: string(res.body)})
+}
+
+// retryable says whether a create should be sent again with the same key.
+func soakRetryable(res soakResponse, err error) bool {
+	return err != nil || res.status == http.StatusServiceUnavailable || res.status == http.StatusConflict
+}
+
+type soakWorker struct {
+	*soakRun
+	n   int
+	rng *rand.Rand
+	seq int
+	own []*soakWrite // this worker's acknowledged creates, for on-purpose replays
+}
+
+// create POSTs v with a fresh Idempotency-Key, retrying with the same key on
+// errors, and records the write as acknowledged or not.
+func (w *soakWorker) create(kind, path string, tag string, v any) (soakResponse, bool) {
+	w.seq++
+	body, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	wr := &soakWrite{kind: kind, tag: tag, key: fmt.Sprintf("soak-%d-%d", w.n, w.seq), path: path, body: body}
+	w.stats.creates.Add(1)
+	for attempt := 0; attempt < soakMaxAttempts; attempt++ {
+		if attempt > 0 {
+			w.stats.retries.Add(1)
+			backoff := min(soakBackoffBase<<(attempt-1), soakBackoffCap)
+			time.Sleep(backoff/2 + time.Duration(w.rng.Int64N(int64(backoff/2))))
+		}
+		var timeout time.Duration
+		if attempt == 0 && w.rng.IntN(100) < soakLostResponse {
+			w.stats.lostResponses.Add(1)
+			timeout = soakShortTimeout
+		}
+		res, err := w.do(http.MethodPost, path, body, timeout, "Idempotency-Key", wr.key)
+		if soakRetryable(res, err) {
+			continue
+		}
+		if res.status != http.StatusCreated {
+			w.unexpected(http.MethodPost, path, res)
+			break
+		}
+		var obj struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(res.body, &obj) != nil || obj.ID == "" {
+			w.unexpected(http.MethodPost, path, res)
+			break
+		}
+		if attempt > 0 && res.header.Get("Idempotent-Replayed") == "true" {
+			w.stats.retryReplayed.Add(1)
+		}
+		wr.id = obj.ID
+		w.world.mu.Lock()
+		w.world.acked = append(w.world.acked, wr)
+		w.world.mu.Unlock()
+		w.own = append(w.own, wr)
+		return res, true
+	}
+	w.world.mu.Lock()
+	w.world.failed = append(w.world.failed, wr)
+	w.world.mu.Unlock()
+	return soakResponse{}, false
+}
+
+func (w *soakWorker) createJourney() {
+	tag := fmt.Sprintf("soak-journey-%d-%d", w.n, w.seq+1)
+	in := api.JourneyCreate{Name: "Journey " + tag, Description: tag,
+		Stages: []api.StageInput{{Name: "Discover"}, {Name: "Buy"}, {Name: "Use"}}}
+	res, ok := w.create("journey", "/api/v1/journeys", tag, in)
+	if !ok {
+		return
+	}
+	var j api.Journey
+	if json.Unmarshal(res.body, &j) != nil || len(j.Stages) != 3 {
+		w.unexpected(http.MethodPost, "/api/v1/journeys", res)
+		return
+	}
+	w.world.mu.Lock()
+	w.world.journeys = append(w.world.journeys, j)
+	w.world.mu.Unlock()
+}
+
+var soakChannels = []string{"web", "mobile_app", "phone", "email", "chat", "in_person"}
+
+func (w *soakWorker) createTouchpoint() {
+	w.world.mu.Lock()
+	if len(w.world.journeys) == 0 {
+		w.world.mu.Unlock()
+		w.createJourney()
+		return
+	}
+	j := w.world.journeys[w.rng.IntN(len(w.world.journeys))]
+	w.world.mu.Unlock()
+	tag := fmt.Sprintf("soak-touchpoint-%d-%d", w.n, w.seq+1)
+	in := api.TouchpointCreate{JourneyID: j.ID, StageID: j.Stages[w.rng.IntN(len(j.Stages))].ID, Name: "Touchpoint " + tag,
+		Description: tag, Channel: soakChannels[w.rng.IntN(len(soakChannels))], Owner: "Soak team"}
+	res, ok := w.create("touchpoint", "/api/v1/touchpoints", tag, in)
+	if !ok {
+		return
+	}
+	var tp api.Touchpoint
+	if json.Unmarshal(res.body, &tp) != nil {
+		w.unexpected(http.MethodPost, "/api/v1/touchpoints", res)
+		return
+	}
+	w.world.mu.Lock()
+	w.world.touchpoints = append(w.world.touchpoints, tp.ID)
+	w.world.mu.Unlock()
+}
+
+func (w *soakWorker) createIdea() {
+	w.world.mu.Lock()
+	if len(w.world.touchpoints) == 0 {
+		w.world.mu.Unlock()
+		w.createTouchpoint()
+		return
+	}
+	tps := []string{w.world.touchpoints[w.rng.IntN(len(w.world.touchpoints))]}
+	if other := w.world.touchpoints[w.rng.IntN(len(w.world.touchpoints))]; other != tps[0] && w.rng.IntN(2) == 0 {
+		tps = append(tps, other)
+	}
+	w.world.mu.Unlock()
+	tag := fmt.Sprintf("soak-idea-%d-%d", w.n, w.seq+1)
+	confidence := float64(w.rng.IntN(11)) / 10
+	in := api.IdeaCreate{Title: "Idea " + tag, Problem: "Customers wait too long", Proposal: tag, TouchpointIDs: tps,
+		Impact: 1 + w.rng.IntN(5), Experience: 1 + w.rng.IntN(5), Effort: 1 + w.rng.IntN(5), Confidence: &confidence,
+		Owner: "Soak team", Tags: []string{"soak", fmt.Sprintf("w%d", w.n)}, Source: "employee"}
+	res, ok := w.create("idea", "/api/v1/ideas", tag, in)
+	if !ok {
+		return
+	}
+	var i api.Idea
+	if json.Unmarshal(res.body, &i) != nil || i.Version != 1 {
+		w.unexpected(http.MethodPost, "/api/v1/ideas", res)
+		return
+	}
+	w.world.mu.Lock()
+	w.world.ideaIndex[i.ID] = len(w.world.ideas)
+	w.world.ideas = append(w.world.ideas, soakIdea{id: i.ID, version: i.Version})
+	w.world.mu.Unlock()
+}
+
+// seen records a version of an idea answered by the service.
+func (w *soakWorker) seen(id string, etag string) {
+	v, err := strconv.Atoi(strings.Trim(etag, `"`))
+	if err != nil {
+		return
+	}
+	w.world.mu.Lock()
+	defer w.world.mu.Unlock()
+	if n, ok := w.world.ideaIndex[id]; ok && v > w.world.ideas[n].version {
+		w.world.ideas[n].version = v
+	}
+}
+
+func (w *soakWorker) randomIdea() (soakIdea, bool) {
+	w.world.mu.Lock()
+	defer w.world.mu.Unlock()
+	if len(w.world.ideas) == 0 {
+		return soakIdea{}, false
+	}
+	// Favour recent ideas a little, so that workers collide on them.
+	n := len(w.world.ideas)
+	if w.rng.IntN(2) == 0 {
+		return w.world.ideas[max(0, n-1-w.rng.IntN(min(n, 20)))], true
+	}
+	return w.world.ideas[w.rng.IntN(n)], true
+}
+
+// patchIdea changes an idea's title with If-Match; sometimes on purpose with
+// a version known to be stale, which must be refused.
+func (w *soakWorker) patchIdea() {
+	idea, ok := w.randomIdea()
+	if !ok {
+		w.createIdea()
+		return
+	}
+	w.stats.patches.Add(1)
+	version, stale := idea.version, false
+	if version > 1 && w.rng.IntN(10) == 0 {
+		version, stale = version-1, true
+	}
+	w.seq++
+	// A map, not api.IdeaPatch: its nil fields would be sent as null, which
+	// a merge patch reads as "clear".
+	body, _ := json.Marshal(map[string]string{"title": fmt.Sprintf("Idea retitled %d-%d", w.n, w.seq)})
+	path := "/api/v1/ideas/" + idea.id
+	res, err := w.do(http.MethodPatch, path, body, 0, "If-Match", `"`+strconv.Itoa(version)+`"`)
+	switch {
+	case err != nil || res.status == http.StatusServiceUnavailable:
+	case res.status == http.StatusOK:
+		if stale {
+			w.stats.staleAccepted.Add(1)
+			w.stats.sample(soakSample{what: "stale If-Match accepted", method: http.MethodPatch, path: path, status: res.status, body: string(res.body)})
+		}
+		w.world.mu.Lock()
+		w.world.ackedPatch[idea.id]++
+		w.world.mu.Unlock()
+		w.seen(idea.id, res.header.Get("ETag"))
+	case res.status == http.StatusPreconditionFailed:
+		w.getIdea(idea.id) // refresh the version, as a client would
+	default:
+		w.unexpected(http.MethodPatch, path, res)
+	}
+}
+
+func (w *soakWorker) getIdea(id string) {
+	w.stats.reads.Add(1)
+	path := "/api/v1/ideas/" + id
+	res, err := w.do(http.MethodGet, path, nil, 0)
+	switch {
+	case err != nil || res.status == http.StatusServiceUnavailable:
+	case res.status == http.StatusOK:
+		w.seen(id, res.header.Get("ETag"))
+	default:
+		w.unexpected(http.MethodGet, path, res)
+	}
+}
+
+var soakIdeaSorts = []string{"-priority", "priority", "created_at", "-created_at", "updated_at", "-updated_at", "title"}
+
+func (w *soakWorker) read() {
+	var path string
+	switch k := w.rng.IntN(10); {
+	case k < 3:
+		if idea, ok := w.randomIdea(); ok {
+			w.getIdea(idea.id)
+			return
+		}
+		path = "/api/v1/ideas"
+	case k < 6:
+		path = "/api/v1/ideas?limit=20&sort=" + soakIdeaSorts[w.rng.IntN(len(soakIdeaSorts))]
+		if w.rng.IntN(3) == 0 {
+			path += "&tag=w" + strconv.Itoa(w.rng.IntN(16))
+		}
+	case k < 7:
+		idea, ok := w.randomIdea()
+		if !ok {
+			return
+		}
+		path = "/api/v1/ideas/" + idea.id + "/history"
+	case k < 8:
+		path = "/api/v1/journeys?limit=20"
+	default:
+		path = "/api/v1/touchpoints?limit=20"
+	}
+	w.stats.reads.Add(1)
+	res, err := w.do(http.MethodGet, path, nil, 0)
+	if err == nil && res.status != http.StatusOK && res.status != http.StatusServiceUnavailable {
+		w.unexpected(http.MethodGet, path, res)
+	}
+}
+
+// replay sends an acknowledged create again, same key and body: the answer
+// must be the stored one, same id.
+func (w *soakWorker) replay() {
+	if len(w.own) == 0 {
+		w.read()
+		return
+	}
+	wr := w.own[w.rng.IntN(len(w.own))]
+	w.stats.replays.Add(1)
+	res, err := w.do(http.MethodPost, wr.path, wr.body, 0, "Idempotency-Key", wr.key)
+	if err != nil || res.status == http.StatusServiceUnavailable {
+		return
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(res.body, &obj)
+	if res.status != http.StatusCreated || obj.ID != wr.id || res.header.Get("Idempotent-Replayed") != "true" {
+		w.stats.replayMismatch.Add(1)
+		w.stats.sample(soakSample{what: "replay differs from the acknowledged response", method: http.MethodPost, path: wr.path,
+			status: res.status, body: fmt.Sprintf("want id %s, Idempotent-Replayed=%q: %s", wr.id, res.header.Get("Idempotent-Replayed"), res.body)})
+	}
+}
+
+func (w *soakWorker) loop(deadline time.Time) {
+	for time.Now().Before(deadline) {
+		switch k := w.rng.IntN(100); {
+		case k < 5:
+			w.createJourney()
+		case k < 15:
+			w.createTouchpoint()
+		case k < 35:
+			w.createIdea()
+		case k < 50:
+			w.patchIdea()
+		case k < 55:
+			w.replay()
+		default:
+			w.read()
+		}
+	}
+}
+
+func TestSoak(t *testing.T) {
+	duration := soakSetting(t, "SOAK_DURATION", 90*time.Second)
+	if *soakDurationFlag > 0 {
+		duration = *soakDurationFlag
+	}
+	outageFor := soakSetting(t, "SOAK_OUTAGE", 5*time.Second)
+	workers := soakInt(t, "SOAK_WORKERS", 16)
+	seed := soakInt(t, "SOAK_SEED", 1)
+	ctx := context.Background()
+
+	// Our own cluster, as it is stopped midway. The server runs as user
+	// postgres when we are root: it must be able to reach the directory.
+	dir, err := os.MkdirTemp("", "cxbacklog-soak-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cluster := &soakCluster{dir: dir + "/pg", log: quiet}
+	if err := cluster.start(ctx); err != nil {
+		t.Fatalf("start PostgreSQL: %v", err)
+	}
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = cluster.stop(stopCtx)
+	})
+	adminURL := cluster.c.URL("postgres")
+	if err := repository.EnsureDatabase(ctx, adminURL, "cxbacklog"); err != nil {
+		t.Fatal(err)
+	}
+	store, err := repository.Open(ctx, cluster.c.URL("cxbacklog"), repository.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	if err := store.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wsID, token := pgtest.Workspace(t, store, "soak", domain.RoleEditor)
+
+	cfg := api.DefaultConfig
+	cfg.RatePerKey, cfg.BurstPerKey = 10000, 10000
+	internal := &soakLogSink{}
+	srv := api.New(store, slog.New(internal), cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(shutdownCtx)
+	})
+
+	transport := &http.Transport{MaxIdleConns: 4 * workers, MaxIdleConnsPerHost: 4 * workers, IdleConnTimeout: 90 * time.Second}
+	t.Cleanup(transport.CloseIdleConnections)
+	stats := &soakStats{samples: map[string][]soakSample{}}
+	run := &soakRun{
+		base: "http://" + ln.Addr().String(), token: token, timeout: cfg.RequestTimeout,
+		client: &http.Client{Transport: transport, Timeout: cfg.RequestTimeout + 10*time.Second},
+		stats:  stats, outage: &soakOutage{},
+		world: &soakWorld{ideaIndex: map[string]int{}, ackedPatch: map[string]int{}},
+	}
+	probe := &soakRun{base: run.base, client: run.client, timeout: cfg.RequestTimeout,
+		stats: &soakStats{samples: map[string][]soakSample{}}, outage: run.outage, world: run.world}
+	if res, err := probe.do(http.MethodGet, "/readyz", nil, 0); err != nil || res.status != http.StatusOK {
+		t.Fatalf("/readyz before the run: %d %v", res.status, err)
+	}
+
+	t.Logf("soak: %v with %d workers on %s, database outage of %v at %v (PostgreSQL port %d)",
+		duration, workers, run.base, outageFor, duration*4/10, cluster.port)
+	begin := time.Now()
+	deadline := begin.Add(duration)
+	var wg sync.WaitGroup
+	for n := range workers {
+		w := &soakWorker{soakRun: run, n: n, rng: rand.New(rand.NewPCG(uint64(seed), uint64(n)))}
+		wg.Go(func() { w.loop(deadline) })
+	}
+
+	// The outage, driven from here while the workers run.
+	time.Sleep(time.Until(begin.Add(duration * 4 / 10)))
+	rep := soakOutageReport{}
+	run.outage.from.Store(time.Now().UnixNano())
+	stopStart := time.Now()
+	if err := cluster.stop(ctx); err != nil {
+		t.Errorf("stop PostgreSQL: %v", err)
+	}
+	rep.stopTook = time.Since(stopStart)
+	down := time.Now()
+	for time.Since(down) < outageFor {
+		res, err := probe.do(http.MethodGet, "/readyz", nil, 0)
+		rep.readyzDown++
+		if err == nil && res.status == http.StatusServiceUnavailable {
+			rep.readyz503++
+		}
+		start := time.Now()
+		res, err = probe.do(http.MethodGet, "/api/v1/ideas?limit=5", nil, 0, "Authorization", "Bearer "+token)
+		rep.apiDown++
+		if err == nil && res.status == http.StatusServiceUnavailable && res.header.Get("Retry-After") != "" &&
+			res.header.Get("Content-Type") == "application/problem+json" && soakIsProblem(res.body, 503) {
+			rep.api503++
+		} else {
+			rep.apiSamples = append(rep.apiSamples, fmt.Sprintf("%d %v %s", res.status, err, res.body))
+		}
+		rep.apiMaxLatency = max(rep.apiMaxLatency, time.Since(start))
+		time.Sleep(250 * time.Millisecond)
+	}
+	startStart := time.Now()
+	if err := cluster.start(ctx); err != nil {
+		t.Fatalf("restart PostgreSQL on port %d: %v", cluster.port, err)
+	}
+	rep.startTook = time.Since(startStart)
+	up := time.Now()
+	for time.Since(up) < soakRecoveryLimit {
+		res, err := probe.do(http.MethodGet, "/readyz", nil, 0)
+		if err == nil && res.status == http.StatusOK {
+			rep.recovered = true
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	rep.recovery = time.Since(up)
+	rep.total = time.Since(stopStart)
+	run.outage.to.Store(time.Now().Add(soakGrace).UnixNano())
+	wg.Wait()
+	elapsed := time.Since(begin)
+
+	// Afterwards: the service answers again, and the database holds every
+	// acknowledged write exactly once.
+	if res, err := probe.do(http.MethodGet, "/readyz", nil, 0); err != nil || res.status != http.StatusOK {
+		t.Errorf("/readyz after the run: %d %v", res.status, err)
+	}
+	db := checkSoakDB(t, store, wsID, run.world)
+
+	// The report.
+	w := run.world
+	logged, loggedCanceled, logLines := internal.counts()
+	p := func(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+	p("")
+	p("=== soak: %v, %d workers, seed %d, outage %v ===", elapsed.Round(time.Millisecond), workers, seed, outageFor)
+	p("%-44s %10d  (%.0f/s)", "requests sent", stats.sent.Load(), float64(stats.sent.Load())/elapsed.Seconds())
+	p("%-44s %10d", "  reads", stats.reads.Load())
+	p("%-44s %10d", "  creates (first attempts)", stats.creates.Load())
+	p("%-44s %10d", "  create retries, same Idempotency-Key", stats.retries.Load())
+	p("%-44s %10d", "    first attempts cut short on purpose", stats.lostResponses.Load())
+	p("%-44s %10d", "    retries answered by the stored response", stats.retryReplayed.Load())
+	p("%-44s %10d", "  replays of acknowledged keys", stats.replays.Load())
+	p("%-44s %10d", "  PATCHes with If-Match", stats.patches.Load())
+	p("%-44s %10d", "  (outage probes, not counted above)", probe.stats.sent.Load())
+	p("responses by status class")
+	for c := 2; c <= 5; c++ {
+		p("  %-42s %10d", fmt.Sprintf("%dxx", c), stats.classes[c].Load())
+	}
+	p("  %-42s %10d", "  of which 503", stats.s503.Load())
+	p("  %-42s %10d", "  of which 503 outside the outage", stats.s503Outside.Load())
+	p("  %-42s %10d", "  of which 5xx other than 503", stats.classes[5].Load()-stats.s503.Load())
+	p("  %-42s %10d", "409 (Idempotency-Key in flight)", stats.s409.Load())
+	p("  %-42s %10d", "412 (stale If-Match)", stats.s412.Load())
+	p("  %-42s %10d", "429", stats.s429.Load())
+	p("  %-42s %10d", "no response (client timeout, refused)", stats.transportErrs.Load())
+	p("%-44s %10v", "max latency", time.Duration(stats.maxLatency.Load()).Round(time.Millisecond))
+	p("%-44s %10v", "max latency of a 503", time.Duration(stats.max503Latency.Load()).Round(time.Millisecond))
+	p("%-44s %10d", "answers later than the request timeout", stats.slow.Load())
+	p("outage")
+	p("  %-42s %10v", "pg_ctl stop took", rep.stopTook.Round(time.Millisecond))
+	p("  %-42s %7d/%d", "/readyz 503 while down", rep.readyz503, rep.readyzDown)
+	p("  %-42s %7d/%d", "API 503 problem+json + Retry-After (sample)", rep.api503, rep.apiDown)
+	p("  %-42s %10v", "  slowest of those", rep.apiMaxLatency.Round(10*time.Microsecond))
+	p("  %-42s %10v", "pg_ctl start took", rep.startTook.Round(time.Millisecond))
+	p("  %-42s %10v", "/readyz 200 again after the start", rep.recovery.Round(time.Millisecond))
+	p("  %-42s %10v", "stop to recovery", rep.total.Round(time.Millisecond))
+	p("writes (journeys / touchpoints / ideas)")
+	p("  %-42s %10d  (%s)", "acknowledged", len(w.acked), db.ackedByKind)
+	p("  %-42s %10d", "acknowledged and found in the database", db.found)
+	p("  %-42s %10d", "LOST (acknowledged, missing or other id)", db.lost)
+	p("  %-42s %10d", "not acknowledged (final outcome an error)", len(w.failed))
+	p("  %-42s %10d", "  of which stored anyway (response lost)", db.failedStored)
+	p("  %-42s %10d", "objects in the database never acknowledged", db.unacked)
+	p("  %-42s %10d", "duplicates (one request stored twice)", db.duplicates)
+	p("  %-42s %10d", "unknown objects (no request of ours)", db.unknown)
+	p("ideas")
+	p("  %-42s %10d", "PATCHes acknowledged", db.ackedPatches)
+	p("  %-42s %10d", "lost updates (acked PATCH not in version)", db.lostPatches)
+	p("  %-42s %10d", "stale If-Match accepted", stats.staleAccepted.Load())
+	p("  %-42s %10d", "without their created history row", db.noCreated)
+	p("  %-42s %10d", "history disagreeing with the version", db.historyMismatch)
+	p("  %-42s %10d", "without touchpoints", db.noTouchpoints)
+	p("  %-42s %10d", "journeys without stages", db.noStages)
+	p("%-44s %10d", "replays answered differently", stats.replayMismatch.Load())
+	p("%-44s %10d", "server errors logged (other than per request)", logged)
+	p("%-44s %10d", "  of which for a cancelled request context", loggedCanceled)
+	p("%-44s %10d", "unexpected statuses", stats.unexpected.Load())
+	p("")
+	for _, samples := range stats.samples {
+		for _, s := range samples {
+			t.Logf("%s", s)
+		}
+	}
+	for _, line := range logLines {
+		t.Logf("server log: %s", line)
+	}
+	for _, s := range rep.apiSamples {
+		t.Logf("API request while the database was down, not a proper 503: %s", s)
+	}
+
+	// The verdict.
+	if db.lost > 0 {
+		t.Errorf("%d acknowledged writes are missing from the database", db.lost)
+	}
+	if n := stats.classes[5].Load() - stats.s503.Load(); n > 0 {
+		t.Errorf("%d responses were 5xx other than 503", n)
+	}
+	if n := stats.s503Outside.Load(); n > 0 {
+		t.Errorf("%d responses were 503 while the database was up", n)
+	}
+	if n := stats.s503Bad.Load(); n > 0 {
+		t.Errorf("%d 503 responses lacked problem+json or Retry-After", n)
+	}
+	if n := stats.slow.Load(); n > 0 {
+		t.Errorf("%d requests took longer than the request timeout (%v) + %v", n, cfg.RequestTimeout, soakSlack)
+	}
+	if rep.readyz503 == 0 || rep.readyz503 != rep.readyzDown {
+		t.Errorf("/readyz answered 503 to %d of %d probes while the database was down, want all", rep.readyz503, rep.readyzDown)
+	}
+	if rep.api503 != rep.apiDown {
+		t.Errorf("the API answered a proper 503 to %d of %d requests while the database was down, want all", rep.api503, rep.apiDown)
+	}
+	if !rep.recovered {
+		t.Errorf("/readyz is not 200 %v after the database came back", soakRecoveryLimit)
+	}
+	if db.duplicates > 0 || db.unknown > 0 {
+		t.Errorf("%d requests were stored more than once, %d objects match no request", db.duplicates, db.unknown)
+	}
+	if db.lostPatches > 0 || stats.staleAccepted.Load() > 0 || db.historyMismatch > 0 {
+		t.Errorf("updates: %d lost, %d stale If-Match accepted, %d histories disagree with the version",
+			db.lostPatches, stats.staleAccepted.Load(), db.historyMismatch)
+	}
+	if db.noCreated > 0 || db.noTouchpoints > 0 || db.noStages > 0 {
+		t.Errorf("half-written objects: %d ideas without created history, %d without touchpoints, %d journeys without stages",
+			db.noCreated, db.noTouchpoints, db.noStages)
+	}
+	if n := stats.replayMismatch.Load(); n > 0 {
+		t.Errorf("%d replays of an acknowledged Idempotency-Key were answered differently", n)
+	}
+	if n := stats.unexpected.Load(); n > 0 {
+		t.Errorf("%d unexpected statuses (see the samples above)", n)
+	}
+	if len(w.acked) == 0 || stats.classes[2].Load() == 0 {
+		t.Errorf("the run acknowledged nothing")
+	}
+}
+
+type soakOutageReport struct {
+	stopTook, startTook, recovery, total time.Duration
+	readyzDown, readyz503                int
+	apiDown, api503                      int
+	apiMaxLatency                        time.Duration
+	apiSamples                           []string
+	recovered                            bool
+}
+
+type soakDBReport struct {
+	ackedByKind                                string
+	found, lost, failedStored, unacked         int
+	duplicates, unknown                        int
+	ackedPatches, lostPatches, historyMismatch int
+	noCreated, noTouchpoints, noStages         int
+}
+
+// checkSoakDB compares what the workers were told with what the database holds.
+func checkSoakDB(t *testing.T, store *repository.Store, wsID string, w *soakWorld) soakDBReport {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	db := store.SQL()
+	var rep soakDBReport
+
+	// tag → ids stored, for each kind; the tag is in a field no PATCH changes.
+	stored := map[string][]string{}
+	for kind, query := range map[string]string{
+		"journey":    "SELECT description, id::text FROM journeys WHERE workspace_id = $1",
+		"touchpoint": "SELECT description, id::text FROM touchpoints WHERE workspace_id = $1",
+		"idea":       "SELECT proposal, id::text FROM ideas WHERE workspace_id = $1",
+	} {
+		rows, err := db.QueryContext(ctx, query, wsID)
+		if err != nil {
+			t.Fatalf("read %ss: %v", kind, err)
+		}
+		for rows.Next() {
+			var tag, id string
+			if err := rows.Scan(&tag, &id); err != nil {
+				t.Fatal(err)
+			}
+			stored[tag] = append(stored[tag], id)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	requested := map[string]bool{}
+	byKind := map[string]int{}
+	for _, wr := range w.acked {
+		requested[wr.tag] = true
+		byKind[wr.kind]++
+		ids := stored[wr.tag]
+		if len(ids) >= 1 && ids[0] == wr.id {
+			rep.found++
+		} else {
+			rep.lost++
+			t.Logf("lost: %s %s (key %s) acknowledged as %s, stored as %v", wr.kind, wr.tag, wr.key, wr.id, ids)
+		}
+	}
+	rep.ackedByKind = fmt.Sprintf("%d / %d / %d", byKind["journey"], byKind["touchpoint"], byKind["idea"])
+	for _, wr := range w.failed {
+		requested[wr.tag] = true
+		if len(stored[wr.tag]) > 0 {
+			rep.failedStored++
+		}
+	}
+	acked := map[string]bool{}
+	for _, wr := range w.acked {
+		acked[wr.tag] = true
+	}
+	for tag, ids := range stored {
+		if len(ids) > 1 {
+			rep.duplicates++
+			t.Logf("duplicate: %s stored %d times: %v", tag, len(ids), ids)
+		}
+		if !acked[tag] {
+			rep.unacked += len(ids)
+		}
+		if !requested[tag] {
+			rep.unknown++
+			t.Logf("unknown object %s: %v", tag, ids)
+		}
+	}
+
+	// Ideas: versions against acknowledged PATCHes and the history.
+	rows, err := db.QueryContext(ctx, `SELECT i.id::text, i.version,
+			(SELECT count(*) FROM idea_history h WHERE h.idea_id = i.id AND h.field = 'created'),
+			(SELECT count(*) FROM idea_history h WHERE h.idea_id = i.id AND h.field = 'title'),
+			(SELECT count(*) FROM idea_touchpoints it WHERE it.idea_id = i.id)
+		FROM ideas i WHERE i.workspace_id = $1`, wsID)
+	if err != nil {
+		t.Fatalf("read ideas: %v", err)
+	}
+	versions := map[string]int{}
+	for rows.Next() {
+		var id string
+		var version, created, titles, tps int
+		if err := rows.Scan(&id, &version, &created, &titles, &tps); err != nil {
+			t.Fatal(err)
+		}
+		versions[id] = version
+		if created != 1 {
+			rep.noCreated++
+			t.Logf("idea %s has %d created history rows", id, created)
+		}
+		if titles != version-1 {
+			rep.historyMismatch++
+			t.Logf("idea %s is at version %d with %d title changes in its history", id, version, titles)
+		}
+		if tps == 0 {
+			rep.noTouchpoints++
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range w.ackedPatch {
+		rep.ackedPatches += n
+		if v, ok := versions[id]; !ok || n > v-1 {
+			rep.lostPatches += n - max(0, v-1)
+			t.Logf("idea %s: %d PATCHes acknowledged, version %d", id, n, v)
+		}
+	}
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM journeys j WHERE j.workspace_id = $1
+		AND NOT EXISTS (SELECT 1 FROM journey_stages s WHERE s.journey_id = j.id)`, wsID).Scan(&rep.noStages); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// soakLogSink keeps the server's error lines other than the per-request
+// ones, to show what a 500 was about. Internal errors caused by a client that
+// hung up (context canceled) are counted apart: that client sees no 500.
+type soakLogSink struct {
+	mu       sync.Mutex
+	buf      []string
+	internal int // error lines other than the per-request ones
+	canceled int // of which "internal error" for a request whose context was cancelled
+}
+
+// soakCanceledErrors are what a request's cancelled context surfaces as:
+// the context's own error, or database/sql's ErrTxDone once it has rolled
+// the transaction back by itself.
+var soakCanceledErrors = []string{context.Canceled.Error(), "sql: transaction has already been committed or rolled back"}
+
+func (s *soakLogSink) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
+
+func (s *soakLogSink) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "request" { // one per request; 503s are logged at error level too
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(r.Message)
+	canceled := false
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%q", a.Key, a.Value.String())
+		for _, e := range soakCanceledErrors {
+			if a.Key == "error" && strings.HasSuffix(a.Value.String(), e) {
+				canceled = true
+			}
+		}
+		return true
+	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.internal++
+	if canceled {
+		s.canceled++
+	}
+	if !canceled && len(s.buf) < 2*soakSampleCap || canceled && s.canceled <= 3 {
+		s.buf = append(s.buf, b.String())
+	}
+	return nil
+}
+
+func (s *soakLogSink) WithAttrs([]slog.Attr) slog.Handler { return s }
+func (s *soakLogSink) WithGroup(string) slog.Handler      { return s }
+
+func (s *soakLogSink) counts() (internal, canceled int, lines []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.internal, s.canceled, append([]string(nil), s.buf...)
+}
