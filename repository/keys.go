@@ -45,11 +45,20 @@ func (s *Store) EnsureWorkspace(ctx context.Context, slug string) (*domain.Works
 		return nil, false, err
 	}
 	row := workspaceRow{ID: domain.NewID(), Slug: slug, Name: slug, CreatedAt: now()}
-	res := s.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "slug"}}, DoNothing: true}).Create(&row)
-	if res.Error != nil {
-		return nil, false, translate(res.Error)
+	created := false
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "slug"}}, DoNothing: true}).Create(&row)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return translate(res.Error)
+		}
+		created = true
+		// Every workspace starts with the default metric catalogue (defined
+		// once, in the migration that created it).
+		return translate(s.conn(ctx).Exec("SELECT seed_metric_catalogue(?)", row.ID).Error)
+	})
+	if err != nil {
+		return nil, false, err
 	}
-	created := res.RowsAffected == 1
 	if !created {
 		// A fresh row: gorm would add the unused new id to the condition.
 		row = workspaceRow{}

@@ -1,0 +1,179 @@
+package domain
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// TouchpointFacts is what the reports know about one touchpoint.
+type TouchpointFacts struct {
+	Touchpoint    Touchpoint
+	Ideas         int // any status
+	OpenIdeas     int // new, under review, planned or piloting
+	Pilots        int // any status
+	RunningPilots int
+	// Latest holds the latest measurement of each catalogue metric the
+	// touchpoint was measured on, by metric id.
+	Latest map[string]Measurement
+}
+
+// OpenIdeaStatuses are the statuses of ideas still being worked on.
+var OpenIdeaStatuses = []IdeaStatus{StatusNew, StatusUnderReview, StatusPlanned, StatusPiloting}
+
+// LastMeasured is the end of the touchpoint's latest measured period, or nil.
+func (f *TouchpointFacts) LastMeasured() *time.Time {
+	var last *time.Time
+	for _, m := range f.Latest {
+		if last == nil || m.PeriodEnd.After(*last) {
+			end := m.PeriodEnd
+			last = &end
+		}
+	}
+	return last
+}
+
+// HealthCell is one touchpoint's health on one metric.
+type HealthCell struct {
+	Metric CatalogueMetric
+	Latest *Measurement
+	Value  *float64
+	Health Health
+}
+
+// HealthOn judges the touchpoint on metric m.
+func (f *TouchpointFacts) HealthOn(m CatalogueMetric) HealthCell {
+	cell := HealthCell{Metric: m, Health: HealthUnknown}
+	if latest, ok := f.Latest[m.ID]; ok {
+		v, _ := Level(m.Kind, latest.Sample)
+		cell.Latest, cell.Value = &latest, &v
+		cell.Health = HealthOf(m, &latest)
+	}
+	return cell
+}
+
+// BlindSpot is a touchpoint the CX lead should look at, with why.
+type BlindSpot struct {
+	Facts   TouchpointFacts
+	Failing bool // failing on some metric with no open idea: listed first
+	Reasons []string
+}
+
+// BlindSpots lists touchpoints that are failing or at risk on some metric
+// with no open idea, that were not measured in the staleDays before now, or
+// that have ideas but no measurement to judge them by. Failing touchpoints
+// come first, then by name.
+func BlindSpots(facts []TouchpointFacts, catalogue []CatalogueMetric, now time.Time, staleDays int) []BlindSpot {
+	cutoff := now.AddDate(0, 0, -staleDays)
+	var out []BlindSpot
+	for _, f := range facts {
+		spot := BlindSpot{Facts: f}
+		if f.OpenIdeas == 0 {
+			for _, m := range catalogue {
+				if h := f.HealthOn(m).Health; h == HealthFailing || h == HealthAtRisk {
+					spot.Reasons = append(spot.Reasons, fmt.Sprintf("%s on %s and no open idea targets it", h, m.Name))
+					spot.Failing = spot.Failing || h == HealthFailing
+				}
+			}
+		}
+		last := f.LastMeasured()
+		switch {
+		case last == nil && f.Ideas > 0:
+			spot.Reasons = append(spot.Reasons, fmt.Sprintf("%d idea(s) target it but it has no measurement to judge them by", f.Ideas))
+		case last == nil:
+			spot.Reasons = append(spot.Reasons, "never measured")
+		case last.Before(cutoff):
+			spot.Reasons = append(spot.Reasons, fmt.Sprintf("not measured in the last %d days (latest period ended %s)", staleDays, last.Format(time.DateOnly)))
+		}
+		if len(spot.Reasons) > 0 {
+			out = append(out, spot)
+		}
+	}
+	rank := func(b BlindSpot) int {
+		if b.Failing {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(out, func(a, b BlindSpot) int {
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a.Facts.Touchpoint.Name, b.Facts.Touchpoint.Name))
+	})
+	return out
+}
+
+// CoverageRow counts touchpoints of one group (all, an owner or a channel)
+// and how many are measured, targeted by ideas and by pilots.
+type CoverageRow struct {
+	Group       string
+	Touchpoints int
+	Measured    int
+	WithIdeas   int
+	WithPilots  int
+}
+
+// Coverage is the share of touchpoints measured, with ideas and with pilots.
+type Coverage struct {
+	Overall   CoverageRow
+	ByOwner   []CoverageRow // by owner name; "" is the touchpoints without an owner
+	ByChannel []CoverageRow
+}
+
+// CoverageOf counts coverage overall, per owner and per channel, each list
+// sorted by group.
+func CoverageOf(facts []TouchpointFacts) Coverage {
+	c := Coverage{Overall: CoverageRow{Group: "all"}}
+	owners, channels := map[string]*CoverageRow{}, map[string]*CoverageRow{}
+	for _, f := range facts {
+		for _, row := range []*CoverageRow{&c.Overall, rowFor(owners, f.Touchpoint.Owner), rowFor(channels, string(f.Touchpoint.Channel))} {
+			row.Touchpoints++
+			if len(f.Latest) > 0 {
+				row.Measured++
+			}
+			if f.Ideas > 0 {
+				row.WithIdeas++
+			}
+			if f.Pilots > 0 {
+				row.WithPilots++
+			}
+		}
+	}
+	c.ByOwner, c.ByChannel = sortedRows(owners), sortedRows(channels)
+	return c
+}
+
+func rowFor(rows map[string]*CoverageRow, group string) *CoverageRow {
+	if rows[group] == nil {
+		rows[group] = &CoverageRow{Group: group}
+	}
+	return rows[group]
+}
+
+func sortedRows(rows map[string]*CoverageRow) []CoverageRow {
+	out := make([]CoverageRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b CoverageRow) int { return cmp.Compare(a.Group, b.Group) })
+	return out
+}
+
+// CompletedPilot is a completed pilot with what the impact ledger shows of it.
+type CompletedPilot struct {
+	Pilot       Pilot // with its frozen Results
+	IdeaTitle   string
+	IdeaStatus  IdeaStatus
+	Touchpoints []Touchpoint
+}
+
+// ReportStore answers the reports' questions in a few queries.
+type ReportStore interface {
+	// TouchpointFacts returns the facts of every touchpoint of the
+	// workspace, or of one journey, by name.
+	TouchpointFacts(ctx context.Context, workspaceID string, journeyID *string) ([]TouchpointFacts, error)
+	// CompletedPilots returns the workspace's completed pilots, newest first.
+	CompletedPilots(ctx context.Context, workspaceID string) ([]CompletedPilot, error)
+	// AdoptedWithoutPilot returns adopted ideas that no completed pilot backs.
+	AdoptedWithoutPilot(ctx context.Context, workspaceID string) ([]Idea, error)
+}

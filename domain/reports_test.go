@@ -1,0 +1,73 @@
+package domain
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBlindSpots(t *testing.T) {
+	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	csat := CatalogueMetric{ID: "csat", Name: "CSAT", Kind: KindProportion, Direction: HigherIsBetter, Target: ptrTo(0.8)}
+	measured := func(successes int, end time.Time) map[string]Measurement {
+		return map[string]Measurement{"csat": {PeriodEnd: end, Sample: Sample{N: 1000, Successes: successes}}}
+	}
+	recent := now.AddDate(0, 0, -10)
+	facts := []TouchpointFacts{
+		{Touchpoint: Touchpoint{Name: "Healthy door"}, Latest: measured(900, recent)},
+		{Touchpoint: Touchpoint{Name: "Failing queue"}, Latest: measured(600, recent)},
+		{Touchpoint: Touchpoint{Name: "Failing but worked on"}, OpenIdeas: 1, Ideas: 1, Latest: measured(600, recent)},
+		{Touchpoint: Touchpoint{Name: "At-risk menu"}, Latest: measured(790, recent)},
+		{Touchpoint: Touchpoint{Name: "Stale invoice"}, Latest: measured(900, now.AddDate(0, 0, -200))},
+		{Touchpoint: Touchpoint{Name: "Unjudged app"}, Ideas: 3, OpenIdeas: 3},
+		{Touchpoint: Touchpoint{Name: "Dark corner"}},
+	}
+	spots := BlindSpots(facts, []CatalogueMetric{csat}, now, 90)
+	got := map[string]string{}
+	var order []string
+	for _, s := range spots {
+		got[s.Facts.Touchpoint.Name] = strings.Join(s.Reasons, "; ")
+		order = append(order, s.Facts.Touchpoint.Name)
+	}
+	want := map[string]string{
+		"Failing queue": "failing on CSAT and no open idea targets it",
+		"At-risk menu":  "at_risk on CSAT and no open idea targets it",
+		"Stale invoice": "not measured in the last 90 days (latest period ended 2026-05-08)",
+		"Unjudged app":  "3 idea(s) target it but it has no measurement to judge them by",
+		"Dark corner":   "never measured",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("blind spots %v, want %v", got, want)
+	}
+	for name, reason := range want {
+		if got[name] != reason {
+			t.Errorf("%s: %q, want %q", name, got[name], reason)
+		}
+	}
+	if order[0] != "Failing queue" {
+		t.Errorf("failing touchpoints come first: %v", order)
+	}
+}
+
+func TestCoverageOf(t *testing.T) {
+	m := map[string]Measurement{"x": {}}
+	facts := []TouchpointFacts{
+		{Touchpoint: Touchpoint{Owner: "Contact centre", Channel: ChannelPhone}, Latest: m, Ideas: 2, Pilots: 1},
+		{Touchpoint: Touchpoint{Owner: "Contact centre", Channel: ChannelEmail}, Ideas: 1},
+		{Touchpoint: Touchpoint{Owner: "Facilities", Channel: ChannelPhysicalEnvironment}, Latest: m},
+		{Touchpoint: Touchpoint{Channel: ChannelPhone}},
+	}
+	c := CoverageOf(facts)
+	if c.Overall != (CoverageRow{Group: "all", Touchpoints: 4, Measured: 2, WithIdeas: 2, WithPilots: 1}) {
+		t.Errorf("overall %+v", c.Overall)
+	}
+	wantOwners := []CoverageRow{{"", 1, 0, 0, 0}, {"Contact centre", 2, 1, 2, 1}, {"Facilities", 1, 1, 0, 0}}
+	for n, w := range wantOwners {
+		if c.ByOwner[n] != w {
+			t.Errorf("owner %d: %+v, want %+v", n, c.ByOwner[n], w)
+		}
+	}
+	if len(c.ByChannel) != 3 || c.ByChannel[0].Group != "email" || c.ByChannel[1] != (CoverageRow{"phone", 2, 1, 1, 1}) {
+		t.Errorf("channels %+v", c.ByChannel)
+	}
+}

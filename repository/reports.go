@@ -1,0 +1,128 @@
+package repository
+
+import (
+	"context"
+
+	"cxbacklog/domain"
+)
+
+// TouchpointFacts implements domain.ReportStore: the touchpoints, their idea
+// and pilot counts in one aggregate query, and the latest measurement of
+// each metric in another.
+func (s *Store) TouchpointFacts(ctx context.Context, workspaceID string, journeyID *string) ([]domain.TouchpointFacts, error) {
+	var rows []struct {
+		touchpointRow
+		Ideas, OpenIdeas, Pilots, RunningPilots int
+	}
+	open := make([]string, len(domain.OpenIdeaStatuses))
+	for n, st := range domain.OpenIdeaStatuses {
+		open[n] = string(st)
+	}
+	q := s.conn(ctx).Table("touchpoints AS t").Select(`t.*,
+		coalesce(ic.ideas, 0) AS ideas, coalesce(ic.open_ideas, 0) AS open_ideas,
+		coalesce(pc.pilots, 0) AS pilots, coalesce(pc.running_pilots, 0) AS running_pilots`).
+		Joins(`LEFT JOIN (SELECT it.touchpoint_id, count(*) AS ideas, count(*) FILTER (WHERE i.status IN ?) AS open_ideas
+			FROM idea_touchpoints it JOIN ideas i ON i.id = it.idea_id WHERE it.workspace_id = ? GROUP BY it.touchpoint_id) ic
+			ON ic.touchpoint_id = t.id`, open, workspaceID).
+		Joins(`LEFT JOIN (SELECT pt.touchpoint_id, count(*) AS pilots, count(*) FILTER (WHERE p.status = 'running') AS running_pilots
+			FROM pilot_touchpoints pt JOIN pilots p ON p.id = pt.pilot_id WHERE pt.workspace_id = ? GROUP BY pt.touchpoint_id) pc
+			ON pc.touchpoint_id = t.id`, workspaceID).
+		Where("t.workspace_id = ?", workspaceID)
+	if journeyID != nil {
+		q = q.Where("t.journey_id = ?", *journeyID)
+	}
+	if err := q.Order("t.name, t.id").Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	latest, err := s.latestMeasurements(ctx, workspaceID, journeyID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.TouchpointFacts, len(rows))
+	for n, r := range rows {
+		out[n] = domain.TouchpointFacts{
+			Touchpoint: r.touchpointRow.domain(), Ideas: r.Ideas, OpenIdeas: r.OpenIdeas,
+			Pilots: r.Pilots, RunningPilots: r.RunningPilots, Latest: latest[r.ID],
+		}
+	}
+	return out, nil
+}
+
+// latestMeasurements returns, by touchpoint and metric, the measurement with
+// the latest period.
+func (s *Store) latestMeasurements(ctx context.Context, workspaceID string, journeyID *string) (map[string]map[string]domain.Measurement, error) {
+	q := s.conn(ctx).Table("touchpoint_measurements AS m").Select("DISTINCT ON (m.touchpoint_id, m.metric_id) m.*").
+		Where("m.workspace_id = ?", workspaceID)
+	if journeyID != nil {
+		q = q.Joins("JOIN touchpoints t ON t.id = m.touchpoint_id").Where("t.journey_id = ?", *journeyID)
+	}
+	var rows []measurementRow
+	if err := q.Order("m.touchpoint_id, m.metric_id, m.period_end DESC, m.period_start DESC").Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := map[string]map[string]domain.Measurement{}
+	for _, r := range rows {
+		if out[r.TouchpointID] == nil {
+			out[r.TouchpointID] = map[string]domain.Measurement{}
+		}
+		out[r.TouchpointID][r.MetricID] = r.domain()
+	}
+	return out, nil
+}
+
+// CompletedPilots implements domain.ReportStore.
+func (s *Store) CompletedPilots(ctx context.Context, workspaceID string) ([]domain.CompletedPilot, error) {
+	var rows []pilotRow
+	err := s.conn(ctx).Where("workspace_id = ? AND status = ?", workspaceID, string(domain.PilotCompleted)).
+		Order("ended_at DESC, id").Find(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	pilots, err := s.withPilotTouchpoints(ctx, rows)
+	if err != nil || len(pilots) == 0 {
+		return []domain.CompletedPilot{}, err
+	}
+	ideaIDs, tpIDs := []string{}, []string{}
+	for _, p := range pilots {
+		ideaIDs = append(ideaIDs, p.IdeaID)
+		tpIDs = append(tpIDs, p.TouchpointIDs...)
+	}
+	var ideas []ideaRow
+	if err := s.conn(ctx).Select("id", "title", "status").Where("id IN ?", ideaIDs).Find(&ideas).Error; err != nil {
+		return nil, translate(err)
+	}
+	var tps []touchpointRow
+	if err := s.conn(ctx).Where("id IN ?", tpIDs).Find(&tps).Error; err != nil {
+		return nil, translate(err)
+	}
+	ideaByID, tpByID := map[string]ideaRow{}, map[string]domain.Touchpoint{}
+	for _, i := range ideas {
+		ideaByID[i.ID] = i
+	}
+	for _, t := range tps {
+		tpByID[t.ID] = t.domain()
+	}
+	out := make([]domain.CompletedPilot, len(pilots))
+	for n, p := range pilots {
+		i := ideaByID[p.IdeaID]
+		out[n] = domain.CompletedPilot{Pilot: p, IdeaTitle: i.Title, IdeaStatus: domain.IdeaStatus(i.Status)}
+		for _, id := range p.TouchpointIDs {
+			out[n].Touchpoints = append(out[n].Touchpoints, tpByID[id])
+		}
+	}
+	return out, nil
+}
+
+// AdoptedWithoutPilot implements domain.ReportStore.
+func (s *Store) AdoptedWithoutPilot(ctx context.Context, workspaceID string) ([]domain.Idea, error) {
+	var rows []ideaRow
+	err := s.conn(ctx).Where("workspace_id = ? AND status = ?", workspaceID, string(domain.StatusAdopted)).
+		Where("NOT EXISTS (SELECT 1 FROM pilots p WHERE p.idea_id = ideas.id AND p.status = 'completed')").
+		Order(ideaOrders[domain.SortPriorityDesc].order).Limit(domain.MaxPageSize).Find(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	return s.withTouchpoints(ctx, rows)
+}
+
+var _ domain.ReportStore = (*Store)(nil)
