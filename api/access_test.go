@@ -28,7 +28,10 @@ func TestAccessControlMatrix(t *testing.T) {
 		"UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE secret_hash = $1", domain.HashToken(expired)); err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]string{"journeys": j.ID, "touchpoints": tp.ID, "ideas": i.ID, "api-keys": keyID, "pilots": p.ID, "metric_id": m.ID}
+	var catalogue api.CatalogueMetricList
+	e.do(http.MethodGet, "/api/v1/metrics", e.viewer, nil).want(t, http.StatusOK).json(t, &catalogue)
+	ids := map[string]string{"journeys": j.ID, "touchpoints": tp.ID, "ideas": i.ID, "api-keys": keyID, "pilots": p.ID, "metric_id": m.ID,
+		"metrics": catalogue.Items[0].ID}
 	roleKeys := map[domain.Role]string{domain.RoleViewer: e.viewer, domain.RoleEditor: e.editor, domain.RoleAdmin: e.admin}
 
 	checked := 0

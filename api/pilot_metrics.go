@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"cxbacklog/domain"
@@ -11,13 +12,16 @@ import (
 )
 
 // MetricCreate is the body of POST /pilots/{id}/metrics.
+// With metric_id it measures a catalogue metric and takes its kind,
+// direction, unit and (unless given) name.
 type MetricCreate struct {
-	Name      string `json:"name" validate:"required,max=200" example:"Average handle time"`
-	Unit      string `json:"unit" validate:"max=100" example:"seconds"`
-	Kind      string `json:"kind" validate:"required" enums:"mean,proportion,nps,count" example:"mean"`
-	Direction string `json:"direction" validate:"required" enums:"higher_is_better,lower_is_better" example:"lower_is_better"`
-	Primary   bool   `json:"primary" example:"true"`    // exactly one per pilot before it can complete
-	Guardrail bool   `json:"guardrail" example:"false"` // must not get worse
+	MetricID  *string `json:"metric_id" format:"uuid"` // a catalogue metric, optional
+	Name      string  `json:"name" validate:"max=200" example:"Average handle time"`
+	Unit      string  `json:"unit" validate:"max=100" example:"seconds"`
+	Kind      string  `json:"kind" enums:"mean,proportion,nps,count" example:"mean"`
+	Direction string  `json:"direction" enums:"higher_is_better,lower_is_better" example:"lower_is_better"`
+	Primary   bool    `json:"primary" example:"true"`    // exactly one per pilot before it can complete
+	Guardrail bool    `json:"guardrail" example:"false"` // must not get worse
 } // @name MetricCreate
 
 // MetricPatch is a JSON Merge Patch of a metric. The kind cannot change
@@ -40,7 +44,8 @@ type Metric struct {
 	Direction string    `json:"direction" enums:"higher_is_better,lower_is_better" example:"lower_is_better"`
 	Primary   bool      `json:"primary"`
 	Guardrail bool      `json:"guardrail"`
-	Samples   []Sample  `json:"samples"` // pilot before, pilot after, control before, control after: those given
+	MetricID  *string   `json:"metric_id" format:"uuid" extensions:"x-nullable"` // the catalogue metric it measures
+	Samples   []Sample  `json:"samples"`                                         // pilot before, pilot after, control before, control after: those given
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Version   int       `json:"version" example:"1"`
@@ -54,7 +59,7 @@ type MetricList struct {
 func metricOut(m *domain.Metric, samples []domain.Sample) Metric {
 	out := Metric{
 		ID: m.ID, PilotID: m.PilotID, Name: m.Name, Unit: m.Unit, Kind: string(m.Kind), Direction: string(m.Direction),
-		Primary: m.Primary, Guardrail: m.Guardrail, Samples: make([]Sample, len(samples)),
+		Primary: m.Primary, Guardrail: m.Guardrail, Samples: make([]Sample, len(samples)), MetricID: nilIfEmpty(m.CatalogueMetricID),
 		CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(), Version: m.Version,
 	}
 	for n := range samples {
@@ -132,7 +137,17 @@ func (s *Server) createMetric(c echo.Context) error {
 	// Validated inside the lock: another workspace's pilot is 404 before
 	// its body is judged.
 	err = s.editPilot(c, pilotID, func(ctx context.Context) error {
-		if err := s.checkCreate(&in, m.Validate()); err != nil {
+		var inherited error
+		if in.MetricID != nil {
+			cm, err := s.store.GetCatalogueMetric(ctx, m.WorkspaceID, strings.ToLower(*in.MetricID))
+			if domain.ErrorCodeOf(err) == domain.ENotFound {
+				return domain.Invalid(domain.FieldError{Pointer: "/metric_id", Detail: "no such catalogue metric in this workspace"})
+			} else if err != nil {
+				return err
+			}
+			inherited = m.Inherit(cm)
+		}
+		if err := s.checkCreate(&in, withFields(fieldsOf(inherited), m.Validate())); err != nil {
 			return err
 		}
 		metrics, err := s.store.ListMetrics(ctx, m.WorkspaceID, pilotID)

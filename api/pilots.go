@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -110,6 +111,22 @@ func parseDate(fields *[]domain.FieldError, pointer string, s *string) *time.Tim
 		return nil
 	}
 	return &t
+}
+
+// fieldsOf returns the field errors of a validation error (nil for nil).
+func fieldsOf(err error) []domain.FieldError {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return de.Fields
+	}
+	return nil
+}
+
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // withFields adds field errors found at the edge to a domain validation result.

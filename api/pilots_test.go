@@ -155,6 +155,14 @@ func TestHeadsetPilotEndToEnd(t *testing.T) {
 	e.do(http.MethodPost, "/api/v1/pilots/"+p.ID+"/cancel", e.editor, nil).problem(t, http.StatusConflict)
 	e.do(http.MethodPost, "/api/v1/pilots/"+p.ID+"/complete", e.editor, `{"decision":"adopt"}`).problem(t, http.StatusConflict)
 
+	// The impact ledger shows what the pilot delivered, per touchpoint and metric.
+	var ledger api.ImpactLedger
+	e.do(http.MethodGet, "/api/v1/reports/impact", e.viewer, nil).want(t, http.StatusOK).json(t, &ledger)
+	if len(ledger.Entries) != 3 || ledger.Entries[0].Touchpoint.Owner != "Contact centre" || ledger.Entries[0].Decision != "adopt" ||
+		ledger.Entries[0].Result.Verdict != "improved" || *ledger.Entries[0].Result.Estimate != -28 || len(ledger.AdoptedWithoutPilot) != 0 {
+		t.Fatalf("impact ledger = %+v", ledger)
+	}
+
 	var list api.PilotList
 	e.do(http.MethodGet, "/api/v1/ideas/"+idea.ID+"/pilots", e.viewer, nil).want(t, http.StatusOK).json(t, &list)
 	if len(list.Items) != 1 || list.Items[0].ID != p.ID {
@@ -473,4 +481,28 @@ func TestObservationEdgeCases(t *testing.T) {
 	// A touchpoint a pilot targets cannot be deleted from under it.
 	e.do(http.MethodPatch, "/api/v1/ideas/"+p.IdeaID, e.editor, `{"touchpoint_ids":["`+e.touchpoint(e.journey("K", "S"), "U", "web", "").ID+`"]}`, "If-Match", `"1"`).want(t, http.StatusOK)
 	e.do(http.MethodDelete, "/api/v1/touchpoints/"+tp.ID, e.editor, nil, "If-Match", `"1"`).problem(t, http.StatusConflict)
+}
+
+func TestPilotMetricFromCatalogue(t *testing.T) {
+	e := newEnv(t)
+	tp := e.touchpoint(e.journey("J", "S"), "T", "phone", "")
+	p := e.pilot(e.idea("I", 3, 3, 3, 0.5, tp), "P")
+	csat := e.catalogueMetric("csat")
+	var m api.Metric
+	e.do(http.MethodPost, "/api/v1/pilots/"+p.ID+"/metrics", e.editor, `{"metric_id":"`+csat.ID+`","primary":true}`).want(t, http.StatusCreated).json(t, &m)
+	if m.Name != csat.Name || m.Kind != "proportion" || m.Direction != "higher_is_better" || m.Unit != csat.Unit || m.MetricID == nil || *m.MetricID != csat.ID {
+		t.Fatalf("metric = %+v", m)
+	}
+	prob := e.do(http.MethodPost, "/api/v1/pilots/"+p.ID+"/metrics", e.editor, `{"metric_id":"`+csat.ID+`","name":"CSAT 2","kind":"mean"}`).problem(t, http.StatusUnprocessableEntity)
+	if !hasPointer(prob, "/kind") {
+		t.Fatalf("errors = %+v", prob.Errors)
+	}
+	var other api.CatalogueMetricList
+	e.do(http.MethodGet, "/api/v1/metrics", e.other, nil).want(t, http.StatusOK).json(t, &other)
+	prob = e.do(http.MethodPost, "/api/v1/pilots/"+p.ID+"/metrics", e.editor, `{"metric_id":"`+other.Items[0].ID+`","name":"x"}`).problem(t, http.StatusUnprocessableEntity)
+	if !hasPointer(prob, "/metric_id") {
+		t.Fatalf("errors = %+v", prob.Errors)
+	}
+	// The catalogue metric is in use: it cannot be deleted.
+	e.do(http.MethodDelete, "/api/v1/metrics/"+csat.ID, e.editor, nil, "If-Match", `"1"`).problem(t, http.StatusConflict)
 }

@@ -29,6 +29,9 @@ type Store interface {
 	domain.IdempotencyStore
 	domain.IdeaStore
 	domain.PilotStore
+	domain.CatalogueStore
+	domain.MeasurementStore
+	domain.ReportStore
 	Ping(ctx context.Context) error
 }
 
@@ -94,8 +97,8 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 		StatusCodeResolver:        func(c echo.Context, err error) int { return responseStatus(c, err) },
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: isBulk}))
-	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: cfg.RequestTimeout, Skipper: isBulk}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: isUpload}))
+	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: cfg.RequestTimeout, Skipper: isUpload}))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -113,6 +116,9 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 	s.ideaRoutes(v1)
 	s.viewRoutes(v1)
 	s.pilotRoutes(v1)
+	s.catalogueRoutes(v1)
+	s.measurementRoutes(v1)
+	s.reportRoutes(v1)
 	return s
 }
 
@@ -122,9 +128,13 @@ func (s *Server) route(g *echo.Group, method, path string, h echo.HandlerFunc, r
 	s.routes = append(s.routes, Route{Method: method, Path: "/api/v1" + path, Role: role})
 }
 
-// isBulk picks out the raw observation upload, which streams up to a
-// million rows and so gets its own body limit, timeout and media types.
-func isBulk(c echo.Context) bool { return c.Path() == "/api/v1"+observationsPath }
+// isUpload picks out the observation upload alone: the only route with
+// larger limits.
+func isUpload(c echo.Context) bool { return c.Path() == "/api/v1"+observationsPath }
+
+// isBulk picks out the routes that read their own media types (NDJSON,
+// CSV): the observation upload and the measurement import.
+func isBulk(c echo.Context) bool { return isUpload(c) || c.Path() == "/api/v1"+measurementImportPath }
 
 // bulkLimits are the body limit and timeouts of the bulk upload; the
 // connection's read and write deadlines are moved past the server's

@@ -1348,6 +1348,72 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/journeys/{id}/heatmap": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Each cell: the touchpoint's latest value, the target, its health (healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement), open ideas (new, under review, planned, piloting) and running pilots. metric_id defaults to the catalogue's csat.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "A journey's heatmap: stages × touchpoints on one metric",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Journey id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Catalogue metric (default: csat)",
+                        "name": "metric_id",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Heatmap"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/me": {
             "get": {
                 "security": [
@@ -1371,6 +1437,487 @@ const docTemplate = `{
                     },
                     "401": {
                         "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/measurements/import": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "text/csv with a header naming the columns touchpoint_id, metric (catalogue key or id), period_start, period_end, the summary columns of each metric's kind (n, mean, sd, successes, promoters, passives, detractors, events, exposure; leave the others empty) and optionally source. Up to 10,000 rows; all or nothing: a bad row is 422 naming its line.",
+                "consumes": [
+                    "text/csv"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "Import many touchpoints' measurements at once (CSV)",
+                "parameters": [
+                    {
+                        "description": "CSV rows",
+                        "name": "rows",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "string"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/MeasurementImport"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "A period is measured already",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "A bad row; errors[0].line names it",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/metrics": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "The workspace's metric catalogue, by key",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CatalogueMetricList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every workspace starts with CSAT, NPS, CES, first-contact resolution, average handle time, contact volume, complaints and churn. The target is in the kind's scale (a share 0–1 for proportions, −100..100 for NPS, ≥ 0 for counts). A taken key is 409 naming /key.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "Add a metric to the catalogue",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Makes the request safe to retry",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The metric",
+                        "name": "metric",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CatalogueMetricCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/CatalogueMetric"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new metric"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/metrics/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "Get a catalogue metric",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Metric id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CatalogueMetric"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "Delete a catalogue metric no measurement or pilot uses",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Metric id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version being deleted",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Measurements or pilot metrics use it",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "Change a catalogue metric (JSON Merge Patch)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Metric id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version the change is based on",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CatalogueMetricPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CatalogueMetric"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3220,6 +3767,131 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/reports/blind-spots": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Touchpoints failing or at risk on some catalogue metric with no open idea; touchpoints not measured in the last ` + "`" + `days` + "`" + ` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "Touchpoints nobody is looking after",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "default": 90,
+                        "description": "A touchpoint not measured for this many days is stale (1–3650)",
+                        "name": "days",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/BlindSpots"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/reports/coverage": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "Share of touchpoints measured, with ideas and with pilots",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Coverage"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/reports/impact": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every completed pilot's frozen results, one entry per targeted touchpoint and metric (estimate, interval, verdict), newest first; and adopted ideas that no completed pilot measured.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "The impact ledger: what the backlog actually delivered",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ImpactLedger"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/reports/matrix": {
             "get": {
                 "security": [
@@ -3921,6 +4593,236 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/touchpoints/{id}/health": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Health: healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement. Trend: the latest of the last 6 periods against the first, improving or worsening only beyond their combined 95 % noise.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "A touchpoint's health and trend on every catalogue metric",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Touchpoint id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/TouchpointHealth"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/touchpoints/{id}/measurements": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "A touchpoint's measurements, newest period first",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Touchpoint id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Only this catalogue metric",
+                        "name": "metric_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "description": "At most this many, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/MeasurementList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Summary fields by the metric's kind, as pilot samples. One measurement per touchpoint, metric and period (409 for a second).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "Record a touchpoint's measurement of a catalogue metric for a period",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Touchpoint id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes the request safe to retry",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The measurement",
+                        "name": "measurement",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/MeasurementInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Measurement"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -4091,12 +4993,348 @@ const docTemplate = `{
                 }
             }
         },
+        "BlindSpotEntry": {
+            "type": "object",
+            "properties": {
+                "ideas": {
+                    "type": "integer"
+                },
+                "last_measured": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "open_ideas": {
+                    "type": "integer"
+                },
+                "reasons": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "failing on Customer satisfaction (CSAT) and no open idea targets it"
+                    ]
+                },
+                "touchpoint": {
+                    "$ref": "#/definitions/ReportTouchpoint"
+                }
+            }
+        },
+        "BlindSpots": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/BlindSpotEntry"
+                    }
+                },
+                "stale_days": {
+                    "type": "integer",
+                    "example": 90
+                }
+            }
+        },
+        "CatalogueMetric": {
+            "type": "object",
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "direction": {
+                    "type": "string",
+                    "enum": [
+                        "higher_is_better",
+                        "lower_is_better"
+                    ],
+                    "example": "higher_is_better"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "key": {
+                    "type": "string",
+                    "example": "csat"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "mean",
+                        "proportion",
+                        "nps",
+                        "count"
+                    ],
+                    "example": "proportion"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Customer satisfaction (CSAT)"
+                },
+                "target": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.8
+                },
+                "unit": {
+                    "type": "string",
+                    "example": "share satisfied (4–5 of 5)"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "CatalogueMetricCreate": {
+            "type": "object",
+            "required": [
+                "direction",
+                "key",
+                "kind",
+                "name"
+            ],
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "maxLength": 10000
+                },
+                "direction": {
+                    "type": "string",
+                    "enum": [
+                        "higher_is_better",
+                        "lower_is_better"
+                    ],
+                    "example": "higher_is_better"
+                },
+                "key": {
+                    "type": "string",
+                    "example": "csat"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "mean",
+                        "proportion",
+                        "nps",
+                        "count"
+                    ],
+                    "example": "proportion"
+                },
+                "name": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Customer satisfaction (CSAT)"
+                },
+                "target": {
+                    "description": "in the kind's scale: a share for proportions, NPS points, events per unit of exposure",
+                    "type": "number",
+                    "example": 0.8
+                },
+                "unit": {
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "share satisfied (4–5 of 5)"
+                }
+            }
+        },
+        "CatalogueMetricList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CatalogueMetric"
+                    }
+                }
+            }
+        },
+        "CatalogueMetricPatch": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string"
+                },
+                "direction": {
+                    "type": "string",
+                    "enum": [
+                        "higher_is_better",
+                        "lower_is_better"
+                    ]
+                },
+                "key": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "target": {
+                    "description": "null removes the target (health becomes unknown)",
+                    "type": "number"
+                },
+                "unit": {
+                    "type": "string"
+                }
+            }
+        },
+        "Coverage": {
+            "type": "object",
+            "properties": {
+                "by_channel": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CoverageRow"
+                    }
+                },
+                "by_owner": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CoverageRow"
+                    }
+                },
+                "overall": {
+                    "$ref": "#/definitions/CoverageRow"
+                }
+            }
+        },
+        "CoverageRow": {
+            "type": "object",
+            "properties": {
+                "group": {
+                    "type": "string",
+                    "example": "Contact centre"
+                },
+                "ideas_share": {
+                    "type": "number",
+                    "example": 0.58
+                },
+                "measured": {
+                    "type": "integer",
+                    "example": 9
+                },
+                "measured_share": {
+                    "type": "number",
+                    "example": 0.75
+                },
+                "pilots_share": {
+                    "type": "number",
+                    "example": 0.17
+                },
+                "touchpoints": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "with_ideas": {
+                    "type": "integer",
+                    "example": 7
+                },
+                "with_pilots": {
+                    "type": "integer",
+                    "example": 2
+                }
+            }
+        },
         "Health": {
             "type": "object",
             "properties": {
                 "status": {
                     "type": "string",
                     "example": "ok"
+                }
+            }
+        },
+        "Heatmap": {
+            "type": "object",
+            "properties": {
+                "journey": {
+                    "type": "string",
+                    "example": "Lunch at the restaurant"
+                },
+                "journey_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "metric": {
+                    "$ref": "#/definitions/CatalogueMetric"
+                },
+                "stages": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/HeatmapStage"
+                    }
+                },
+                "svg": {
+                    "description": "the same as a chart",
+                    "type": "string",
+                    "example": "/api/v1/journeys/…/heatmap.svg?metric_id=…"
+                }
+            }
+        },
+        "HeatmapCell": {
+            "type": "object",
+            "properties": {
+                "health": {
+                    "type": "string",
+                    "enum": [
+                        "healthy",
+                        "at_risk",
+                        "failing",
+                        "unknown"
+                    ],
+                    "example": "at_risk"
+                },
+                "open_ideas": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "period_end": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "running_pilots": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "target": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.8
+                },
+                "touchpoint": {
+                    "$ref": "#/definitions/ReportTouchpoint"
+                },
+                "value": {
+                    "description": "latest, in the metric's scale; null when never measured",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.74
+                }
+            }
+        },
+        "HeatmapStage": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Order"
+                },
+                "touchpoints": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/HeatmapCell"
+                    }
                 }
             }
         },
@@ -4404,6 +5642,69 @@ const docTemplate = `{
                 }
             }
         },
+        "ImpactEntry": {
+            "type": "object",
+            "properties": {
+                "completed_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "decision": {
+                    "type": "string",
+                    "enum": [
+                        "adopt",
+                        "iterate",
+                        "abandon"
+                    ],
+                    "example": "adopt"
+                },
+                "idea": {
+                    "type": "string",
+                    "example": "Headsets and sound barriers for agents"
+                },
+                "idea_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "idea_status": {
+                    "type": "string",
+                    "example": "adopted"
+                },
+                "pilot": {
+                    "type": "string",
+                    "example": "Headsets for team B"
+                },
+                "pilot_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "result": {
+                    "$ref": "#/definitions/MetricResult"
+                },
+                "touchpoint": {
+                    "$ref": "#/definitions/ReportTouchpoint"
+                }
+            }
+        },
+        "ImpactLedger": {
+            "type": "object",
+            "properties": {
+                "adopted_without_pilot": {
+                    "description": "at most 100, by priority",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Idea"
+                    }
+                },
+                "entries": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ImpactEntry"
+                    }
+                }
+            }
+        },
         "Journey": {
             "type": "object",
             "properties": {
@@ -4575,6 +5876,145 @@ const docTemplate = `{
                 }
             }
         },
+        "Measurement": {
+            "type": "object",
+            "properties": {
+                "ci_high": {
+                    "type": "number"
+                },
+                "ci_low": {
+                    "type": "number"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "metric_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "period_end": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "period_start": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "source": {
+                    "type": "string"
+                },
+                "summary": {
+                    "$ref": "#/definitions/Sample"
+                },
+                "touchpoint_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "value": {
+                    "description": "mean, share, NPS points or events per unit of exposure",
+                    "type": "number",
+                    "example": 0.78
+                }
+            }
+        },
+        "MeasurementImport": {
+            "type": "object",
+            "properties": {
+                "stored": {
+                    "type": "integer",
+                    "example": 240
+                }
+            }
+        },
+        "MeasurementInput": {
+            "type": "object",
+            "required": [
+                "metric_id",
+                "period_end",
+                "period_start"
+            ],
+            "properties": {
+                "detractors": {
+                    "description": "nps",
+                    "type": "integer",
+                    "example": 40
+                },
+                "events": {
+                    "description": "count, ≥ 0",
+                    "type": "integer",
+                    "example": 9
+                },
+                "exposure": {
+                    "description": "count, \u003e 0 (e.g. agent-weeks)",
+                    "type": "number",
+                    "example": 288
+                },
+                "mean": {
+                    "description": "mean",
+                    "type": "number",
+                    "example": 318.4
+                },
+                "metric_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "n": {
+                    "description": "mean (≥ 2), proportion (≥ 1)",
+                    "type": "integer",
+                    "example": 412
+                },
+                "passives": {
+                    "description": "nps",
+                    "type": "integer",
+                    "example": 60
+                },
+                "period_end": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-10-31"
+                },
+                "period_start": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-10-01"
+                },
+                "promoters": {
+                    "description": "nps",
+                    "type": "integer",
+                    "example": 120
+                },
+                "sd": {
+                    "description": "mean, ≥ 0",
+                    "type": "number",
+                    "example": 74.2
+                },
+                "source": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Post-call survey, October"
+                },
+                "successes": {
+                    "description": "proportion, 0..n",
+                    "type": "integer",
+                    "example": 301
+                }
+            }
+        },
+        "MeasurementList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Measurement"
+                    }
+                }
+            }
+        },
         "Metric": {
             "type": "object",
             "properties": {
@@ -4605,6 +6045,12 @@ const docTemplate = `{
                         "count"
                     ],
                     "example": "mean"
+                },
+                "metric_id": {
+                    "description": "the catalogue metric it measures",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
                 },
                 "name": {
                     "type": "string",
@@ -4639,11 +6085,6 @@ const docTemplate = `{
         },
         "MetricCreate": {
             "type": "object",
-            "required": [
-                "direction",
-                "kind",
-                "name"
-            ],
             "properties": {
                 "direction": {
                     "type": "string",
@@ -4668,6 +6109,11 @@ const docTemplate = `{
                     ],
                     "example": "mean"
                 },
+                "metric_id": {
+                    "description": "a catalogue metric, optional",
+                    "type": "string",
+                    "format": "uuid"
+                },
                 "name": {
                     "type": "string",
                     "maxLength": 200,
@@ -4682,6 +6128,52 @@ const docTemplate = `{
                     "type": "string",
                     "maxLength": 100,
                     "example": "seconds"
+                }
+            }
+        },
+        "MetricHealth": {
+            "type": "object",
+            "properties": {
+                "health": {
+                    "type": "string",
+                    "enum": [
+                        "healthy",
+                        "at_risk",
+                        "failing",
+                        "unknown"
+                    ]
+                },
+                "latest": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/Measurement"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "metric": {
+                    "$ref": "#/definitions/CatalogueMetric"
+                },
+                "periods": {
+                    "description": "the last 6, oldest first",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Measurement"
+                    }
+                },
+                "svg": {
+                    "description": "the trend as a chart",
+                    "type": "string"
+                },
+                "trend": {
+                    "description": "latest of the last 6 periods against the first, beyond their combined 95 % noise",
+                    "type": "string",
+                    "enum": [
+                        "improving",
+                        "worsening",
+                        "stable",
+                        "unknown"
+                    ]
                 }
             }
         },
@@ -5297,6 +6789,27 @@ const docTemplate = `{
                 }
             }
         },
+        "ReportTouchpoint": {
+            "type": "object",
+            "properties": {
+                "channel": {
+                    "type": "string",
+                    "example": "phone"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Phone queue"
+                },
+                "owner": {
+                    "type": "string",
+                    "example": "Contact centre"
+                }
+            }
+        },
         "Roadmap": {
             "type": "object",
             "properties": {
@@ -5855,6 +7368,20 @@ const docTemplate = `{
                 "version": {
                     "type": "integer",
                     "example": 1
+                }
+            }
+        },
+        "TouchpointHealth": {
+            "type": "object",
+            "properties": {
+                "metrics": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/MetricHealth"
+                    }
+                },
+                "touchpoint": {
+                    "$ref": "#/definitions/ReportTouchpoint"
                 }
             }
         },

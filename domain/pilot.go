@@ -206,9 +206,29 @@ type Metric struct {
 	Direction   Direction
 	Primary     bool // exactly one per pilot before it can complete
 	Guardrail   bool // must not get worse
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Version     int
+	// CatalogueMetricID names the catalogue metric this one measures, if
+	// any; it then shares its kind, direction and unit.
+	CatalogueMetricID string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	Version           int
+}
+
+// Inherit takes the kind, direction and unit of catalogue metric c, and its
+// name when m has none; a kind or direction that contradicts c is invalid.
+func (m *Metric) Inherit(c *CatalogueMetric) error {
+	var fe fieldErrors
+	if m.Kind != "" && m.Kind != c.Kind {
+		fe.add("/kind", "must be %s (or omitted) for catalogue metric %s", c.Kind, c.Key)
+	}
+	if m.Direction != "" && m.Direction != c.Direction {
+		fe.add("/direction", "must be %s (or omitted) for catalogue metric %s", c.Direction, c.Key)
+	}
+	if m.Name == "" {
+		m.Name = c.Name
+	}
+	m.CatalogueMetricID, m.Kind, m.Direction, m.Unit = c.ID, c.Kind, c.Direction, c.Unit
+	return fe.err()
 }
 
 // MaxUnitLength bounds a metric's unit, e.g. "seconds" or "complaints per agent-week".

@@ -19,9 +19,11 @@ type metricRow struct {
 	Direction   string
 	Primary     bool `gorm:"column:primary"`
 	Guardrail   bool
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Version     int
+	// CatalogueMetricID is NULL when the metric is the pilot's own.
+	CatalogueMetricID *string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	Version           int
 }
 
 func (metricRow) TableName() string { return "pilot_metrics" }
@@ -30,16 +32,30 @@ func (r metricRow) domain() domain.Metric {
 	return domain.Metric{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, PilotID: r.PilotID, Name: r.Name, Unit: r.Unit,
 		Kind: domain.MetricKind(r.Kind), Direction: domain.Direction(r.Direction), Primary: r.Primary,
-		Guardrail: r.Guardrail, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		Guardrail: r.Guardrail, CatalogueMetricID: deref(r.CatalogueMetricID), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 	}
 }
 
 func metricRowOf(m *domain.Metric) metricRow {
 	return metricRow{
 		ID: m.ID, WorkspaceID: m.WorkspaceID, PilotID: m.PilotID, Name: m.Name, Unit: m.Unit, Kind: string(m.Kind),
-		Direction: string(m.Direction), Primary: m.Primary, Guardrail: m.Guardrail,
+		Direction: string(m.Direction), Primary: m.Primary, Guardrail: m.Guardrail, CatalogueMetricID: nilIfEmpty(m.CatalogueMetricID),
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt, Version: m.Version,
 	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 type sampleRow struct {

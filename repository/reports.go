@@ -10,40 +10,59 @@ import (
 // and pilot counts in one aggregate query, and the latest measurement of
 // each metric in another.
 func (s *Store) TouchpointFacts(ctx context.Context, workspaceID string, journeyID *string) ([]domain.TouchpointFacts, error) {
-	var rows []struct {
-		touchpointRow
-		Ideas, OpenIdeas, Pilots, RunningPilots int
-	}
-	open := make([]string, len(domain.OpenIdeaStatuses))
-	for n, st := range domain.OpenIdeaStatuses {
-		open[n] = string(st)
-	}
-	q := s.conn(ctx).Table("touchpoints AS t").Select(`t.*,
-		coalesce(ic.ideas, 0) AS ideas, coalesce(ic.open_ideas, 0) AS open_ideas,
-		coalesce(pc.pilots, 0) AS pilots, coalesce(pc.running_pilots, 0) AS running_pilots`).
-		Joins(`LEFT JOIN (SELECT it.touchpoint_id, count(*) AS ideas, count(*) FILTER (WHERE i.status IN ?) AS open_ideas
-			FROM idea_touchpoints it JOIN ideas i ON i.id = it.idea_id WHERE it.workspace_id = ? GROUP BY it.touchpoint_id) ic
-			ON ic.touchpoint_id = t.id`, open, workspaceID).
-		Joins(`LEFT JOIN (SELECT pt.touchpoint_id, count(*) AS pilots, count(*) FILTER (WHERE p.status = 'running') AS running_pilots
-			FROM pilot_touchpoints pt JOIN pilots p ON p.id = pt.pilot_id WHERE pt.workspace_id = ? GROUP BY pt.touchpoint_id) pc
-			ON pc.touchpoint_id = t.id`, workspaceID).
-		Where("t.workspace_id = ?", workspaceID)
+	q := s.conn(ctx).Where("workspace_id = ?", workspaceID)
 	if journeyID != nil {
-		q = q.Where("t.journey_id = ?", *journeyID)
+		q = q.Where("journey_id = ?", *journeyID)
 	}
-	if err := q.Order("t.name, t.id").Scan(&rows).Error; err != nil {
+	var tps []touchpointRow
+	if err := q.Order("name, id").Find(&tps).Error; err != nil {
 		return nil, translate(err)
+	}
+	counts, err := s.touchpointCounts(ctx, workspaceID)
+	if err != nil {
+		return nil, err
 	}
 	latest, err := s.latestMeasurements(ctx, workspaceID, journeyID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.TouchpointFacts, len(rows))
-	for n, r := range rows {
-		out[n] = domain.TouchpointFacts{
-			Touchpoint: r.touchpointRow.domain(), Ideas: r.Ideas, OpenIdeas: r.OpenIdeas,
-			Pilots: r.Pilots, RunningPilots: r.RunningPilots, Latest: latest[r.ID],
-		}
+	out := make([]domain.TouchpointFacts, len(tps))
+	for n, t := range tps {
+		c := counts[t.ID]
+		out[n] = domain.TouchpointFacts{Touchpoint: t.domain(), Ideas: c.Ideas, OpenIdeas: c.OpenIdeas,
+			Pilots: c.Pilots, RunningPilots: c.RunningPilots, Latest: latest[t.ID]}
+	}
+	return out, nil
+}
+
+type touchpointCount struct {
+	TouchpointID                            string
+	Ideas, OpenIdeas, Pilots, RunningPilots int
+}
+
+// touchpointCounts counts, per touchpoint of the workspace, the ideas and
+// pilots that target it.
+func (s *Store) touchpointCounts(ctx context.Context, workspaceID string) (map[string]touchpointCount, error) {
+	open := make([]string, len(domain.OpenIdeaStatuses))
+	for n, st := range domain.OpenIdeaStatuses {
+		open[n] = string(st)
+	}
+	var rows []touchpointCount
+	err := s.conn(ctx).Raw(`
+		SELECT touchpoint_id, sum(ideas) AS ideas, sum(open_ideas) AS open_ideas, sum(pilots) AS pilots, sum(running_pilots) AS running_pilots
+		FROM (
+			SELECT it.touchpoint_id, count(*) AS ideas, count(*) FILTER (WHERE i.status IN ?) AS open_ideas, 0 AS pilots, 0 AS running_pilots
+			FROM idea_touchpoints it JOIN ideas i ON i.id = it.idea_id WHERE it.workspace_id = ? GROUP BY it.touchpoint_id
+			UNION ALL
+			SELECT pt.touchpoint_id, 0, 0, count(*), count(*) FILTER (WHERE p.status = 'running')
+			FROM pilot_touchpoints pt JOIN pilots p ON p.id = pt.pilot_id WHERE pt.workspace_id = ? GROUP BY pt.touchpoint_id
+		) c GROUP BY touchpoint_id`, open, workspaceID, workspaceID).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[string]touchpointCount, len(rows))
+	for _, r := range rows {
+		out[r.TouchpointID] = r
 	}
 	return out, nil
 }

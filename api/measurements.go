@@ -1,0 +1,380 @@
+package api
+
+import (
+	"encoding/csv"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+)
+
+// MeasurementInput is one touchpoint measurement: the period and the
+// summary fields of the metric's kind (as pilot samples: mean {n, mean, sd};
+// proportion {n, successes}; nps {promoters, passives, detractors}; count
+// {events, exposure}).
+type MeasurementInput struct {
+	MetricID    string `json:"metric_id" validate:"required,uuid" format:"uuid"`
+	PeriodStart string `json:"period_start" validate:"required" format:"date" example:"2026-10-01"`
+	PeriodEnd   string `json:"period_end" validate:"required" format:"date" example:"2026-10-31"`
+	SampleInput
+	Source string `json:"source" validate:"max=200" example:"Post-call survey, October"`
+} // @name MeasurementInput
+
+// Measurement is what a touchpoint measured on a catalogue metric in one
+// period, with its value in the kind's scale and the 95 % interval.
+type Measurement struct {
+	ID           string    `json:"id" format:"uuid"`
+	TouchpointID string    `json:"touchpoint_id" format:"uuid"`
+	MetricID     string    `json:"metric_id" format:"uuid"`
+	PeriodStart  string    `json:"period_start" format:"date"`
+	PeriodEnd    string    `json:"period_end" format:"date"`
+	Value        float64   `json:"value" example:"0.78"` // mean, share, NPS points or events per unit of exposure
+	CILow        float64   `json:"ci_low"`
+	CIHigh       float64   `json:"ci_high"`
+	Summary      Sample    `json:"summary"`
+	Source       string    `json:"source"`
+	CreatedAt    time.Time `json:"created_at"`
+} // @name Measurement
+
+// MeasurementList is a touchpoint's measurements, newest period first.
+type MeasurementList struct {
+	Items []Measurement `json:"items"`
+} // @name MeasurementList
+
+// MeasurementImport says what a bulk import stored.
+type MeasurementImport struct {
+	Stored int `json:"stored" example:"240"`
+} // @name MeasurementImport
+
+// healthZ is the normal quantile of the 95 % intervals shown with measurements.
+const healthZ = 1.959963984540054
+
+func measurementOut(kind domain.MetricKind, m *domain.Measurement) Measurement {
+	v, se := domain.Level(kind, m.Sample)
+	summary := sampleOut(kind, &m.Sample)
+	summary.Group, summary.Period, summary.Source, summary.UpdatedAt = "", "", "", m.CreatedAt.UTC()
+	return Measurement{
+		ID: m.ID, TouchpointID: m.TouchpointID, MetricID: m.MetricID, PeriodStart: m.PeriodStart.Format(dateLayout),
+		PeriodEnd: m.PeriodEnd.Format(dateLayout), Value: v, CILow: v - healthZ*se, CIHigh: v + healthZ*se,
+		Summary: summary, Source: m.Source, CreatedAt: m.CreatedAt.UTC(),
+	}
+}
+
+func (s *Server) measurementRoutes(g *echo.Group) {
+	s.route(g, http.MethodPost, "/touchpoints/:id/measurements", s.addMeasurement, domain.RoleEditor, s.idempotent)
+	s.route(g, http.MethodGet, "/touchpoints/:id/measurements", s.listMeasurements, domain.RoleViewer)
+	s.route(g, http.MethodPost, measurementImportPath, s.importMeasurements, domain.RoleEditor)
+}
+
+const measurementImportPath = "/measurements/import"
+
+// catalogueByID loads the workspace's catalogue, by id.
+func (s *Server) catalogueByID(c echo.Context) (map[string]domain.CatalogueMetric, []domain.CatalogueMetric, error) {
+	metrics, err := s.store.ListCatalogueMetrics(c.Request().Context(), principal(c).WorkspaceID)
+	byID := make(map[string]domain.CatalogueMetric, len(metrics))
+	for _, m := range metrics {
+		byID[m.ID] = m
+	}
+	return byID, metrics, err
+}
+
+// measurementOf builds and validates one measurement; fields are named by
+// pointer.
+func measurementOf(in *MeasurementInput, ws, touchpointID string, catalogue map[string]domain.CatalogueMetric) (*domain.Measurement, error) {
+	var fields []domain.FieldError
+	metric, ok := catalogue[strings.ToLower(in.MetricID)]
+	if !ok {
+		return nil, domain.Invalid(domain.FieldError{Pointer: "/metric_id", Detail: "no such catalogue metric in this workspace"})
+	}
+	start := parseDate(&fields, "/period_start", &in.PeriodStart)
+	end := parseDate(&fields, "/period_end", &in.PeriodEnd)
+	smp, err := sampleOf(&in.SampleInput, metric.Kind, metric.ID, "", "")
+	if err != nil {
+		return nil, withFields(fields, err)
+	}
+	if len(fields) > 0 {
+		return nil, domain.Invalid(fields...)
+	}
+	m := &domain.Measurement{WorkspaceID: ws, TouchpointID: touchpointID, MetricID: metric.ID, PeriodStart: *start, PeriodEnd: *end, Sample: *smp, Source: in.Source}
+	return m, m.Validate(metric.Kind)
+}
+
+// addMeasurement godoc
+//
+//	@Summary		Record a touchpoint's measurement of a catalogue metric for a period
+//	@Description	Summary fields by the metric's kind, as pilot samples. One measurement per touchpoint, metric and period (409 for a second).
+//	@Tags			touchpoint health
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string				true	"Touchpoint id"	format(uuid)
+//	@Param			Idempotency-Key	header		string				false	"Makes the request safe to retry"
+//	@Param			measurement		body		MeasurementInput	true	"The measurement"
+//	@Success		201				{object}	Measurement
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Failure		503				{object}	Problem
+//	@Router			/api/v1/touchpoints/{id}/measurements [post]
+func (s *Server) addMeasurement(c echo.Context) error {
+	id, err := pathID(c, "touchpoint")
+	if err != nil {
+		return err
+	}
+	var in MeasurementInput
+	if err := bindCreate(c, &in); err != nil {
+		return err
+	}
+	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
+	if _, err := s.store.GetTouchpoint(ctx, ws, id); err != nil {
+		return err
+	}
+	if err := validationProblem(s.validate.Struct(&in)); err != nil {
+		return err
+	}
+	catalogue, _, err := s.catalogueByID(c)
+	if err != nil {
+		return err
+	}
+	m, err := measurementOf(&in, ws, id, catalogue)
+	if err != nil {
+		return err
+	}
+	ms := []domain.Measurement{*m}
+	if err := s.store.AddMeasurements(ctx, ms); err != nil {
+		return withoutLines(err)
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/touchpoints/"+id+"/measurements")
+	return c.JSON(http.StatusCreated, measurementOut(catalogue[m.MetricID].Kind, &ms[0]))
+}
+
+// withoutLines drops batch positions from errors about a single measurement.
+func withoutLines(err error) error {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		for n := range de.Fields {
+			de.Fields[n].Line = 0
+		}
+	}
+	return err
+}
+
+// listMeasurements godoc
+//
+//	@Summary	A touchpoint's measurements, newest period first
+//	@Tags		touchpoint health
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id			path		string	true	"Touchpoint id"	format(uuid)
+//	@Param		metric_id	query		string	false	"Only this catalogue metric"	format(uuid)
+//	@Param		limit		query		int		false	"At most this many, 1–100"	default(20)
+//	@Success	200			{object}	MeasurementList
+//	@Failure	400			{object}	Problem
+//	@Failure	401			{object}	Problem
+//	@Failure	404			{object}	Problem
+//	@Failure	503			{object}	Problem
+//	@Router		/api/v1/touchpoints/{id}/measurements [get]
+func (s *Server) listMeasurements(c echo.Context) error {
+	id, err := pathID(c, "touchpoint")
+	if err != nil {
+		return err
+	}
+	q := newListQuery(c, "metric_id")
+	metricID, limit := q.id("metric_id"), q.limit()
+	if err := q.err(); err != nil {
+		return err
+	}
+	catalogue, _, err := s.catalogueByID(c)
+	if err != nil {
+		return err
+	}
+	ms, err := s.store.ListMeasurements(c.Request().Context(), principal(c).WorkspaceID, id, metricID, limit)
+	if err != nil {
+		return err
+	}
+	out := MeasurementList{Items: make([]Measurement, len(ms))}
+	for n := range ms {
+		out.Items[n] = measurementOut(catalogue[ms[n].MetricID].Kind, &ms[n])
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// MaxMeasurementsPerImport bounds one bulk import.
+const MaxMeasurementsPerImport = 10000
+
+// measurementColumns are the columns a bulk import may have.
+var measurementColumns = []string{"touchpoint_id", "metric", "period_start", "period_end", "n", "mean", "sd",
+	"successes", "promoters", "passives", "detractors", "events", "exposure", "source"}
+
+// importMeasurements godoc
+//
+//	@Summary		Import many touchpoints' measurements at once (CSV)
+//	@Description	text/csv with a header naming the columns touchpoint_id, metric (catalogue key or id), period_start, period_end, the summary columns of each metric's kind (n, mean, sd, successes, promoters, passives, detractors, events, exposure; leave the others empty) and optionally source. Up to 10,000 rows; all or nothing: a bad row is 422 naming its line.
+//	@Tags			touchpoint health
+//	@Accept			text/csv
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			rows	body		string	true	"CSV rows"
+//	@Success		200		{object}	MeasurementImport
+//	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem
+//	@Failure		409		{object}	Problem	"A period is measured already"
+//	@Failure		413		{object}	Problem
+//	@Failure		415		{object}	Problem
+//	@Failure		422		{object}	Problem	"A bad row; errors[0].line names it"
+//	@Failure		503		{object}	Problem
+//	@Router			/api/v1/measurements/import [post]
+func (s *Server) importMeasurements(c echo.Context) error {
+	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != "text/csv" {
+		return domain.Errorf(domain.EUnsupportedMedia, "send the rows as Content-Type: text/csv")
+	}
+	catalogue, metrics, err := s.catalogueByID(c)
+	if err != nil {
+		return err
+	}
+	for _, m := range metrics {
+		catalogue[m.Key] = m
+	}
+	ms, err := readMeasurementCSV(c.Request().Body, principal(c).WorkspaceID, catalogue)
+	if err != nil {
+		return err
+	}
+	if err := s.store.AddMeasurements(c.Request().Context(), ms); err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) {
+			for n := range de.Fields {
+				de.Fields[n].Line++ // the header is line 1
+			}
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, MeasurementImport{Stored: len(ms)})
+}
+
+// readMeasurementCSV parses and validates every row; the first bad one is
+// reported with its line (the header is line 1).
+func readMeasurementCSV(body io.Reader, ws string, catalogue map[string]domain.CatalogueMetric) ([]domain.Measurement, error) {
+	r := csv.NewReader(body)
+	header, err := r.Read()
+	if err != nil {
+		return nil, rowProblem(1, "", "the body must start with a CSV header: "+strings.Join(measurementColumns, ","))
+	}
+	col := map[string]int{}
+	for n, h := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if _, dup := col[name]; dup || !containsString(measurementColumns, name) {
+			return nil, rowProblem(1, "", "unknown or repeated column "+strconv.Quote(name)+"; columns: "+strings.Join(measurementColumns, ","))
+		}
+		col[name] = n
+	}
+	for _, required := range []string{"touchpoint_id", "metric", "period_start", "period_end"} {
+		if _, ok := col[required]; !ok {
+			return nil, rowProblem(1, "", "the header lacks column "+required)
+		}
+	}
+	var out []domain.Measurement
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, rowProblem(line, "", "not valid CSV: "+err.Error())
+		}
+		if len(out) == MaxMeasurementsPerImport {
+			return nil, domain.Errorf(domain.ETooLarge, "an import holds at most %d rows; split it", MaxMeasurementsPerImport)
+		}
+		m, err := measurementRow(rec, col, ws, catalogue)
+		if err != nil {
+			var de *domain.Error
+			if errors.As(err, &de) && len(de.Fields) > 0 {
+				return nil, rowProblem(line, de.Fields[0].Pointer, de.Fields[0].Detail)
+			}
+			return nil, err
+		}
+		out = append(out, *m)
+	}
+	if len(out) == 0 {
+		return nil, domain.Errorf(domain.EInvalid, "the import holds no rows")
+	}
+	return out, nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func rowProblem(line int, pointer, detail string) error {
+	return &domain.Error{Code: domain.EInvalid, Message: "line " + strconv.Itoa(line) + ": " + detail,
+		Fields: []domain.FieldError{{Pointer: pointer, Line: line, Detail: detail}}}
+}
+
+// measurementRow turns one CSV record into a measurement.
+func measurementRow(rec []string, col map[string]int, ws string, catalogue map[string]domain.CatalogueMetric) (*domain.Measurement, error) {
+	cell := func(name string) string {
+		if n, ok := col[name]; ok && n < len(rec) {
+			return strings.TrimSpace(rec[n])
+		}
+		return ""
+	}
+	var fields []domain.FieldError
+	in := MeasurementInput{PeriodStart: cell("period_start"), PeriodEnd: cell("period_end"), Source: cell("source")}
+	metric, ok := catalogue[strings.ToLower(cell("metric"))]
+	if !ok {
+		return nil, domain.Invalid(domain.FieldError{Pointer: "/metric", Detail: "no catalogue metric " + strconv.Quote(cell("metric"))})
+	}
+	in.MetricID = metric.ID
+	tp := strings.ToLower(cell("touchpoint_id"))
+	if !domain.IsID(tp) {
+		return nil, domain.Invalid(domain.FieldError{Pointer: "/touchpoint_id", Detail: "must be a UUID"})
+	}
+	ints := []struct {
+		name string
+		dst  **int
+	}{{"n", &in.N}, {"successes", &in.Successes}, {"promoters", &in.Promoters}, {"passives", &in.Passives},
+		{"detractors", &in.Detractors}, {"events", &in.Events}}
+	floats := []struct {
+		name string
+		dst  **float64
+	}{{"mean", &in.Mean}, {"sd", &in.SD}, {"exposure", &in.Exposure}}
+	for _, f := range ints {
+		if v := cell(f.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				fields = append(fields, domain.FieldError{Pointer: "/" + f.name, Detail: "must be a whole number"})
+			}
+			*f.dst = &n
+		}
+	}
+	for _, f := range floats {
+		if v := cell(f.name); v != "" {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				fields = append(fields, domain.FieldError{Pointer: "/" + f.name, Detail: "must be a number"})
+			}
+			*f.dst = &x
+		}
+	}
+	if len(fields) > 0 {
+		return nil, domain.Invalid(fields...)
+	}
+	return measurementOf(&in, ws, tp, catalogue)
+}
