@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cxbacklog/domain"
 
@@ -98,6 +100,11 @@ func decodeStrict(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return domain.Errorf(domain.EMalformed, "the request body is empty; send a JSON object")
 	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD, storing
+	// something other than what was sent.
+	if !utf8.Valid(body) {
+		return domain.Errorf(domain.EMalformed, "the request body is not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -106,7 +113,135 @@ func decodeStrict(body []byte, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return domain.Errorf(domain.EMalformed, "the request body holds more than one JSON value")
 	}
+	return checkShape(body, reflect.TypeOf(dst))
+}
+
+// checkShape refuses what encoding/json lets through: a body of null, keys
+// that match a field only when case is ignored (a merge patch looks its
+// fields up by exact name, so {"Title": "x"} would answer 200 and change
+// nothing), and strings holding U+0000, which PostgreSQL cannot store in
+// text or jsonb.
+func checkShape(body []byte, t reflect.Type) error {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return jsonProblem(err) // decoded once already; cannot happen
+	}
+	if v == nil {
+		return domain.Errorf(domain.EMalformed, "the request body is null; send a JSON object")
+	}
+	var sc shapeCheck
+	sc.walk(v, t, "")
+	switch {
+	case sc.unknown != nil:
+		return &domain.Error{Code: domain.EMalformed, Message: "the request body has a field this endpoint does not know",
+			Fields: []domain.FieldError{*sc.unknown}}
+	case len(sc.invalid) > 0:
+		return domain.Invalid(sc.invalid...)
+	}
 	return nil
+}
+
+type shapeCheck struct {
+	unknown *domain.FieldError  // the first key that is not a field's exact name
+	invalid []domain.FieldError // strings with U+0000
+}
+
+// walk checks the decoded value v against the Go type t it was decoded
+// into (nil when unknown) at JSON Pointer ptr.
+func (sc *shapeCheck) walk(v any, t reflect.Type, ptr string) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && (t.Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(jsonUnmarshaler)) {
+		t = nil // decodes itself: only the strings are checked
+	}
+	switch v := v.(type) {
+	case string:
+		if strings.ContainsRune(v, 0) {
+			sc.invalid = append(sc.invalid, domain.FieldError{Pointer: ptr, Detail: "must not contain the character U+0000"})
+		}
+	case []any:
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for n, item := range v {
+			sc.walk(item, elem, ptr+"/"+strconv.Itoa(n))
+		}
+	case map[string]any:
+		var fields map[string]reflect.Type
+		var elem reflect.Type
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = jsonFields(t)
+		} else if t != nil && t.Kind() == reflect.Map {
+			elem = t.Elem()
+		}
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			at := ptr + "/" + pointerEscaper.Replace(k)
+			if fields != nil {
+				ft, ok := fields[k]
+				if !ok {
+					if sc.unknown == nil {
+						sc.unknown = &domain.FieldError{Pointer: at, Detail: "is not a field of this resource" + caseHint(fields, k)}
+					}
+					continue
+				}
+				elem = ft
+			}
+			if strings.ContainsRune(k, 0) {
+				sc.invalid = append(sc.invalid, domain.FieldError{Pointer: at, Detail: "must not contain the character U+0000 in its name"})
+			}
+			sc.walk(v[k], elem, at)
+		}
+	}
+}
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	pointerEscaper  = strings.NewReplacer("~", "~0", "/", "~1") // RFC 6901
+)
+
+// caseHint names the field a key matches when case is ignored.
+func caseHint(fields map[string]reflect.Type, key string) string {
+	for name := range fields {
+		if strings.EqualFold(name, key) {
+			return fmt.Sprintf(" (field names are case-sensitive: %q)", name)
+		}
+	}
+	return ""
+}
+
+// jsonFields maps the JSON names of struct t's fields, as encoding/json
+// sees them (embedded structs' fields promoted, the shallowest winning), to
+// their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	depth := map[string]int{}
+	for _, f := range reflect.VisibleFields(t) {
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case tag == "-":
+			continue
+		case f.Anonymous && name == "" && ft.Kind() == reflect.Struct:
+			continue // its fields are promoted: they are visible fields of t
+		case !f.IsExported():
+			continue
+		case name == "":
+			name = f.Name
+		}
+		if d, dup := depth[name]; dup && d <= len(f.Index) {
+			continue
+		}
+		out[name], depth[name] = f.Type, len(f.Index)
+	}
+	return out
 }
 
 // jsonProblem names what is wrong with a body that does not decode.
@@ -370,12 +505,18 @@ func (q *listQuery) id(name string) *string {
 }
 
 // text reads an optional free-text filter of at most max characters.
+// Invalid UTF-8 and U+0000 can match nothing stored, and PostgreSQL refuses
+// them as parameters, so they are the client's mistake.
 func (q *listQuery) text(name string, max int) *string {
 	s := q.c.QueryParam(name)
 	if s == "" {
 		return nil
 	}
-	if len([]rune(s)) > max {
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		q.fail(name, "must be UTF-8 text without the character U+0000")
+		return nil
+	}
+	if utf8.RuneCountInString(s) > max {
 		q.fail(name, "must be at most %d characters", max)
 		return nil
 	}
@@ -418,7 +559,9 @@ type wireIdeaCursor struct {
 func (q *listQuery) ideaPage(sort domain.IdeaSort) (int, *domain.IdeaCursor) {
 	limit := q.limit()
 	var w wireIdeaCursor
-	if !q.cursor(&w, func() bool { return domain.IsID(w.ID) }) {
+	// A title with U+0000 was never stored, so no cursor holds one; sent to
+	// PostgreSQL it would fail the query.
+	if !q.cursor(&w, func() bool { return domain.IsID(w.ID) && !strings.ContainsRune(w.Title, 0) }) {
 		return limit, nil
 	}
 	if w.Sort != sort {

@@ -290,7 +290,7 @@ func (s *Server) patchIdea(c echo.Context) error {
 		setField(p, "source", (*domain.IdeaSource)(in.Source), &i.Source)
 		if _, ok := p["confidence"]; ok {
 			i.Confidence = domain.DefaultConfidence // null resets to the default
-			setField(p, "confidence", in.Confidence, &i.Confidence)
+			deref(in.Confidence, &i.Confidence)
 		}
 		if i.Tags == nil {
 			i.Tags = []string{}

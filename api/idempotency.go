@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"cxbacklog/domain"
 
@@ -32,6 +34,11 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(key) > maxIdempotencyKeyLength {
 			return &domain.Error{Code: domain.EMalformed, Message: "the Idempotency-Key header is too long",
 				Fields: []domain.FieldError{{Parameter: "Idempotency-Key", Detail: "must be at most 255 characters"}}}
+		}
+		// HTTP allows any byte in a header; the key is stored as text.
+		if !utf8.ValidString(key) || strings.ContainsRune(key, 0) {
+			return &domain.Error{Code: domain.EMalformed, Message: "the Idempotency-Key header is not valid text",
+				Fields: []domain.FieldError{{Parameter: "Idempotency-Key", Detail: "must be valid UTF-8 without NUL"}}}
 		}
 		body, err := readBody(c)
 		if err != nil {

@@ -182,6 +182,9 @@ func (s *Server) listMetrics(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := newListQuery(c).err(); err != nil {
+		return err
+	}
 	_, data, err := s.store.PilotData(c.Request().Context(), principal(c).WorkspaceID, pilotID)
 	if err != nil {
 		return err

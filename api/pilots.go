@@ -353,8 +353,8 @@ func (s *Server) patchPilot(c echo.Context) error {
 			p.EndDate = parseDate(&fields, "/end_date", in.EndDate)
 		}
 		if _, ok := patch["confidence_level"]; ok {
-			p.ConfidenceLevel = domain.DefaultConfidenceLevel
-			setField(patch, "confidence_level", in.ConfidenceLevel, &p.ConfidenceLevel)
+			p.ConfidenceLevel = domain.DefaultConfidenceLevel // null resets to the default
+			deref(in.ConfidenceLevel, &p.ConfidenceLevel)
 		}
 		if p.TouchpointIDs == nil {
 			p.TouchpointIDs = []string{}

@@ -281,6 +281,9 @@ func (i *Idea) Validate() error {
 	if math.IsNaN(i.Confidence) || i.Confidence < 0 || i.Confidence > 1 {
 		fe.add("/confidence", "must be between 0 and 1")
 	}
+	if i.Confidence == 0 {
+		i.Confidence = 0 // -0 compares equal to 0 but prints as "-0"
+	}
 	validateText(&fe, "/owner", i.Owner, MaxOwnerLength)
 
 	if len(i.Tags) > MaxIdeaTags {

@@ -423,6 +423,13 @@ func (s *Store) UpdateIdea(ctx context.Context, workspaceID, id string, version 
 		if err := change(&after); err != nil {
 			return err
 		}
+		// Nothing changed (e.g. PATCH {}): keep the version, so that other
+		// clients' If-Match stays valid, and write no history.
+		after.Rescore(sc.domain())
+		if len(domain.DiffIdeas(before, &after)) == 0 && slices.Equal(before.TouchpointIDs, after.TouchpointIDs) {
+			updated = before
+			return nil
+		}
 		if err := s.saveIdea(ctx, before, &after, sc.domain(), actor, nil); err != nil {
 			return err
 		}

@@ -529,6 +529,12 @@ func TestUpdateIdea(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: UpdateIdea: %v", what, err)
 		}
+		if step.name == "nothing" { // a change of nothing keeps the version and writes no history
+			if updated.Version != current.Version || !updated.UpdatedAt.Equal(current.UpdatedAt) {
+				t.Fatalf("%s: version %d → %d, updated_at %v → %v; a no-op must not write", what, current.Version, updated.Version, current.UpdatedAt, updated.UpdatedAt)
+			}
+			continue
+		}
 		if updated.Version != current.Version+1 || updated.UpdatedAt.Before(current.UpdatedAt) {
 			t.Fatalf("%s: version %d updated %v; want version %d, updated at or after %v", what, updated.Version, updated.UpdatedAt, current.Version+1, current.UpdatedAt)
 		}
