@@ -39,6 +39,8 @@ commands:
   keys create --workspace SLUG --role admin|editor|viewer [--name NAME]
                                 create an API key (and the workspace if missing); prints the key
   keys revoke KEY_ID            revoke an API key
+  demo                          create workspace "demo" with sample data (loaded once) and
+                                print an admin key for it with URLs to try
 
 environment:
   DATABASE_URL   PostgreSQL URL; unset: a private cluster under $CXB_DATA_DIR/postgres
@@ -101,6 +103,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return migrate(cfg, log, args, stdout)
 	case "keys":
 		return keys(cfg, log, args, stdout)
+	case "demo":
+		return demo(cfg, log, args, stdout)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprint(stdout, usage)
 		return err
@@ -169,6 +173,7 @@ func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("listening", "addr", cfg.httpAddr, "swagger", "http://"+hostPort(cfg.httpAddr)+"/swagger/index.html")
+	fmt.Fprintln(stdout, "Demo data: run ./cxbacklog demo in another terminal (workspace \"demo\"; prints an admin key and URLs to try)")
 	select {
 	case err := <-errc:
 		return fmt.Errorf("listen on %s: %w", cfg.httpAddr, err)
@@ -320,5 +325,54 @@ func keysRevoke(cfg config, log *slog.Logger, args []string, stdout io.Writer) e
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "revoked key %s (%s)\n", key.ID, key.Name)
+	return err
+}
+
+// demo creates workspace "demo", loads the demo data into it unless it has
+// journeys already, and prints a new admin key with requests to try.
+func demo(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		return errors.New("usage: cxbacklog demo")
+	}
+	ctx := context.Background()
+	store, closeDB, err := database(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := store.MigrateUp(ctx); err != nil {
+		return err
+	}
+	ws, _, err := store.EnsureWorkspace(ctx, api.DemoWorkspace)
+	if err != nil {
+		return err
+	}
+	loaded := fmt.Sprintf("Workspace %q: loaded %s.", ws.Slug, api.DemoSummary())
+	switch err := api.LoadDemo(ctx, store, ws.ID, "demo", time.Now()); {
+	case errors.Is(err, api.ErrDemoNotEmpty):
+		loaded = fmt.Sprintf("Workspace %q has journeys already: nothing loaded (the demo loads only into an empty workspace).", ws.Slug)
+	case err != nil:
+		return err
+	}
+	token, err := createKey(ctx, store, ws.ID, domain.RoleAdmin, "demo admin")
+	if err != nil {
+		return err
+	}
+	links, err := api.DemoLinks(ctx, store, ws.ID)
+	if err != nil {
+		return err
+	}
+	base := "http://" + hostPort(cfg.httpAddr)
+	fmt.Fprintf(stdout, "%s\n\nA new admin API key for it (shown only this once):\n\n", loaded)
+	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer %s\" %s/api/v1/reports/blind-spots\n\n", token, base)
+	fmt.Fprintf(stdout, "More to try, with the server running (make run):\n\n  export CXB_KEY=%s\n", token)
+	for _, l := range links {
+		save := ""
+		if l.File != "" {
+			save = " -o " + l.File
+		}
+		fmt.Fprintf(stdout, "\n  # %s\n  curl -sH \"Authorization: Bearer $CXB_KEY\"%s '%s%s'\n", l.Title, save, base, l.Path)
+	}
+	_, err = fmt.Fprintln(stdout, "\nOpen the saved .svg charts in a browser.")
 	return err
 }
