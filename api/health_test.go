@@ -123,6 +123,21 @@ func TestTouchpointHealthReports(t *testing.T) {
 		t.Fatalf("heatmap = %+v\n%+v", cells, heat)
 	}
 
+	// The charts draw the same data.
+	chart := e.do(http.MethodGet, heat.SVG, e.viewer, nil).want(t, http.StatusOK)
+	if chart.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(chart.Body), "Taste of the food") || !strings.Contains(string(chart.Body), "FAILING") {
+		t.Fatalf("heatmap.svg: %s %.300s", chart.Header.Get("Content-Type"), chart.Body)
+	}
+	chart = e.do(http.MethodGet, "/api/v1/touchpoints/"+food.ID+"/trend.svg?metric_id="+csat.ID, e.viewer, nil).want(t, http.StatusOK)
+	if !strings.Contains(string(chart.Body), "<svg") || !strings.Contains(string(chart.Body), "target") {
+		t.Fatalf("trend.svg: %.300s", chart.Body)
+	}
+	e.do(http.MethodGet, "/api/v1/touchpoints/"+food.ID+"/trend.svg?metric_id=nope", e.viewer, nil).problem(t, http.StatusBadRequest)
+	chart = e.do(http.MethodGet, "/api/v1/reports/matrix.svg", e.viewer, nil).want(t, http.StatusOK)
+	if !strings.Contains(string(chart.Body), "Greet within 30 seconds") {
+		t.Fatalf("matrix.svg: %.300s", chart.Body)
+	}
+
 	var spots api.BlindSpots
 	e.do(http.MethodGet, "/api/v1/reports/blind-spots?days=3650", e.viewer, nil).want(t, http.StatusOK).json(t, &spots)
 	reasons := map[string]string{}

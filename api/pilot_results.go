@@ -63,11 +63,12 @@ type PilotResults struct {
 	Verdict         *string        `json:"verdict" enums:"improved,worsened,inconclusive" extensions:"x-nullable"` // the primary metric's; null without one
 	AnyGuardrail    bool           `json:"guardrail_breached"`                                                     // some guardrail metric worsened
 	Metrics         []MetricResult `json:"metrics"`
+	SVG             string         `json:"svg"` // the results as a forest plot
 } // @name PilotResults
 
 func pilotResultsOut(p *domain.Pilot, r *domain.PilotResult) PilotResults {
 	out := PilotResults{PilotID: p.ID, Status: string(p.Status), ConfidenceLevel: r.ConfidenceLevel, Frozen: p.Results != nil,
-		ComputedAt: r.ComputedAt.UTC(), Metrics: make([]MetricResult, len(r.Metrics))}
+		ComputedAt: r.ComputedAt.UTC(), Metrics: make([]MetricResult, len(r.Metrics)), SVG: "/api/v1/pilots/" + p.ID + "/results.svg"}
 	for n := range r.Metrics {
 		m := &r.Metrics[n]
 		out.Metrics[n] = metricResultOut(m)

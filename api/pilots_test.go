@@ -144,6 +144,12 @@ func TestHeadsetPilotEndToEnd(t *testing.T) {
 		t.Fatalf("history = %+v", fields)
 	}
 
+	forest := e.do(http.MethodGet, r.SVG, e.viewer, nil).want(t, http.StatusOK)
+	if forest.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(forest.Body), "Average handle time (primary)") ||
+		!strings.Contains(string(forest.Body), "inconclusive") {
+		t.Fatalf("results.svg: %.400s", forest.Body)
+	}
+
 	// The snapshot is frozen: later requests see the same numbers, and the
 	// pilot's data can no longer change.
 	frozen := e.results(p)

@@ -119,6 +119,7 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 	s.catalogueRoutes(v1)
 	s.measurementRoutes(v1)
 	s.reportRoutes(v1)
+	s.chartRoutes(v1)
 	return s
 }
 

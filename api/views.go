@@ -68,6 +68,7 @@ type Matrix struct {
 	BigBet          Quadrant `json:"big_bet"`
 	FillIn          Quadrant `json:"fill_in"`
 	MoneyPit        Quadrant `json:"money_pit"`
+	SVG             string   `json:"svg" example:"/api/v1/reports/matrix.svg"` // the same as a chart
 } // @name Matrix
 
 func (s *Server) viewRoutes(g *echo.Group) {
@@ -217,7 +218,7 @@ func (s *Server) matrix(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := Matrix{ValueThreshold: sc.ValueThreshold, EffortThreshold: sc.EffortThreshold}
+	out := Matrix{ValueThreshold: sc.ValueThreshold, EffortThreshold: sc.EffortThreshold, SVG: "/api/v1/reports/matrix.svg"}
 	quadrants := map[domain.Quadrant]*Quadrant{
 		domain.QuadrantQuickWin: &out.QuickWin, domain.QuadrantBigBet: &out.BigBet,
 		domain.QuadrantFillIn: &out.FillIn, domain.QuadrantMoneyPit: &out.MoneyPit,

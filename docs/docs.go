@@ -1414,6 +1414,71 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/journeys/{id}/heatmap.svg": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "image/svg+xml"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "A journey's heatmap as an SVG chart",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Journey id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Catalogue metric (default: csat)",
+                        "name": "metric_id",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "SVG",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/me": {
             "get": {
                 "security": [
@@ -3678,6 +3743,59 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/pilots/{id}/results.svg": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Each metric's direction-adjusted change in percent of the before level, with its interval and the zero line; the frozen snapshot once the pilot is completed.",
+                "produces": [
+                    "image/svg+xml"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "A pilot's results as a forest plot (SVG)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "SVG",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/pilots/{id}/start": {
             "post": {
                 "security": [
@@ -3911,6 +4029,48 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Matrix"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/reports/matrix.svg": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "image/svg+xml"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "The value/effort matrix as an SVG chart",
+                "responses": {
+                    "200": {
+                        "description": "SVG",
+                        "schema": {
+                            "type": "string"
                         }
                     },
                     "400": {
@@ -4810,6 +4970,71 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/touchpoints/{id}/trend.svg": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "image/svg+xml"
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "A touchpoint's trend on a catalogue metric, with the target (SVG)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Touchpoint id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Catalogue metric (default: csat)",
+                        "name": "metric_id",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "SVG",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5817,6 +6042,11 @@ const docTemplate = `{
                 "quick_win": {
                     "$ref": "#/definitions/Quadrant"
                 },
+                "svg": {
+                    "description": "the same as a chart",
+                    "type": "string",
+                    "example": "/api/v1/reports/matrix.svg"
+                },
                 "value_threshold": {
                     "type": "number",
                     "example": 3
@@ -6619,6 +6849,10 @@ const docTemplate = `{
                         "completed",
                         "cancelled"
                     ]
+                },
+                "svg": {
+                    "description": "the results as a forest plot",
+                    "type": "string"
                 },
                 "verdict": {
                     "description": "the primary metric's; null without one",

@@ -1,0 +1,229 @@
+package api
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The charts are the reports drawn server-side as SVG; each JSON report
+// links to its chart.
+
+func (s *Server) chartRoutes(g *echo.Group) {
+	s.route(g, http.MethodGet, "/reports/matrix.svg", s.matrixChart, domain.RoleViewer)
+	s.route(g, http.MethodGet, "/journeys/:id/heatmap.svg", s.heatmapChart, domain.RoleViewer)
+	s.route(g, http.MethodGet, "/pilots/:id/results.svg", s.resultsChart, domain.RoleViewer)
+	s.route(g, http.MethodGet, "/touchpoints/:id/trend.svg", s.trendChart, domain.RoleViewer)
+}
+
+func svg(c echo.Context, body []byte, err error) error {
+	if err != nil {
+		return domain.Wrap(domain.EInternal, err, "the chart could not be drawn")
+	}
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return c.Blob(http.StatusOK, "image/svg+xml", body)
+}
+
+// matrixChart godoc
+//
+//	@Summary	The value/effort matrix as an SVG chart
+//	@Tags		reports
+//	@Produce	image/svg+xml
+//	@Security	BearerAuth
+//	@Success	200	{string}	string	"SVG"
+//	@Failure	400	{object}	Problem
+//	@Failure	401	{object}	Problem
+//	@Failure	503	{object}	Problem
+//	@Router		/api/v1/reports/matrix.svg [get]
+func (s *Server) matrixChart(c echo.Context) error {
+	if err := newListQuery(c).err(); err != nil {
+		return err
+	}
+	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
+	sc, _, err := s.store.GetScoring(ctx, ws)
+	if err != nil {
+		return err
+	}
+	ideas, err := s.store.MatrixIdeas(ctx, ws)
+	if err != nil {
+		return err
+	}
+	points := make([]matrixPoint, len(ideas))
+	for n, i := range ideas {
+		points[n] = matrixPoint{Label: i.Title, Value: i.Score.Value, Effort: i.Effort, Priority: i.Score.Priority, Quadrant: string(i.Score.Quadrant)}
+	}
+	b, err := matrixSVG(points, sc.ValueThreshold, sc.EffortThreshold)
+	return svg(c, b, err)
+}
+
+// heatmapChart godoc
+//
+//	@Summary	A journey's heatmap as an SVG chart
+//	@Tags		reports
+//	@Produce	image/svg+xml
+//	@Security	BearerAuth
+//	@Param		id			path		string	true	"Journey id"	format(uuid)
+//	@Param		metric_id	query		string	false	"Catalogue metric (default: csat)"	format(uuid)
+//	@Success	200			{string}	string	"SVG"
+//	@Failure	400			{object}	Problem
+//	@Failure	401			{object}	Problem
+//	@Failure	404			{object}	Problem
+//	@Failure	503			{object}	Problem
+//	@Router		/api/v1/journeys/{id}/heatmap.svg [get]
+func (s *Server) heatmapChart(c echo.Context) error {
+	j, m, facts, err := s.heatmapData(c)
+	if err != nil {
+		return err
+	}
+	stageName := map[string]string{}
+	stages := make([]string, len(j.Stages))
+	for n, st := range j.Stages {
+		stages[n], stageName[st.ID] = st.Name, st.Name
+	}
+	cells := make([]heatCell, 0, len(facts))
+	for n := range facts {
+		f := &facts[n]
+		cell := heatmapCell(f, m)
+		cells = append(cells, heatCell{Stage: stageName[f.Touchpoint.StageID], Touchpoint: f.Touchpoint.Name, Value: cell.Value,
+			Display: display(m, cell.Value), Health: cell.Health, OpenIdeas: cell.OpenIdeas, RunningPilots: cell.RunningPilots})
+	}
+	b, err := heatmapSVG(j.Name+" · "+m.Name, stages, cells)
+	return svg(c, b, err)
+}
+
+// display formats a value of metric m for people: shares as percent, NPS
+// as points, seconds as "s".
+func display(m *domain.CatalogueMetric, v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	switch {
+	case m.Kind == domain.KindProportion:
+		return strconv.FormatFloat(*v*100, 'f', 0, 64) + " %"
+	case m.Kind == domain.KindNPS:
+		return strconv.FormatFloat(*v, 'f', 0, 64)
+	case strings.HasPrefix(m.Unit, "second"):
+		return strconv.FormatFloat(*v, 'f', 0, 64) + " s"
+	}
+	return strconv.FormatFloat(*v, 'g', 3, 64)
+}
+
+// resultsChart godoc
+//
+//	@Summary		A pilot's results as a forest plot (SVG)
+//	@Description	Each metric's direction-adjusted change in percent of the before level, with its interval and the zero line; the frozen snapshot once the pilot is completed.
+//	@Tags			pilots
+//	@Produce		image/svg+xml
+//	@Security		BearerAuth
+//	@Param			id	path		string	true	"Pilot id"	format(uuid)
+//	@Success		200	{string}	string	"SVG"
+//	@Failure		401	{object}	Problem
+//	@Failure		404	{object}	Problem
+//	@Failure		503	{object}	Problem
+//	@Router			/api/v1/pilots/{id}/results.svg [get]
+func (s *Server) resultsChart(c echo.Context) error {
+	id, err := pathID(c, "pilot")
+	if err != nil {
+		return err
+	}
+	p, data, err := s.store.PilotData(c.Request().Context(), principal(c).WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	r := p.Results
+	if r == nil {
+		live := p.Analyze(data, s.clock())
+		r = &live
+	}
+	rows := make([]forestRow, len(r.Metrics))
+	for n := range r.Metrics {
+		rows[n] = forestRowOf(&r.Metrics[n])
+	}
+	title := p.Title
+	if title == "" {
+		title = "Pilot"
+	}
+	level := strconv.FormatFloat(r.ConfidenceLevel*100, 'f', -1, 64)
+	b, err := forestSVG(title+" — results", "improvement, % of before level ("+level+" % CI)", rows)
+	return svg(c, b, err)
+}
+
+// forestRowOf puts a metric's improvement on the common scale of percent of
+// its before level: RelativeChange/Estimate is 1/level for every design.
+func forestRowOf(m *domain.MetricResult) forestRow {
+	label := m.Name
+	switch {
+	case m.Primary:
+		label += " (primary)"
+	case m.Guardrail:
+		label += " (guardrail)"
+	}
+	row := forestRow{Label: label, Improvement: math.NaN(), Low: math.NaN(), High: math.NaN(), Verdict: string(m.Verdict)}
+	if !m.Computed || m.RelativeChange == nil || m.Estimate == 0 {
+		return row
+	}
+	scale := math.Abs(*m.RelativeChange/m.Estimate) * 100
+	row.Improvement, row.Low, row.High = m.Improvement*scale, m.ImprovementCI.Low*scale, m.ImprovementCI.High*scale
+	return row
+}
+
+// trendChart godoc
+//
+//	@Summary	A touchpoint's trend on a catalogue metric, with the target (SVG)
+//	@Tags		touchpoint health
+//	@Produce	image/svg+xml
+//	@Security	BearerAuth
+//	@Param		id			path		string	true	"Touchpoint id"	format(uuid)
+//	@Param		metric_id	query		string	false	"Catalogue metric (default: csat)"	format(uuid)
+//	@Success	200			{string}	string	"SVG"
+//	@Failure	400			{object}	Problem
+//	@Failure	401			{object}	Problem
+//	@Failure	404			{object}	Problem
+//	@Failure	503			{object}	Problem
+//	@Router		/api/v1/touchpoints/{id}/trend.svg [get]
+func (s *Server) trendChart(c echo.Context) error {
+	id, err := pathID(c, "touchpoint")
+	if err != nil {
+		return err
+	}
+	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
+	tp, err := s.store.GetTouchpoint(ctx, ws, id)
+	if err != nil {
+		return err
+	}
+	q := newListQuery(c, "metric_id")
+	metricID := q.id("metric_id")
+	if err := q.err(); err != nil {
+		return err
+	}
+	m, err := s.reportMetric(c, metricID)
+	if err != nil {
+		return err
+	}
+	newestFirst, err := s.store.ListMeasurements(ctx, ws, id, &m.ID, domain.MaxPageSize)
+	if err != nil {
+		return err
+	}
+	// Shares read better as percent.
+	scale, unit := 1.0, m.Unit
+	if m.Kind == domain.KindProportion {
+		scale, unit = 100, "%"
+	}
+	points := make([]trendPoint, len(newestFirst))
+	for n, ms := range newestFirst {
+		v, se := domain.Level(m.Kind, ms.Sample)
+		points[len(points)-1-n] = trendPoint{End: ms.PeriodEnd, Value: v * scale, Low: (v - healthZ*se) * scale, High: (v + healthZ*se) * scale}
+	}
+	var target *float64
+	if m.Target != nil {
+		t := *m.Target * scale
+		target = &t
+	}
+	b, err := trendSVG(tp.Name+" · "+m.Name, m.Name+" ("+unit+")", points, target)
+	return svg(c, b, err)
+}
