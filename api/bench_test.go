@@ -1604,7 +1604,7 @@ func benchProfile(t *testing.T, dir string, n int) func() {
 // matrixCase requests the matrix a few times, one at a time: at a million
 // ideas each answer holds every idea.
 func (e *benchEnv) matrixCase(ctx context.Context, add func(*benchRow) *benchRow, runs int) {
-	name := fmt.Sprintf("value/effort matrix (`GET /reports/matrix`, every idea; %d sequential requests)", runs)
+	name := fmt.Sprintf("value/effort matrix (`GET /reports/matrix`: counts + top 20 per quadrant; %d sequential requests)", runs)
 	benchProgress("case %s", name)
 	row := add(&benchRow{name: name})
 	cpu0 := e.cpu()

@@ -49,7 +49,8 @@ func (s *Server) matrixChart(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ideas, err := s.store.MatrixIdeas(ctx, ws)
+	// The chart draws at most 2,000 points: the top of each quadrant.
+	ideas, counts, err := s.store.MatrixIdeas(ctx, ws, chartMatrixMaxPoints/len(domain.Quadrants))
 	if err != nil {
 		return err
 	}
@@ -57,7 +58,11 @@ func (s *Server) matrixChart(c echo.Context) error {
 	for n, i := range ideas {
 		points[n] = matrixPoint{Label: i.Title, Value: i.Score.Value, Effort: i.Effort, Priority: i.Score.Priority, Quadrant: string(i.Score.Quadrant)}
 	}
-	b, err := matrixSVG(points, sc.ValueThreshold, sc.EffortThreshold)
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	b, err := matrixSVG(points, total, sc.ValueThreshold, sc.EffortThreshold)
 	return svg(c, b, err)
 }
 

@@ -440,8 +440,10 @@ func chartAlpha(c color.RGBA, a uint8) color.NRGBA {
 // points coloured by quadrant, sized by priority, jittered deterministically
 // so equal (effort, value) pairs do not hide each other; the top 10 by
 // priority labelled with their (truncated) title. Beyond 2,000 points only
-// the 2,000 highest-priority ones are drawn and the title says so.
-func matrixSVG(points []matrixPoint, valueThreshold, effortThreshold float64) ([]byte, error) {
+// the 2,000 highest-priority ones are drawn and the title says so. total is
+// the number of ideas the points were picked from (0: just the points), so
+// that a chart of the top ideas of a large backlog says how large it is.
+func matrixSVG(points []matrixPoint, total int, valueThreshold, effortThreshold float64) ([]byte, error) {
 	const w, h = 720, 520
 	title := "Value / effort matrix"
 
@@ -469,11 +471,13 @@ func matrixSVG(points []matrixPoint, valueThreshold, effortThreshold float64) ([
 		}
 		return strings.Compare(a.Label, b.Label)
 	})
-	total := len(pts)
-	if total > chartMatrixMaxPoints {
+	total = max(total, len(pts))
+	if len(pts) > chartMatrixMaxPoints {
 		pts = pts[:chartMatrixMaxPoints]
+	}
+	if total > len(pts) {
 		title = fmt.Sprintf("Value / effort matrix — the %s highest-priority of %s ideas",
-			chartThousands(chartMatrixMaxPoints), chartThousands(total))
+			chartThousands(len(pts)), chartThousands(total))
 	} else {
 		title = fmt.Sprintf("Value / effort matrix — %s %s", chartThousands(total), chartPlural(total, "idea", "ideas"))
 	}

@@ -269,7 +269,7 @@ func TestChartMatrix(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := matrixSVG(tc.points, 3, 3)
+			b, err := matrixSVG(tc.points, 0, 3, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -298,7 +298,7 @@ func TestChartMatrix(t *testing.T) {
 	}
 
 	// The ten highest-priority ideas are labelled, the others are not.
-	b, _ := matrixSVG(ideas, 3, 3)
+	b, _ := matrixSVG(ideas, 0, 3, 3)
 	doc := parseChart(t, b)
 	sorted := append([]matrixPoint(nil), ideas...)
 	sortIdeas(sorted)
@@ -337,7 +337,7 @@ func TestChartMatrixManyPoints(t *testing.T) {
 	for _, n := range []int{2000, 5000} {
 		ideas := chartManyIdeas(n)
 		start := time.Now()
-		b, err := matrixSVG(ideas, 3, 3)
+		b, err := matrixSVG(ideas, 0, 3, 3)
 		took := time.Since(start)
 		if err != nil {
 			t.Fatal(err)
@@ -359,7 +359,7 @@ func TestChartMatrixManyPoints(t *testing.T) {
 func BenchmarkChartMatrix2000(b *testing.B) {
 	ideas := chartManyIdeas(2000)
 	for b.Loop() {
-		if _, err := matrixSVG(ideas, 3, 3); err != nil {
+		if _, err := matrixSVG(ideas, 0, 3, 3); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -578,8 +578,10 @@ func TestChartTrend(t *testing.T) {
 
 func TestChartEmptyInput(t *testing.T) {
 	renders := map[string]func() ([]byte, error){
-		"matrix nil":        func() ([]byte, error) { return matrixSVG(nil, 3, 3) },
-		"matrix no value":   func() ([]byte, error) { return matrixSVG([]matrixPoint{{Value: math.NaN()}}, math.NaN(), math.Inf(1)) },
+		"matrix nil": func() ([]byte, error) { return matrixSVG(nil, 0, 3, 3) },
+		"matrix no value": func() ([]byte, error) {
+			return matrixSVG([]matrixPoint{{Value: math.NaN()}}, 0, math.NaN(), math.Inf(1))
+		},
 		"heatmap nil":       func() ([]byte, error) { return heatmapSVG("Journey <x>", nil, nil) },
 		"heatmap no cells":  func() ([]byte, error) { return heatmapSVG("", []string{"A", "B"}, nil) },
 		"forest nil":        func() ([]byte, error) { return forestSVG("", "", nil) },
@@ -651,7 +653,7 @@ func TestChartConcurrent(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for _, f := range []func() ([]byte, error){
-				func() ([]byte, error) { return matrixSVG(ideas, 3, 3) },
+				func() ([]byte, error) { return matrixSVG(ideas, 0, 3, 3) },
 				func() ([]byte, error) { return heatmapSVG("h", stages, cells) },
 				func() ([]byte, error) { return forestSVG("f", "x", chartSampleHeadset()) },
 				func() ([]byte, error) { return trendSVG("t", "y", chartSampleCSAT(), chartF(0.8)) },
@@ -678,8 +680,8 @@ func TestChartSamples(t *testing.T) {
 	}
 	stages, cells := chartSampleRestaurant()
 	samples := map[string]func() ([]byte, error){
-		"matrix":      func() ([]byte, error) { return matrixSVG(chartSampleIdeas(), 3, 2) },
-		"matrix-2000": func() ([]byte, error) { return matrixSVG(chartManyIdeas(2500), 3, 3) },
+		"matrix":      func() ([]byte, error) { return matrixSVG(chartSampleIdeas(), 0, 3, 2) },
+		"matrix-2000": func() ([]byte, error) { return matrixSVG(chartManyIdeas(2500), 0, 3, 3) },
 		"heatmap":     func() ([]byte, error) { return heatmapSVG("Restaurant visit · CSAT by touchpoint", stages, cells) },
 		"forest": func() ([]byte, error) {
 			return forestSVG("Headset pilot — results", "improvement, % of before level (95 % CI)", chartSampleHeadset())

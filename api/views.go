@@ -54,10 +54,11 @@ type MatrixPoint struct {
 	Status   string  `json:"status" example:"new"`
 } // @name MatrixPoint
 
-// Quadrant is one quadrant of the matrix.
+// Quadrant is one quadrant of the matrix: how many ideas fall in it and
+// the top ones by priority.
 type Quadrant struct {
 	Count int           `json:"count" example:"3"`
-	Ideas []MatrixPoint `json:"ideas"`
+	Ideas []MatrixPoint `json:"ideas"` // at most limit, by priority
 } // @name Quadrant
 
 // Matrix is the value/effort matrix of the workspace's ideas.
@@ -195,17 +196,23 @@ func (s *Server) roadmap(c echo.Context) error {
 
 // matrix godoc
 //
-//	@Summary	The value/effort matrix: the four quadrants with counts and every idea's point
+//	@Summary	The value/effort matrix: the four quadrants with their counts and top ideas
 //	@Tags		views
 //	@Produce	json
 //	@Security	BearerAuth
+//	@Param		limit	query		int	false	"Ideas per quadrant, by priority, 1–100"	default(20)
 //	@Success	200	{object}	Matrix
 //	@Failure	400	{object}	Problem
 //	@Failure	401	{object}	Problem
 //	@Failure	503	{object}	Problem
 //	@Router		/api/v1/reports/matrix [get]
 func (s *Server) matrix(c echo.Context) error {
-	if err := newListQuery(c).err(); err != nil {
+	q := newListQuery(c)
+	limit := q.limit()
+	if c.QueryParam("cursor") != "" {
+		q.fail("cursor", "the matrix is not paged; use limit")
+	}
+	if err := q.err(); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -214,7 +221,7 @@ func (s *Server) matrix(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ideas, err := s.store.MatrixIdeas(ctx, ws)
+	ideas, counts, err := s.store.MatrixIdeas(ctx, ws, limit)
 	if err != nil {
 		return err
 	}
@@ -223,15 +230,14 @@ func (s *Server) matrix(c echo.Context) error {
 		domain.QuadrantQuickWin: &out.QuickWin, domain.QuadrantBigBet: &out.BigBet,
 		domain.QuadrantFillIn: &out.FillIn, domain.QuadrantMoneyPit: &out.MoneyPit,
 	}
-	for _, q := range quadrants {
-		q.Ideas = []MatrixPoint{}
+	for name, q := range quadrants {
+		q.Ideas, q.Count = []MatrixPoint{}, counts[name]
 	}
 	for _, i := range ideas {
 		q := quadrants[i.Score.Quadrant]
 		if q == nil {
 			continue
 		}
-		q.Count++
 		q.Ideas = append(q.Ideas, MatrixPoint{ID: i.ID, Title: i.Title, Value: i.Score.Value, Effort: i.Effort, Priority: i.Score.Priority, Status: string(i.Status)})
 	}
 	return c.JSON(http.StatusOK, out)

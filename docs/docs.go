@@ -4023,7 +4023,16 @@ const docTemplate = `{
                 "tags": [
                     "views"
                 ],
-                "summary": "The value/effort matrix: the four quadrants with counts and every idea's point",
+                "summary": "The value/effort matrix: the four quadrants with their counts and top ideas",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "description": "Ideas per quadrant, by priority, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -7016,6 +7025,7 @@ const docTemplate = `{
                     "example": 3
                 },
                 "ideas": {
+                    "description": "at most limit, by priority",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/MatrixPoint"

@@ -93,8 +93,10 @@ type IdeaStore interface {
 	// RankedIdeas returns up to limit ideas with status, by priority, with
 	// their touchpoints' names.
 	RankedIdeas(ctx context.Context, workspaceID string, status IdeaStatus, limit int) ([]RankedIdea, error)
-	// MatrixIdeas returns every idea of the workspace (id, title, scores), by priority.
-	MatrixIdeas(ctx context.Context, workspaceID string) ([]Idea, error)
+	// MatrixIdeas returns up to perQuadrant ideas of each quadrant (id,
+	// title, scores, status), by priority, and the number of ideas in each
+	// quadrant.
+	MatrixIdeas(ctx context.Context, workspaceID string, perQuadrant int) ([]Idea, map[Quadrant]int, error)
 	// TouchpointIdeaCounts counts the ideas targeting a touchpoint by status.
 	TouchpointIdeaCounts(ctx context.Context, workspaceID, touchpointID string) (map[IdeaStatus]int, error)
 }

@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -344,15 +345,48 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 		cond, args := sort.after(after)
 		q = q.Where(cond, args...)
 	}
-	var rows []ideaRow
-	if err := q.Order(sort.order).Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, nil, translate(err)
+	ideas, err := scanIdeas(q.Order(sort.order).Limit(limit + 1))
+	if err != nil {
+		return nil, nil, err
 	}
-	rows, next := cutPage(rows, limit, func(last ideaRow) domain.IdeaCursor {
-		return domain.IdeaCursor{Sort: f.Sort, Priority: last.Priority, Title: last.Title, CreatedAt: last.CreatedAt, UpdatedAt: last.UpdatedAt, ID: last.ID}
+	ideas, next := cutPage(ideas, limit, func(last domain.Idea) domain.IdeaCursor {
+		return domain.IdeaCursor{Sort: f.Sort, Priority: last.Score.Priority, Title: last.Title, CreatedAt: last.CreatedAt, UpdatedAt: last.UpdatedAt, ID: last.ID}
 	})
-	ideas, err := s.withTouchpoints(ctx, rows)
-	return ideas, next, err
+	return ideas, next, nil
+}
+
+// ideaColumns are an idea's columns with its touchpoint ids in order,
+// aggregated in the same statement: the list pages are the hottest path, and
+// one statement scanned by hand costs far less than two scanned by GORM.
+const ideaColumns = `ideas.id, ideas.workspace_id, ideas.title, ideas.problem, ideas.proposal, ideas.impact,
+	ideas.experience, ideas.effort, ideas.confidence, ideas.owner, ideas.tags, ideas.source, ideas.status,
+	ideas.value, ideas.priority, ideas.quadrant, ideas.explanation, ideas.created_at, ideas.updated_at, ideas.version,
+	(SELECT string_agg(it.touchpoint_id::text, ',' ORDER BY it.position) FROM idea_touchpoints it WHERE it.idea_id = ideas.id)`
+
+// scanIdeas runs q (a query on ideas) selecting ideaColumns.
+func scanIdeas(q *gorm.DB) ([]domain.Idea, error) {
+	rows, err := q.Model(&ideaRow{}).Select(ideaColumns).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []domain.Idea
+	for rows.Next() {
+		var r ideaRow
+		var tps sql.NullString
+		err := rows.Scan(&r.ID, &r.WorkspaceID, &r.Title, &r.Problem, &r.Proposal, &r.Impact, &r.Experience, &r.Effort,
+			&r.Confidence, &r.Owner, &r.Tags, &r.Source, &r.Status, &r.Value, &r.Priority, &r.Quadrant, &r.Explanation,
+			&r.CreatedAt, &r.UpdatedAt, &r.Version, &tps)
+		if err != nil {
+			return nil, translate(err)
+		}
+		var ids []string
+		if tps.Valid {
+			ids = strings.Split(tps.String, ",")
+		}
+		out = append(out, r.domain(ids))
+	}
+	return out, translate(rows.Err())
 }
 
 func filterIdeas(q *gorm.DB, f domain.IdeaFilter) *gorm.DB {
@@ -381,25 +415,6 @@ func filterIdeas(q *gorm.DB, f domain.IdeaFilter) *gorm.DB {
 		q = q.Where("(title ILIKE ? OR problem ILIKE ? OR proposal ILIKE ?)", pattern, pattern, pattern)
 	}
 	return q
-}
-
-func (s *Store) withTouchpoints(ctx context.Context, rows []ideaRow) ([]domain.Idea, error) {
-	ideas := make([]domain.Idea, len(rows))
-	if len(rows) == 0 {
-		return ideas, nil
-	}
-	ids := make([]string, len(rows))
-	for n, r := range rows {
-		ids[n] = r.ID
-	}
-	tps, err := s.touchpointsOf(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for n, r := range rows {
-		ideas[n] = r.domain(tps[r.ID])
-	}
-	return ideas, nil
 }
 
 // UpdateIdea implements domain.IdeaStore.
@@ -507,13 +522,8 @@ func (s *Store) IdeaHistory(ctx context.Context, workspaceID, id string, beforeI
 // RankedIdeas implements domain.IdeaStore.
 func (s *Store) RankedIdeas(ctx context.Context, workspaceID string, status domain.IdeaStatus, limit int) ([]domain.RankedIdea, error) {
 	limit = pageLimit(limit)
-	var rows []ideaRow
-	err := s.conn(ctx).Where("workspace_id = ? AND status = ?", workspaceID, string(status)).
-		Order(ideaOrders[domain.SortPriorityDesc].order).Limit(limit).Find(&rows).Error
-	if err != nil {
-		return nil, translate(err)
-	}
-	ideas, err := s.withTouchpoints(ctx, rows)
+	ideas, err := scanIdeas(s.conn(ctx).Where("workspace_id = ? AND status = ?", workspaceID, string(status)).
+		Order(ideaOrders[domain.SortPriorityDesc].order).Limit(limit))
 	if err != nil || len(ideas) == 0 {
 		return []domain.RankedIdea{}, err
 	}
@@ -547,13 +557,20 @@ func (s *Store) touchpointNames(ctx context.Context, ideas []domain.Idea) (map[s
 	return names, nil
 }
 
-// MatrixIdeas implements domain.IdeaStore.
-func (s *Store) MatrixIdeas(ctx context.Context, workspaceID string) ([]domain.Idea, error) {
+// MatrixIdeas implements domain.IdeaStore: each quadrant's top ideas are a
+// range of ideas_quadrant_ranked_idx, and the counts are kept by triggers,
+// so the cost does not grow with the backlog.
+func (s *Store) MatrixIdeas(ctx context.Context, workspaceID string, perQuadrant int) ([]domain.Idea, map[domain.Quadrant]int, error) {
+	parts := make([]string, len(domain.Quadrants))
+	args := make([]any, 0, 3*len(domain.Quadrants))
+	for n, q := range domain.Quadrants {
+		parts[n] = `(SELECT id, title, impact, experience, effort, confidence, value, priority, quadrant, status
+			FROM ideas WHERE workspace_id = ? AND quadrant = ? ORDER BY ` + ideaOrders[domain.SortPriorityDesc].order + ` LIMIT ?)`
+		args = append(args, workspaceID, string(q), perQuadrant)
+	}
 	var rows []ideaRow
-	err := s.conn(ctx).Select("id", "title", "impact", "experience", "effort", "confidence", "value", "priority", "quadrant", "status").
-		Where("workspace_id = ?", workspaceID).Order(ideaOrders[domain.SortPriorityDesc].order).Find(&rows).Error
-	if err != nil {
-		return nil, translate(err)
+	if err := s.conn(ctx).Raw(strings.Join(parts, " UNION ALL "), args...).Scan(&rows).Error; err != nil {
+		return nil, nil, translate(err)
 	}
 	out := make([]domain.Idea, len(rows))
 	for n, r := range rows {
@@ -561,7 +578,18 @@ func (s *Store) MatrixIdeas(ctx context.Context, workspaceID string) ([]domain.I
 			Confidence: r.Confidence, Status: domain.IdeaStatus(r.Status),
 			Score: domain.Score{Value: r.Value, Priority: r.Priority, Quadrant: domain.Quadrant(r.Quadrant)}}
 	}
-	return out, nil
+	var counts []struct {
+		Quadrant string
+		N        int
+	}
+	if err := s.conn(ctx).Raw(`SELECT quadrant, n FROM idea_quadrant_counts WHERE workspace_id = ?`, workspaceID).Scan(&counts).Error; err != nil {
+		return nil, nil, translate(err)
+	}
+	byQuadrant := make(map[domain.Quadrant]int, len(counts))
+	for _, c := range counts {
+		byQuadrant[domain.Quadrant(c.Quadrant)] = c.N
+	}
+	return out, byQuadrant, nil
 }
 
 // TouchpointIdeaCounts implements domain.IdeaStore.

@@ -1033,15 +1033,28 @@ func TestRankedMatrixAndCounts(t *testing.T) {
 	})
 
 	t.Run("matrix", func(t *testing.T) {
-		got, err := store.MatrixIdeas(ctx, ws)
+		got, counts, err := store.MatrixIdeas(ctx, ws, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var want []domain.Idea
+		wantCounts := map[domain.Quadrant]int{}
 		for _, i := range []*domain.Idea{p1, p2, p3, p4, n1, r1, a1} {
 			want = append(want, *getIdea(t, store, ws, i.ID))
+			wantCounts[want[len(want)-1].Score.Quadrant]++
 		}
-		slices.SortFunc(want, byRank)
+		// Quadrant by quadrant, each by rank.
+		slices.SortStableFunc(want, byRank)
+		slices.SortStableFunc(want, func(a, b domain.Idea) int {
+			return slices.Index(domain.Quadrants, a.Score.Quadrant) - slices.Index(domain.Quadrants, b.Score.Quadrant)
+		})
+		if !maps.Equal(counts, wantCounts) {
+			t.Fatalf("counts %v, want %v", counts, wantCounts)
+		}
+		top, _, err := store.MatrixIdeas(ctx, ws, 1)
+		if err != nil || len(top) != len(wantCounts) {
+			t.Fatalf("one per quadrant: %d ideas, %v", len(top), err)
+		}
 		if !slices.Equal(ideaIDs(got), ideaIDs(want)) {
 			t.Fatalf("matrix order\n got: %v\nwant: %v", ideaTitles(got), ideaTitles(want))
 		}
@@ -1053,8 +1066,8 @@ func TestRankedMatrixAndCounts(t *testing.T) {
 				t.Fatalf("matrix idea %d: %+v, want the values of %+v", n, g, w)
 			}
 		}
-		theirs, err := store.MatrixIdeas(ctx, other)
-		if err != nil || len(theirs) != 1 || theirs[0].ID != t1.ID {
+		theirs, theirCounts, err := store.MatrixIdeas(ctx, other, 100)
+		if err != nil || len(theirs) != 1 || theirs[0].ID != t1.ID || theirCounts[theirs[0].Score.Quadrant] != 1 {
 			t.Fatalf("other workspace's matrix: %+v, %v; want only %s", theirs, err, t1.ID)
 		}
 	})

@@ -1,0 +1,80 @@
+package repository_test
+
+import (
+	"context"
+	"maps"
+	"testing"
+
+	"cxbacklog/domain"
+	"cxbacklog/repository"
+)
+
+// The matrix's counts are kept by triggers; after every kind of write they
+// must equal a count of the ideas themselves.
+func TestQuadrantCountsFollowEveryWrite(t *testing.T) {
+	store := newStore(t)
+	ctx := context.Background()
+	ws := newWorkspace(t, store, "acme")
+	j := createJourney(t, store, ws, "J", "S")
+	tpt := createTouchpoint(t, store, j, 0, tp{name: "T"})
+	check := func(what string) {
+		t.Helper()
+		_, got, err := store.MatrixIdeas(ctx, ws, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := countQuadrants(t, store, ws); !maps.Equal(nonZero(got), want) {
+			t.Fatalf("%s: counts %v, ideas %v", what, got, want)
+		}
+	}
+	var ideas []*domain.Idea
+	for _, scores := range [][3]int{{5, 5, 1}, {5, 5, 5}, {1, 1, 1}, {1, 1, 5}, {4, 4, 2}} {
+		i := newTestIdea(ws, "idea", tpt.ID)
+		i.Impact, i.Experience, i.Effort = scores[0], scores[1], scores[2]
+		ideas = append(ideas, storeIdea(t, store, i))
+	}
+	check("after creates")
+	moved, err := store.UpdateIdea(ctx, ws, ideas[0].ID, ideas[0].Version, "t", func(i *domain.Idea) error { i.Effort = 5; return nil })
+	if err != nil || moved.Score.Quadrant != domain.QuadrantBigBet {
+		t.Fatalf("move: %+v, %v", moved, err)
+	}
+	check("after a move to another quadrant")
+	if err := store.DeleteIdea(ctx, ws, ideas[2].ID, ideas[2].Version); err != nil {
+		t.Fatal(err)
+	}
+	check("after a delete")
+	// New thresholds re-score the whole workspace in one statement per combination.
+	if _, err := store.UpdateScoring(ctx, ws, 1, domain.Scoring{WeightImpact: 1, WeightExperience: 1, ValueThreshold: 5, EffortThreshold: 5}); err != nil {
+		t.Fatal(err)
+	}
+	check("after re-scoring")
+}
+
+func countQuadrants(t *testing.T, store *repository.Store, ws string) map[domain.Quadrant]int {
+	t.Helper()
+	rows, err := store.SQL().QueryContext(context.Background(), "SELECT quadrant, count(*) FROM ideas WHERE workspace_id = $1 GROUP BY quadrant", ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[domain.Quadrant]int{}
+	for rows.Next() {
+		var q string
+		var n int
+		if err := rows.Scan(&q, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[domain.Quadrant(q)] = n
+	}
+	return out
+}
+
+func nonZero(m map[domain.Quadrant]int) map[domain.Quadrant]int {
+	out := map[domain.Quadrant]int{}
+	for k, v := range m {
+		if v != 0 {
+			out[k] = v
+		}
+	}
+	return out
+}
