@@ -11,7 +11,7 @@
 //
 // Knobs (environment): BENCH_DURATION (10s per case), BENCH_WARMUP (2s per
 // case), BENCH_BULK_RUNS (3 uploads and 3 \copy runs, median reported),
-// BENCH_MATRIX_RUNS (3 sequential requests), BENCH_EXPLAIN_MS (2: statements
+// BENCH_EXPLAIN_MS (2: statements
 // at least this slow in a traced request get EXPLAIN ANALYZE), BENCH_FAST=1
 // (fsync off, like the test clusters; by default the cluster is durable, like
 // `cxbacklog serve`), BENCH_PROFILE_DIR (write a Go CPU profile of each case
@@ -1259,7 +1259,6 @@ func TestBench(t *testing.T) {
 	dur := benchSetting(t, "BENCH_DURATION", 10*time.Second)
 	warm := benchSetting(t, "BENCH_WARMUP", 2*time.Second)
 	bulkRuns := benchInt(t, "BENCH_BULK_RUNS", 3)
-	matrixRuns := benchInt(t, "BENCH_MATRIX_RUNS", 3)
 	explainMs := float64(benchInt(t, "BENCH_EXPLAIN_MS", 2))
 	fast := os.Getenv("BENCH_FAST") == "1"
 	profileDir := os.Getenv("BENCH_PROFILE_DIR")
@@ -1395,7 +1394,10 @@ func TestBench(t *testing.T) {
 	// Reports.
 	row, res = measure("roadmap (`GET /roadmap`, 3 lanes × 20)", e.getWorkers(fixed("/api/v1/roadmap")), one("/api/v1/roadmap"))
 	listTarget(row, res)
-	e.matrixCase(ctx, add, matrixRuns)
+	row, res = measure("value/effort matrix (`GET /reports/matrix`: counts + top 20 per quadrant)", e.getWorkers(fixed("/api/v1/reports/matrix")), one("/api/v1/reports/matrix"))
+	listTarget(row, res)
+	row, res = measure("value/effort matrix chart (`GET /reports/matrix.svg`: top 2,000 drawn)", e.getWorkers(fixed("/api/v1/reports/matrix.svg")), one("/api/v1/reports/matrix.svg"))
+	listTarget(row, res)
 
 	// Writes.
 	createBody := func(rng *rand.Rand, n, seq int) []byte {
@@ -1599,64 +1601,6 @@ func benchProfile(t *testing.T, dir string, n int) func() {
 		pprof.StopCPUProfile()
 		_ = f.Close()
 	}
-}
-
-// matrixCase requests the matrix a few times, one at a time: at a million
-// ideas each answer holds every idea.
-func (e *benchEnv) matrixCase(ctx context.Context, add func(*benchRow) *benchRow, runs int) {
-	name := fmt.Sprintf("value/effort matrix (`GET /reports/matrix`: counts + top 20 per quadrant; %d sequential requests)", runs)
-	benchProgress("case %s", name)
-	row := add(&benchRow{name: name})
-	cpu0 := e.cpu()
-	defer func() { row.cpu = benchShareText(cpu0, e.cpu()) }()
-	var lat []time.Duration
-	var size int
-	var status int
-	for n := range runs {
-		do := func() error {
-			var buf bytes.Buffer
-			start := time.Now()
-			st, _, err := e.call(&buf, http.MethodGet, "/api/v1/reports/matrix", nil, "")
-			el := time.Since(start)
-			status, size = st, buf.Len()
-			if err != nil {
-				return err
-			}
-			if st != http.StatusOK {
-				return benchStatusErr(http.MethodGet, "/api/v1/reports/matrix", st, buf.Bytes())
-			}
-			lat = append(lat, el)
-			return nil
-		}
-		var err error
-		if n == 0 {
-			row.trace, err = e.trace(ctx, do)
-			row.sql = benchSQLSummary(row.trace)
-		} else {
-			err = do()
-		}
-		if err != nil {
-			row.errs++
-			row.samples = append(row.samples, err.Error())
-		}
-		benchProgress("  request %d: status %d, %s bytes", n+1, status, benchNum(float64(size)))
-		runtime.GC()
-	}
-	slices.Sort(lat)
-	r := benchResult{lat: lat}
-	var total time.Duration
-	for _, l := range lat {
-		total += l
-	}
-	if len(lat) > 0 {
-		row.throughput = fmt.Sprintf("%.2f req/s (sequential)", float64(len(lat))/total.Seconds())
-	} else {
-		row.throughput = "—"
-	}
-	row.p50, row.p99 = benchMs(r.pct(50)), benchMs(r.pct(99))
-	row.compare = fmt.Sprintf("answer %s MB", strconv.FormatFloat(float64(size)/1e6, 'f', 1, 64))
-	row.target = benchVerdict(len(lat) == runs && r.pct(99) <= 50*time.Millisecond, "p99 ≤ 50 ms")
-	benchProgress("  p50 %s, max %s, %d errors", row.p50, row.p99, row.errs)
 }
 
 // benchObservationRows are 1,000,000 deterministic observations of a mean
