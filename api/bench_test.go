@@ -1306,23 +1306,19 @@ func TestBench(t *testing.T) {
 			return err
 		}
 	}
-	// The page's own SQL for pgbench: the ideas page and the touchpoints of
-	// those ideas, as the handler sent them.
+	// The page's own SQL for pgbench: every statement on ideas and their
+	// touchpoints the handler sent (today one statement reads both).
 	pageSQL := func(row *benchRow) []benchStmt {
-		var ideas, tps *benchStmt
+		var stmts []benchStmt
 		for _, s := range benchRun(row.trace) {
-			switch {
-			case ideas == nil && strings.Contains(s.sql, `FROM "ideas"`):
-				ideas = &s
-			case tps == nil && strings.Contains(s.sql, `FROM "idea_touchpoints"`):
-				tps = &s
+			if strings.Contains(s.sql, `FROM "ideas"`) || strings.Contains(s.sql, `FROM "idea_touchpoints"`) {
+				stmts = append(stmts, s)
 			}
 		}
-		if ideas == nil || tps == nil {
-			t.Errorf("%s: the traced request shows no ideas and touchpoints queries: %v", row.name, row.trace)
-			return nil
+		if len(stmts) == 0 {
+			t.Errorf("%s: the traced request shows no ideas query: %v", row.name, row.trace)
 		}
-		return []benchStmt{*ideas, *tps}
+		return stmts
 	}
 	compareWithPgbench := func(row *benchRow, res benchResult, name string) float64 {
 		stmts := pageSQL(row)
@@ -1396,7 +1392,7 @@ func TestBench(t *testing.T) {
 	listTarget(row, res)
 	row, res = measure("value/effort matrix (`GET /reports/matrix`: counts + top 20 per quadrant)", e.getWorkers(fixed("/api/v1/reports/matrix")), one("/api/v1/reports/matrix"))
 	listTarget(row, res)
-	row, res = measure("value/effort matrix chart (`GET /reports/matrix.svg`: top 2,000 drawn)", e.getWorkers(fixed("/api/v1/reports/matrix.svg")), one("/api/v1/reports/matrix.svg"))
+	row, res = measure("value/effort matrix chart (`GET /reports/matrix.svg`: top 150 per quadrant drawn)", e.getWorkers(fixed("/api/v1/reports/matrix.svg")), one("/api/v1/reports/matrix.svg"))
 	listTarget(row, res)
 
 	// Writes.
