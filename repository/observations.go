@@ -41,6 +41,12 @@ func addObservations(ctx context.Context, tx pgx.Tx, workspaceID, pilotID, metri
 	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 		return load, err
 	}
+	// The foreign key check runs once per copied row through a cached plan;
+	// the session's force_custom_plan (for list queries) would re-plan it a
+	// million times: 15.6 s instead of 6.3 s for 1,000,000 rows in make bench.
+	if _, err := tx.Exec(ctx, `SET LOCAL plan_cache_mode = auto`); err != nil {
+		return load, err
+	}
 	p := domain.Pilot{ID: pilotID, WorkspaceID: workspaceID}
 	err := tx.QueryRow(ctx, `SELECT status FROM pilots WHERE workspace_id = $1 AND id = $2 FOR SHARE`, workspaceID, pilotID).Scan(&p.Status)
 	if errors.Is(err, pgx.ErrNoRows) {
