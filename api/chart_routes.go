@@ -136,18 +136,9 @@ func display(m *domain.CatalogueMetric, v *float64) string {
 //	@Failure		503	{object}	Problem
 //	@Router			/api/v1/pilots/{id}/results.svg [get]
 func (s *Server) resultsChart(c echo.Context) error {
-	id, err := pathID(c, "pilot")
+	p, r, err := s.resultsOf(c)
 	if err != nil {
 		return err
-	}
-	p, data, err := s.store.PilotData(c.Request().Context(), principal(c).WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	r := p.Results
-	if r == nil {
-		live := p.Analyze(data, s.clock())
-		r = &live
 	}
 	rows := make([]forestRow, len(r.Metrics))
 	for n := range r.Metrics {

@@ -123,20 +123,29 @@ func metricResultOut(m *domain.MetricResult) MetricResult {
 //	@Failure		503	{object}	Problem
 //	@Router			/api/v1/pilots/{id}/results [get]
 func (s *Server) pilotResults(c echo.Context) error {
-	id, err := pathID(c, "pilot")
+	p, r, err := s.resultsOf(c)
 	if err != nil {
 		return err
+	}
+	return c.JSON(http.StatusOK, pilotResultsOut(p, r))
+}
+
+// resultsOf returns the path's pilot and its results: the snapshot frozen
+// at completion, or computed now from the current samples.
+func (s *Server) resultsOf(c echo.Context) (*domain.Pilot, *domain.PilotResult, error) {
+	id, err := pathID(c, "pilot")
+	if err != nil {
+		return nil, nil, err
 	}
 	p, data, err := s.store.PilotData(c.Request().Context(), principal(c).WorkspaceID, id)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	r := p.Results
-	if r == nil {
-		live := p.Analyze(data, s.clock())
-		r = &live
+	if p.Results != nil {
+		return p, p.Results, nil
 	}
-	return c.JSON(http.StatusOK, pilotResultsOut(p, r))
+	live := p.Analyze(data, s.clock())
+	return p, &live, nil
 }
 
 // PlanRequest is the body of POST /pilots/plan. Give mde to get the sample

@@ -243,13 +243,13 @@ func (s *Server) touchpointHealth(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	recent, err := s.store.RecentMeasurements(ctx, ws, id, domain.TrendPeriods)
+	if err != nil {
+		return err
+	}
 	out := TouchpointHealth{Touchpoint: touchpointRef(tp), Metrics: make([]MetricHealth, len(metrics))}
 	for n, m := range metrics {
-		periods, err := s.store.ListMeasurements(ctx, ws, id, &m.ID, domain.TrendPeriods)
-		if err != nil {
-			return err
-		}
-		out.Metrics[n] = metricHealth(tp.ID, m, periods)
+		out.Metrics[n] = metricHealth(tp.ID, m, recent[m.ID])
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -145,4 +145,7 @@ type MeasurementStore interface {
 	// ListMeasurements returns a touchpoint's measurements, newest period
 	// first, optionally of one metric, at most limit. ENotFound for the touchpoint.
 	ListMeasurements(ctx context.Context, workspaceID, touchpointID string, metricID *string, limit int) ([]Measurement, error)
+	// RecentMeasurements returns, by metric id, the touchpoint's latest
+	// perMetric measurements of each metric, newest period first. ENotFound.
+	RecentMeasurements(ctx context.Context, workspaceID, touchpointID string, perMetric int) (map[string][]Measurement, error)
 }

@@ -116,4 +116,24 @@ func (s *Store) ListMeasurements(ctx context.Context, workspaceID, touchpointID 
 	return out, nil
 }
 
+// RecentMeasurements implements domain.MeasurementStore in one statement.
+func (s *Store) RecentMeasurements(ctx context.Context, workspaceID, touchpointID string, perMetric int) (map[string][]domain.Measurement, error) {
+	if _, err := s.GetTouchpoint(ctx, workspaceID, touchpointID); err != nil {
+		return nil, err
+	}
+	var rows []measurementRow
+	err := s.conn(ctx).Raw(`SELECT * FROM (
+			SELECT m.*, row_number() OVER (PARTITION BY metric_id ORDER BY period_end DESC, period_start DESC, id) AS recency
+			FROM touchpoint_measurements m WHERE workspace_id = ? AND touchpoint_id = ?
+		) r WHERE recency <= ? ORDER BY metric_id, recency`, workspaceID, touchpointID, perMetric).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := map[string][]domain.Measurement{}
+	for _, r := range rows {
+		out[r.MetricID] = append(out[r.MetricID], r.domain())
+	}
+	return out, nil
+}
+
 var _ domain.MeasurementStore = (*Store)(nil)
