@@ -174,14 +174,20 @@ func (s *Server) roadmap(c echo.Context) error {
 		return err
 	}
 	var out Roadmap
-	for _, lane := range []struct {
+	lanes := []struct {
 		status domain.IdeaStatus
 		dst    *[]RoadmapIdea
-	}{{domain.StatusPiloting, &out.Now}, {domain.StatusPlanned, &out.Next}, {domain.StatusUnderReview, &out.Later}} {
-		ideas, err := s.store.RankedIdeas(c.Request().Context(), principal(c).WorkspaceID, lane.status, limit)
-		if err != nil {
-			return err
-		}
+	}{{domain.StatusPiloting, &out.Now}, {domain.StatusPlanned, &out.Next}, {domain.StatusUnderReview, &out.Later}}
+	statuses := make([]domain.IdeaStatus, len(lanes))
+	for n, lane := range lanes {
+		statuses[n] = lane.status
+	}
+	ranked, err := s.store.RankedIdeas(c.Request().Context(), principal(c).WorkspaceID, statuses, limit)
+	if err != nil {
+		return err
+	}
+	for _, lane := range lanes {
+		ideas := ranked[lane.status]
 		*lane.dst = make([]RoadmapIdea, len(ideas))
 		for n, i := range ideas {
 			r := RoadmapIdea{Idea: ideaOut(&i.Idea), Touchpoints: make([]TouchpointRef, len(i.Touchpoints))}

@@ -90,9 +90,9 @@ type IdeaStore interface {
 	DeleteIdea(ctx context.Context, workspaceID, id string, version int) error
 	// IdeaHistory pages through an idea's changes, newest first. ENotFound.
 	IdeaHistory(ctx context.Context, workspaceID, id string, beforeID int64, limit int) ([]HistoryEntry, error)
-	// RankedIdeas returns up to limit ideas with status, by priority, with
-	// their touchpoints' names.
-	RankedIdeas(ctx context.Context, workspaceID string, status IdeaStatus, limit int) ([]RankedIdea, error)
+	// RankedIdeas returns, for each status, up to limit ideas with that
+	// status, by priority, with their touchpoints' names.
+	RankedIdeas(ctx context.Context, workspaceID string, statuses []IdeaStatus, limit int) (map[IdeaStatus][]RankedIdea, error)
 	// MatrixIdeas returns up to perQuadrant ideas of each quadrant (id,
 	// title, scores, status), by priority, and the number of ideas in each
 	// quadrant.

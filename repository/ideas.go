@@ -369,6 +369,11 @@ func scanIdeas(q *gorm.DB) ([]domain.Idea, error) {
 	if err != nil {
 		return nil, translate(err)
 	}
+	return scanIdeaRows(rows)
+}
+
+// scanIdeaRows reads rows of ideaColumns and closes them.
+func scanIdeaRows(rows *sql.Rows) ([]domain.Idea, error) {
 	defer rows.Close()
 	var out []domain.Idea
 	for rows.Next() {
@@ -519,24 +524,39 @@ func (s *Store) IdeaHistory(ctx context.Context, workspaceID, id string, beforeI
 	return out, nil
 }
 
-// RankedIdeas implements domain.IdeaStore.
-func (s *Store) RankedIdeas(ctx context.Context, workspaceID string, status domain.IdeaStatus, limit int) ([]domain.RankedIdea, error) {
+// RankedIdeas implements domain.IdeaStore: every status's top ideas in one
+// statement (each an index range), then the touchpoints' names in another.
+func (s *Store) RankedIdeas(ctx context.Context, workspaceID string, statuses []domain.IdeaStatus, limit int) (map[domain.IdeaStatus][]domain.RankedIdea, error) {
 	limit = pageLimit(limit)
-	ideas, err := scanIdeas(s.conn(ctx).Where("workspace_id = ? AND status = ?", workspaceID, string(status)).
-		Order(ideaOrders[domain.SortPriorityDesc].order).Limit(limit))
+	out := make(map[domain.IdeaStatus][]domain.RankedIdea, len(statuses))
+	if len(statuses) == 0 {
+		return out, nil
+	}
+	parts := make([]string, len(statuses))
+	args := make([]any, 0, 3*len(statuses))
+	for n, st := range statuses {
+		parts[n] = "(SELECT " + ideaColumns + " FROM ideas WHERE workspace_id = ? AND status = ? ORDER BY " +
+			ideaOrders[domain.SortPriorityDesc].order + " LIMIT ?)"
+		args = append(args, workspaceID, string(st), limit)
+	}
+	rows, err := s.conn(ctx).Raw(strings.Join(parts, " UNION ALL "), args...).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	ideas, err := scanIdeaRows(rows)
 	if err != nil || len(ideas) == 0 {
-		return []domain.RankedIdea{}, err
+		return out, err
 	}
 	names, err := s.touchpointNames(ctx, ideas)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.RankedIdea, len(ideas))
-	for n, i := range ideas {
-		out[n] = domain.RankedIdea{Idea: i, Touchpoints: make([]domain.TouchpointRef, len(i.TouchpointIDs))}
+	for _, i := range ideas {
+		r := domain.RankedIdea{Idea: i, Touchpoints: make([]domain.TouchpointRef, len(i.TouchpointIDs))}
 		for k, tp := range i.TouchpointIDs {
-			out[n].Touchpoints[k] = domain.TouchpointRef{ID: tp, Name: names[tp]}
+			r.Touchpoints[k] = domain.TouchpointRef{ID: tp, Name: names[tp]}
 		}
+		out[i.Status] = append(out[i.Status], r)
 	}
 	return out, nil
 }

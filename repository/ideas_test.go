@@ -1001,10 +1001,11 @@ func TestRankedMatrixAndCounts(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(fmt.Sprintf("%s limit %d in %.8s", tc.status, tc.limit, tc.ws), func(t *testing.T) {
-				got, err := store.RankedIdeas(ctx, tc.ws, tc.status, tc.limit)
+				lanes, err := store.RankedIdeas(ctx, tc.ws, []domain.IdeaStatus{tc.status, domain.StatusParked}, tc.limit)
 				if err != nil {
 					t.Fatal(err)
 				}
+				got := lanes[tc.status]
 				if len(got) != len(tc.want) {
 					t.Fatalf("%d ideas, want %d", len(got), len(tc.want))
 				}
@@ -1022,7 +1023,8 @@ func TestRankedMatrixAndCounts(t *testing.T) {
 			})
 		}
 		// P1's touchpoints keep the idea's order: chat first.
-		got, err := store.RankedIdeas(ctx, ws, domain.StatusPlanned, 1)
+		lanes, err := store.RankedIdeas(ctx, ws, []domain.IdeaStatus{domain.StatusPlanned}, 1)
+		got := lanes[domain.StatusPlanned]
 		if err != nil || len(got) != 1 {
 			t.Fatalf("RankedIdeas: %v, %v", got, err)
 		}
