@@ -1244,7 +1244,7 @@ func (e *benchEnv) machine(ctx context.Context, fast bool) []string {
 		fmt.Sprintf("Memory: %s; kernel %s", mem, strings.TrimSpace(string(kernel))),
 		fmt.Sprintf("Go: %s %s/%s", runtime.Version(), runtime.GOOS, runtime.GOARCH),
 		fmt.Sprintf("PostgreSQL: %s", version),
-		fmt.Sprintf("PostgreSQL settings: defaults of initdb (shared_buffers %s, work_mem %s); fsync %s, synchronous_commit %s; %s",
+		fmt.Sprintf("PostgreSQL settings: those of the private cluster `make run` starts (shared_buffers %s, work_mem %s); fsync %s, synchronous_commit %s; %s",
 			sharedBuffers, workMem, fsync, syncCommit, durability),
 		fmt.Sprintf("API: api.DefaultConfig with the per-key rate limit lifted; pool of %d connections (4 × GOMAXPROCS); JSON request log formatted, written to io.Discard", 4*runtime.GOMAXPROCS(0)),
 		fmt.Sprintf("Load: %d goroutines, keep-alive HTTP/1.1 on loopback, no gzip", benchConcurrency),
