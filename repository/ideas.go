@@ -46,6 +46,10 @@ type ideaTouchpointRow struct {
 	IdeaID       string
 	TouchpointID string
 	Position     int
+	// The idea's rank keys, so that the backlog of one touchpoint is a range
+	// of idea_touchpoints_ranked_idx (a trigger follows re-scoring).
+	Priority  float64
+	CreatedAt time.Time
 }
 
 func (ideaTouchpointRow) TableName() string { return "idea_touchpoints" }
@@ -241,7 +245,8 @@ func (s *Store) saveIdeaTouchpoints(ctx context.Context, i *domain.Idea) error {
 	}
 	rows := make([]ideaTouchpointRow, len(i.TouchpointIDs))
 	for n, tp := range i.TouchpointIDs {
-		rows[n] = ideaTouchpointRow{WorkspaceID: i.WorkspaceID, IdeaID: i.ID, TouchpointID: tp, Position: n}
+		rows[n] = ideaTouchpointRow{WorkspaceID: i.WorkspaceID, IdeaID: i.ID, TouchpointID: tp, Position: n,
+			Priority: i.Score.Priority, CreatedAt: i.CreatedAt}
 	}
 	err := s.conn(ctx).Create(&rows).Error
 	var pgErr *pgconn.PgError
@@ -345,6 +350,9 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 		cond, args := sort.after(after)
 		q = q.Where(cond, args...)
 	}
+	if onlyTouchpoint(f) {
+		q = q.Where("ideas.id IN (?)", touchpointPage(s.conn(ctx), *f.TouchpointID, after, limit+1))
+	}
 	ideas, err := scanIdeas(q.Order(sort.order).Limit(limit + 1))
 	if err != nil {
 		return nil, nil, err
@@ -392,6 +400,23 @@ func scanIdeaRows(rows *sql.Rows) ([]domain.Idea, error) {
 		out = append(out, r.domain(ids))
 	}
 	return out, translate(rows.Err())
+}
+
+// onlyTouchpoint reports whether the list is one touchpoint's ranked
+// backlog and nothing else, which touchpointPage answers from one index.
+func onlyTouchpoint(f domain.IdeaFilter) bool {
+	return f.TouchpointID != nil && f.Sort == domain.SortPriorityDesc && f.Status == nil && f.JourneyID == nil &&
+		f.Quadrant == nil && f.Tag == nil && f.Owner == nil && f.Query == nil
+}
+
+// touchpointPage is the ids of one page of a touchpoint's ranked backlog,
+// read from the links' copy of the rank keys.
+func touchpointPage(db *gorm.DB, touchpointID string, after *domain.IdeaCursor, n int) *gorm.DB {
+	q := db.Model(&ideaTouchpointRow{}).Select("idea_id").Where("touchpoint_id = ?", touchpointID)
+	if after != nil {
+		q = q.Where("(-priority, created_at, idea_id) > (?, ?, ?)", -after.Priority, after.CreatedAt, after.ID)
+	}
+	return q.Order("-priority, created_at, idea_id").Limit(n)
 }
 
 func filterIdeas(q *gorm.DB, f domain.IdeaFilter) *gorm.DB {

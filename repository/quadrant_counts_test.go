@@ -3,6 +3,7 @@ package repository_test
 import (
 	"context"
 	"maps"
+	"slices"
 	"testing"
 
 	"cxbacklog/domain"
@@ -77,4 +78,27 @@ func nonZero(m map[domain.Quadrant]int) map[domain.Quadrant]int {
 		}
 	}
 	return out
+}
+
+// A touchpoint's ranked backlog is read from the links' copy of the rank
+// keys; after a re-scoring it must still be the ranked backlog.
+func TestTouchpointBacklogFollowsRescoring(t *testing.T) {
+	store := newStore(t)
+	ctx := context.Background()
+	ws := newWorkspace(t, store, "acme")
+	j := createJourney(t, store, ws, "J", "S")
+	tpt := createTouchpoint(t, store, j, 0, tp{name: "T"})
+	for _, scores := range [][3]int{{5, 1, 1}, {1, 5, 1}, {3, 3, 2}, {5, 2, 3}, {2, 5, 3}} {
+		i := newTestIdea(ws, "idea", tpt.ID)
+		i.Impact, i.Experience, i.Effort = scores[0], scores[1], scores[2]
+		storeIdea(t, store, i)
+	}
+	if _, err := store.UpdateScoring(ctx, ws, 1, domain.Scoring{WeightImpact: 1, WeightExperience: 9, ValueThreshold: 3, EffortThreshold: 2}); err != nil {
+		t.Fatal(err)
+	}
+	ranked := pageIdeas(t, store, ws, domain.IdeaFilter{}, 100)
+	byTouchpoint := pageIdeas(t, store, ws, domain.IdeaFilter{TouchpointID: &tpt.ID}, 2)
+	if got, want := ideaIDs(byTouchpoint), ideaIDs(ranked); !slices.Equal(got, want) {
+		t.Fatalf("touchpoint backlog %v, ranked backlog %v", ideaTitles(byTouchpoint), ideaTitles(ranked))
+	}
 }
