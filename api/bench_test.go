@@ -116,32 +116,6 @@ var (
 	benchFilterTags   = []string{"mobile", "accessibility", "retention", "trust"}
 )
 
-func benchSetting(t *testing.T, name string, def time.Duration) time.Duration {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		t.Fatalf("%s=%q: want a positive duration such as 5s", name, v)
-	}
-	return d
-}
-
-func benchInt(t *testing.T, name string, def int) int {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		t.Fatalf("%s=%q: want a positive integer", name, v)
-	}
-	return n
-}
-
 func benchProgress(format string, args ...any) {
 	fmt.Printf("bench %s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 }
@@ -1257,15 +1231,15 @@ func (e *benchEnv) machine(ctx context.Context, fast bool) []string {
 func TestBench(t *testing.T) {
 	wall := time.Now()
 	loadBefore, _ := os.ReadFile("/proc/loadavg")
-	dur := benchSetting(t, "BENCH_DURATION", 10*time.Second)
-	warm := benchSetting(t, "BENCH_WARMUP", 2*time.Second)
-	bulkRuns := benchInt(t, "BENCH_BULK_RUNS", 3)
-	explainMs := float64(benchInt(t, "BENCH_EXPLAIN_MS", 2))
+	dur := envDuration(t, "BENCH_DURATION", 10*time.Second)
+	warm := envDuration(t, "BENCH_WARMUP", 2*time.Second)
+	bulkRuns := envInt(t, "BENCH_BULK_RUNS", 3)
+	explainMs := float64(envInt(t, "BENCH_EXPLAIN_MS", 2))
 	fast := os.Getenv("BENCH_FAST") == "1"
 	profileDir := os.Getenv("BENCH_PROFILE_DIR")
 	var hold time.Duration
 	if os.Getenv("BENCH_HOLD") != "" {
-		hold = benchSetting(t, "BENCH_HOLD", 0)
+		hold = envDuration(t, "BENCH_HOLD", 0)
 	}
 	ctx := context.Background()
 

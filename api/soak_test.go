@@ -51,32 +51,6 @@ const (
 	soakSampleCap     = 10 // kept examples of each kind of anomaly
 )
 
-func soakSetting(t *testing.T, name string, def time.Duration) time.Duration {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		t.Fatalf("%s=%q: want a positive duration such as 60s", name, v)
-	}
-	return d
-}
-
-func soakInt(t *testing.T, name string, def int) int {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		t.Fatalf("%s=%q: want a positive integer", name, v)
-	}
-	return n
-}
-
 // soakCluster is the private PostgreSQL cluster, stopped and started again
 // on the same port during the run.
 type soakCluster struct {
@@ -605,13 +579,13 @@ func (w *soakWorker) loop(deadline time.Time) {
 }
 
 func TestSoak(t *testing.T) {
-	duration := soakSetting(t, "SOAK_DURATION", 90*time.Second)
+	duration := envDuration(t, "SOAK_DURATION", 90*time.Second)
 	if *soakDurationFlag > 0 {
 		duration = *soakDurationFlag
 	}
-	outageFor := soakSetting(t, "SOAK_OUTAGE", 5*time.Second)
-	workers := soakInt(t, "SOAK_WORKERS", 16)
-	seed := soakInt(t, "SOAK_SEED", 1)
+	outageFor := envDuration(t, "SOAK_OUTAGE", 5*time.Second)
+	workers := envInt(t, "SOAK_WORKERS", 16)
+	seed := envInt(t, "SOAK_SEED", 1)
 	ctx := context.Background()
 
 	// Our own cluster, as it is stopped midway. The server runs as user
