@@ -216,12 +216,7 @@ func (s *Server) getMetric(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
-	m, err := s.store.GetMetric(ctx, ws, pilotID, metricID)
-	if err != nil {
-		return err
-	}
-	samples, err := s.store.ListSamples(ctx, ws, pilotID, metricID)
+	m, samples, err := s.store.MetricSamples(c.Request().Context(), principal(c).WorkspaceID, pilotID, metricID)
 	if err != nil {
 		return err
 	}
@@ -284,7 +279,7 @@ func (s *Server) patchMetric(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		samples, err = s.store.ListSamples(ctx, ws, pilotID, metricID)
+		_, samples, err = s.store.MetricSamples(ctx, ws, pilotID, metricID)
 		return err
 	})
 	if err != nil {

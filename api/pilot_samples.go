@@ -136,15 +136,19 @@ func (s *Server) sampleRoutes(g *echo.Group) {
 // timeout and media types.
 const observationsPath = "/pilots/:id/metrics/:metric_id/observations"
 
-// sampleKey reads the group and period of the path; an unknown one names
-// no sample, so it is answered with 404.
-func sampleKey(c echo.Context) (domain.Group, domain.Period, error) {
+// sampleAt reads a sample's path: pilot, metric, group and period; an
+// unknown group or period names no sample, so it is answered with 404.
+func sampleAt(c echo.Context) (pilotID string, key domain.Sample, err error) {
+	pilotID, metricID, err := pilotAndMetric(c)
+	if err != nil {
+		return "", key, err
+	}
 	g, okG := domain.ParseGroup(c.Param("group"))
 	p, okP := domain.ParsePeriod(c.Param("period"))
 	if !okG || !okP {
-		return "", "", domain.Errorf(domain.ENotFound, "samples are addressed as .../samples/{pilot|control}/{before|after}")
+		return "", key, domain.Errorf(domain.ENotFound, "samples are addressed as .../samples/{pilot|control}/{before|after}")
 	}
-	return g, p, nil
+	return pilotID, domain.Sample{MetricID: metricID, Group: g, Period: p}, nil
 }
 
 // putSample godoc
@@ -176,11 +180,7 @@ func sampleKey(c echo.Context) (domain.Group, domain.Period, error) {
 //	@Failure		503			{object}	Problem
 //	@Router			/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [put]
 func (s *Server) putSample(c echo.Context) error {
-	pilotID, metricID, err := pilotAndMetric(c)
-	if err != nil {
-		return err
-	}
-	g, p, err := sampleKey(c)
+	pilotID, key, err := sampleAt(c)
 	if err != nil {
 		return err
 	}
@@ -196,12 +196,12 @@ func (s *Server) putSample(c echo.Context) error {
 	var kind domain.MetricKind
 	created := false
 	err = s.editPilot(c, pilotID, func(ctx context.Context) error {
-		m, err := s.store.GetMetric(ctx, principal(c).WorkspaceID, pilotID, metricID)
+		m, err := s.store.GetMetric(ctx, principal(c).WorkspaceID, pilotID, key.MetricID)
 		if err != nil {
 			return err
 		}
 		kind = m.Kind
-		if smp, err = sampleOf(&in, kind, metricID, g, p); err != nil {
+		if smp, err = sampleOf(&in, kind, key.MetricID, key.Group, key.Period); err != nil {
 			return err
 		}
 		created, err = s.store.PutSample(ctx, principal(c).WorkspaceID, pilotID, smp, version)
@@ -236,30 +236,21 @@ func (s *Server) putSample(c echo.Context) error {
 //	@Failure	503			{object}	Problem
 //	@Router		/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [get]
 func (s *Server) getSample(c echo.Context) error {
-	pilotID, metricID, err := pilotAndMetric(c)
+	pilotID, key, err := sampleAt(c)
 	if err != nil {
 		return err
 	}
-	g, p, err := sampleKey(c)
-	if err != nil {
-		return err
-	}
-	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
-	m, err := s.store.GetMetric(ctx, ws, pilotID, metricID)
-	if err != nil {
-		return err
-	}
-	samples, err := s.store.ListSamples(ctx, ws, pilotID, metricID)
+	m, samples, err := s.store.MetricSamples(c.Request().Context(), principal(c).WorkspaceID, pilotID, key.MetricID)
 	if err != nil {
 		return err
 	}
 	for n := range samples {
-		if samples[n].Group == g && samples[n].Period == p {
+		if samples[n].Group == key.Group && samples[n].Period == key.Period {
 			setETag(c, samples[n].Version)
 			return c.JSON(http.StatusOK, sampleOut(m.Kind, &samples[n]))
 		}
 	}
-	return domain.Errorf(domain.ENotFound, "there is no %s %s sample of this metric", g, p)
+	return domain.Errorf(domain.ENotFound, "there is no %s %s sample of this metric", key.Group, key.Period)
 }
 
 // deleteSample godoc
@@ -283,11 +274,7 @@ func (s *Server) getSample(c echo.Context) error {
 //	@Failure	503	{object}	Problem
 //	@Router		/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [delete]
 func (s *Server) deleteSample(c echo.Context) error {
-	pilotID, metricID, err := pilotAndMetric(c)
-	if err != nil {
-		return err
-	}
-	g, p, err := sampleKey(c)
+	pilotID, key, err := sampleAt(c)
 	if err != nil {
 		return err
 	}
@@ -296,7 +283,7 @@ func (s *Server) deleteSample(c echo.Context) error {
 		return err
 	}
 	err = s.editPilot(c, pilotID, func(ctx context.Context) error {
-		return s.store.DeleteSample(ctx, principal(c).WorkspaceID, pilotID, domain.Sample{MetricID: metricID, Group: g, Period: p}, version)
+		return s.store.DeleteSample(ctx, principal(c).WorkspaceID, pilotID, key, version)
 	})
 	if err != nil {
 		return err

@@ -59,9 +59,9 @@ type PilotStore interface {
 	// DeleteMetric removes it with its samples at version. ENotFound, EPreconditionFailed.
 	DeleteMetric(ctx context.Context, workspaceID, pilotID, id string, version int) error
 
-	// ListSamples returns a metric's samples (pilot before, pilot after,
-	// control before, control after, those that exist). ENotFound.
-	ListSamples(ctx context.Context, workspaceID, pilotID, metricID string) ([]Sample, error)
+	// MetricSamples returns a metric and its samples (pilot before, pilot
+	// after, control before, control after, those that exist). ENotFound.
+	MetricSamples(ctx context.Context, workspaceID, pilotID, metricID string) (*Metric, []Sample, error)
 	// PutSample creates (version 0; EPreconditionRequired if it exists) or
 	// replaces (version > 0; EPreconditionFailed if stale, ENotFound if
 	// absent) a summary sample. EConflict when the sample is computed from

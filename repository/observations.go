@@ -174,7 +174,7 @@ func aggregateObservations(ctx context.Context, tx pgx.Tx, metricID string, kind
 			&smp.Passives, &smp.Detractors, &smp.Events, &smp.Exposure, &smp.UpdatedAt, &smp.Version)
 		return smp, err
 	})
-	// The order ListSamples uses: pilot before, pilot after, control before, control after.
+	// The order MetricSamples uses: pilot before, pilot after, control before, control after.
 	slices.SortFunc(samples, func(a, b domain.Sample) int {
 		return cmp.Or(-cmp.Compare(a.Group, b.Group), -cmp.Compare(a.Period, b.Period))
 	})

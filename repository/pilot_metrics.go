@@ -185,21 +185,22 @@ func (s *Store) DeleteMetric(ctx context.Context, workspaceID, pilotID, id strin
 	})
 }
 
-// ListSamples implements domain.PilotStore.
-func (s *Store) ListSamples(ctx context.Context, workspaceID, pilotID, metricID string) ([]domain.Sample, error) {
-	if _, err := s.GetMetric(ctx, workspaceID, pilotID, metricID); err != nil {
-		return nil, err
+// MetricSamples implements domain.PilotStore.
+func (s *Store) MetricSamples(ctx context.Context, workspaceID, pilotID, metricID string) (*domain.Metric, []domain.Sample, error) {
+	m, err := s.GetMetric(ctx, workspaceID, pilotID, metricID)
+	if err != nil {
+		return nil, nil, err
 	}
 	var rows []sampleRow
 	// grp DESC, period DESC: pilot before, pilot after, control before, control after.
 	if err := s.conn(ctx).Where("metric_id = ?", metricID).Order("grp DESC, period DESC").Find(&rows).Error; err != nil {
-		return nil, translate(err)
+		return nil, nil, translate(err)
 	}
 	out := make([]domain.Sample, len(rows))
 	for n, r := range rows {
 		out[n] = r.domain()
 	}
-	return out, nil
+	return m, out, nil
 }
 
 // lockSample reads one sample FOR UPDATE; nil when there is none.
