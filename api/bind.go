@@ -94,8 +94,9 @@ func readBody(c echo.Context) ([]byte, error) {
 	return body, nil
 }
 
-// decodeStrict decodes one JSON value into dst, refusing unknown fields and
-// trailing data: a typo in a field name must not silently do nothing.
+// decodeStrict decodes one JSON value into dst, refusing unknown fields,
+// repeated fields and trailing data: a typo in a field name must not
+// silently do nothing, nor a second value silently win.
 func decodeStrict(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return domain.Errorf(domain.EMalformed, "the request body is empty; send a JSON object")
@@ -113,7 +114,105 @@ func decodeStrict(body []byte, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return domain.Errorf(domain.EMalformed, "the request body holds more than one JSON value")
 	}
+	if ptr, ok := duplicateKey(body); ok {
+		return &domain.Error{Code: domain.EMalformed, Message: "the request body gives a field more than once",
+			Fields: []domain.FieldError{{Pointer: ptr, Detail: "is given more than once; send each field once"}}}
+	}
 	return checkShape(body, reflect.TypeOf(dst))
+}
+
+// duplicateKey finds a key given twice in one object of body and returns
+// its JSON Pointer. encoding/json keeps the last of them, so
+// {"role":"viewer","role":"admin"} would pass a check that reads the first
+// and store the second. Keys compare as decoded: "rol\u0065" is "role".
+//
+// body must be one valid JSON value (decodeStrict has decoded it), so one
+// pass over its bytes suffices: strings, and which of them are keys, are
+// told apart by the delimiters alone. On a 1 MiB body of small objects
+// (BenchmarkDuplicateKey), where decodeStrict takes 80–90 ms in all, a pass
+// of json.Decoder.Token took 42 ms, this pass with a map of every key
+// 10 ms, and as it is 1.2 ms.
+func duplicateKey(body []byte) (pointer string, found bool) {
+	type level struct {
+		object  bool
+		first   int             // where its keys (if an object) start in keys
+		index   map[string]bool // in an object of many keys: all of them
+		key     []byte          // in an object: the key of the value being read
+		n       int             // in an array: the index of the value being read
+		wantKey bool            // in an object: the next string is a key
+	}
+	// The keys of the open objects, outermost first: most objects have a
+	// few keys, which a scan compares faster than a map finds them.
+	const scanKeys = 16
+	var keys [][]byte
+	var stack []level
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{':
+			stack = append(stack, level{object: true, first: len(keys), wantKey: true})
+		case '[':
+			stack = append(stack, level{first: len(keys)})
+		case '}', ']':
+			keys = keys[:stack[len(stack)-1].first]
+			stack = stack[:len(stack)-1]
+		case ',':
+			if top := &stack[len(stack)-1]; top.object {
+				top.wantKey = true
+			} else {
+				top.n++
+			}
+		case '"':
+			end := i + 1
+			for body[end] != '"' {
+				if body[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			if len(stack) == 0 || !stack[len(stack)-1].wantKey {
+				i = end
+				continue
+			}
+			top := &stack[len(stack)-1]
+			key := body[i+1 : end]
+			if bytes.IndexByte(key, '\\') >= 0 {
+				var s string
+				_ = json.Unmarshal(body[i:end+1], &s) // a valid string: cannot fail
+				key = []byte(s)
+			}
+			top.key, top.wantKey = key, false
+			dup := top.index[string(key)]
+			if top.index == nil {
+				dup = slices.ContainsFunc(keys[top.first:], func(k []byte) bool { return bytes.Equal(k, key) })
+			}
+			if dup {
+				var b strings.Builder
+				for _, l := range stack {
+					b.WriteByte('/')
+					if l.object {
+						b.WriteString(pointerEscaper.Replace(string(l.key)))
+					} else {
+						b.WriteString(strconv.Itoa(l.n))
+					}
+				}
+				return b.String(), true
+			}
+			switch {
+			case top.index != nil:
+				top.index[string(key)] = true
+			case len(keys)-top.first < scanKeys:
+				keys = append(keys, key)
+			default: // many keys: from now on a map
+				top.index = map[string]bool{string(key): true}
+				for _, k := range keys[top.first:] {
+					top.index[string(k)] = true
+				}
+				keys = keys[:top.first]
+			}
+			i = end
+		}
+	}
+	return "", false
 }
 
 // checkShape refuses what encoding/json lets through: a body of null, keys
@@ -573,6 +672,26 @@ func (q *listQuery) ideaPage(sort domain.IdeaSort) (int, *domain.IdeaCursor) {
 }
 
 func encodeIdeaCursor(c *domain.IdeaCursor) *string { return opaque((*wireIdeaCursor)(c)) }
+
+// wireHistoryCursor is the JSON inside an idea history cursor: the number of
+// the last change shown, counted within the idea, never a global row id
+// (which every workspace's edits would advance).
+type wireHistoryCursor struct {
+	Seq int64 `json:"q"`
+}
+
+// historyPage reads limit and a history cursor: the change number to page
+// below, 0 for the first page.
+func (q *listQuery) historyPage() (limit int, beforeSeq int64) {
+	limit = q.limit()
+	var w wireHistoryCursor
+	if q.cursor(&w, func() bool { return w.Seq > 0 }) {
+		beforeSeq = w.Seq
+	}
+	return limit, beforeSeq
+}
+
+func encodeHistoryCursor(seq int64) *string { return opaque(&wireHistoryCursor{Seq: seq}) }
 
 // pathID reads a UUID path parameter; anything else cannot name a resource,
 // so it is answered like an unknown id.

@@ -59,7 +59,7 @@ func TestErrorClasses(t *testing.T) {
 		{"body too large", "POST", "/api/v1/journeys", e.editor, big, nil, 413, "", false},
 		{"not JSON", "POST", "/api/v1/journeys", e.editor, `name=a`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "", false},
 		{"no content type", "POST", "/api/v1/journeys", e.editor, `{"name":"a"}`, nil, 415, "", true},
-		{"invalid values", "POST", "/api/v1/touchpoints", e.editor, tpBody(`,"channel":"fax"`), nil, 422, "/channel", false},
+		{"invalid values", "POST", "/api/v1/touchpoints", e.editor, strings.Replace(tpBody(""), `"web"`, `"fax"`, 1), nil, 422, "/channel", false},
 		{"missing required", "POST", "/api/v1/journeys", e.editor, `{"stages":[{"name":"a"},{"name":""}]}`, nil, 422, "/stages/1/name", false},
 		{"other workspace's journey id", "POST", "/api/v1/touchpoints", e.other, tpBody(""), nil, 422, "/journey_id", false},
 		{"stage of no journey", "POST", "/api/v1/touchpoints", e.editor, fmt.Sprintf(`{"journey_id":%q,"stage_id":%q,"name":"x","channel":"web"}`, j.ID, j.ID), nil, 422, "/stage_id", false},

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"cxbacklog/domain"
@@ -375,13 +374,7 @@ func (s *Server) ideaHistory(c echo.Context) error {
 		return err
 	}
 	q := newListQuery(c)
-	limit := q.limit()
-	var before int64
-	if cur := c.QueryParam("cursor"); cur != "" {
-		if before, err = strconv.ParseInt(cur, 10, 64); err != nil || before < 1 {
-			q.fail("cursor", "is not a cursor this API returned")
-		}
-	}
+	limit, before := q.historyPage()
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -392,8 +385,7 @@ func (s *Server) ideaHistory(c echo.Context) error {
 	out := HistoryList{Items: []HistoryEntry{}}
 	if len(entries) > limit {
 		entries = entries[:limit]
-		next := strconv.FormatInt(entries[limit-1].ID, 10)
-		out.NextCursor = &next
+		out.NextCursor = encodeHistoryCursor(entries[limit-1].Seq)
 	}
 	for _, h := range entries {
 		out.Items = append(out.Items, HistoryEntry{Field: h.Field, Old: h.Old, New: h.New, Actor: h.Actor, ChangedAt: h.ChangedAt.UTC()})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
@@ -181,6 +182,13 @@ func TestObservationReaderNDJSON(t *testing.T) {
 			code: domain.EInvalid, line: 1, pointer: "/Group", detail: `unknown field "Group"`},
 		{name: "field given twice", body: `{"group":"pilot","period":"before","value":1,"value":0}`,
 			code: domain.EInvalid, line: 1, pointer: "/value", detail: "value is given more than once"},
+		{name: "field given twice, once escaped", body: row + "\n" + `{"group":"pilot","period":"before","value":1,"valu\u0065":0}`,
+			want: []domain.Observation{obs(pilot, before, 1, "")},
+			code: domain.EInvalid, line: 2, pointer: "/value", detail: "value is given more than once"},
+		{name: "field given twice with one value", body: `{"group":"pilot","group":"pilot","period":"before","value":1}`,
+			code: domain.EInvalid, line: 1, pointer: "/group", detail: "group is given more than once"},
+		{name: "unit id given twice, once null", body: `{"group":"pilot","period":"before","value":1,"unit_id":"a","unit_id":null}`,
+			code: domain.EInvalid, line: 1, pointer: "/unit_id", detail: "unit_id is given more than once"},
 		{name: "value as string", body: `{"group":"pilot","period":"before","value":"12"}`,
 			code: domain.EInvalid, line: 1, pointer: "/value", detail: "value must be a JSON number, not string"},
 		{name: "value as bool", body: `{"group":"pilot","period":"before","value":true}`,
@@ -296,6 +304,107 @@ func TestObservationReaderCSV(t *testing.T) {
 			code: domain.EInvalid, line: 2, pointer: "/value", detail: "value must be a number such as 12, -0.5 or 3e2"})
 	}
 	runReaderCases(t, "text/csv", tests)
+}
+
+// TestObservationReaderCSVBlankLines checks that blank lines, which
+// csv.Reader skips, do not count towards the length of the line after them,
+// while a long line is refused wherever it is, with its own line number.
+func TestObservationReaderCSVBlankLines(t *testing.T) {
+	const blank = 100_000
+	rows := "pilot,before,1\ncontrol,after,2\n"
+	two := []domain.Observation{obs(pilot, before, 1, ""), obs(control, after, 2, "")}
+	// row is a line of exactly n bytes naming a unit id.
+	row := func(n int) string { return "pilot,before,1," + strings.Repeat("u", n-len("pilot,before,1,")) }
+	header := "group,period,value,unit_id\n"
+	tests := []readerCase{
+		{name: "LF blank lines after the header", body: "group,period,value\n" + strings.Repeat("\n", blank) + rows, want: two},
+		{name: "CRLF blank lines after the header", body: "group,period,value\r\n" + strings.Repeat("\r\n", blank) + rows, want: two},
+		{name: "blank lines before the header and between rows",
+			body: strings.Repeat("\n", blank) + "group,period,value\n" + strings.Repeat("\r\n", blank) + "pilot,before,1\n" + strings.Repeat("\n", blank) + "control,after,2\n",
+			want: two},
+		{name: "blank lines at the end", body: "group,period,value\n" + rows + strings.Repeat("\r\n", blank), want: two},
+		{name: "LF blank lines before a long line",
+			body: header + strings.Repeat("\n", blank) + "pilot,before,1,a\n" + row(100<<10) + "\n",
+			want: []domain.Observation{obs(pilot, before, 1, "a")},
+			code: domain.EInvalid, line: 1 + blank + 2, pointer: "", detail: "the line is longer than 65536 bytes"},
+		{name: "CRLF blank lines before a long line",
+			body: header + strings.Repeat("\r\n", blank) + "pilot,before,1,a\r\n" + row(100<<10) + "\r\n",
+			want: []domain.Observation{obs(pilot, before, 1, "a")},
+			code: domain.EInvalid, line: 1 + blank + 2, pointer: "", detail: "the line is longer than 65536 bytes"},
+		{name: "long line without a line break", body: header + strings.Repeat("\n", blank) + row(maxObservationLine+1),
+			code: domain.EInvalid, line: 1 + blank + 1, pointer: "", detail: "the line is longer than 65536 bytes"},
+		// The limit is exact: a line at it is read (and refused for its unit id).
+		{name: "line at the limit", body: header + row(maxObservationLine) + "\n",
+			code: domain.EInvalid, line: 2, pointer: "/unit_id", detail: "at most 100 characters"},
+		{name: "line one byte over the limit", body: header + row(maxObservationLine+1) + "\n",
+			code: domain.EInvalid, line: 2, pointer: "", detail: "the line is longer than 65536 bytes"},
+		// Line breaks inside quotes are the record's, which csv.Reader holds
+		// whole: they count, so that quoted line breaks cannot fill memory.
+		{name: "quoted line breaks count", body: header + `pilot,before,1,"` + strings.Repeat("\n", blank) + "\"\n",
+			code: domain.EInvalid, line: 2 + maxObservationLine - len(`pilot,before,1,"`), pointer: "", detail: "the line is longer than 65536 bytes"},
+		{name: "blank lines after escaped quotes", body: header + `pilot,before,1,"a""b"` + "\n" + strings.Repeat("\n", blank) + "pilot,before,1,c\n",
+			want: []domain.Observation{obs(pilot, before, 1, `a"b`), obs(pilot, before, 1, "c")}},
+	}
+	runReaderCases(t, "text/csv", tests)
+}
+
+// refLineLimit is lineLimitReader byte by byte: how many bytes of body it
+// passes on, with how many line breaks among them, and whether it stops
+// there for a line over limit.
+func refLineLimit(body []byte, limit int) (passed, lines int, stopped bool) {
+	run, quoted := 0, false
+	for i, c := range body {
+		if c == '\n' && !quoted {
+			run, lines = 0, lines+1
+			continue
+		}
+		if c == '"' {
+			quoted = !quoted
+		}
+		if run == limit {
+			return i, lines, true
+		}
+		run++
+		if c == '\n' {
+			lines++
+		}
+	}
+	return len(body), lines, false
+}
+
+// TestLineLimitReader checks lineLimitReader, fast path and line loop,
+// against refLineLimit on random bodies of rows, blank lines, quotes and
+// long lines, read in chunks of every size.
+func TestLineLimitReader(t *testing.T) {
+	pieces := []string{"a,b,1\n", "\n", "\r\n", `"`, `""`, "x", "\r", strings.Repeat("y", 7), strings.Repeat("z", 40), strings.Repeat("\n", 30)}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 3000 {
+		var body []byte
+		for range rng.IntN(60) {
+			body = append(body, pieces[rng.IntN(len(pieces))]...)
+		}
+		limit := []int{1, 8, 16, 64, 1000}[n%5]
+		chunk := []int{1, 3, 16, 17, 100, 4096}[rng.IntN(6)]
+		wantPassed, wantLines, wantStop := refLineLimit(body, limit)
+
+		l := &lineLimitReader{r: bytes.NewReader(body), limit: limit}
+		buf := make([]byte, chunk)
+		passed, err := 0, error(nil)
+		for err == nil {
+			var k int
+			k, err = l.Read(buf)
+			passed += k
+		}
+		if passed != wantPassed || l.lines != wantLines || (err == errLineTooLong) != wantStop || (!wantStop && err != io.EOF) {
+			t.Fatalf("limit %d, chunks of %d, body %q: passed %d bytes with %d line breaks, then %v; want %d, %d, stopped %v",
+				limit, chunk, body, passed, l.lines, err, wantPassed, wantLines, wantStop)
+		}
+		if wantStop {
+			if k, again := l.Read(buf); k != 0 || again != errLineTooLong {
+				t.Fatalf("read after the stop: %d, %v", k, again)
+			}
+		}
+	}
 }
 
 func TestObservationReaderLimit(t *testing.T) {

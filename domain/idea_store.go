@@ -47,7 +47,11 @@ type IdeaCursor struct {
 
 // HistoryEntry is one recorded change of an idea.
 type HistoryEntry struct {
-	ID        int64
+	// Seq numbers the idea's changes 1, 2, 3 ... in the order they were
+	// made; the changes of one update share a time but not a number. It is
+	// the idea's own count, so a cursor made of it says nothing about other
+	// ideas or workspaces.
+	Seq       int64
 	Field     string
 	Old, New  string
 	Actor     string // the API key's name
@@ -88,8 +92,9 @@ type IdeaStore interface {
 	UpdateIdea(ctx context.Context, workspaceID, id string, version int, actor string, change func(*Idea) error) (*Idea, error)
 	// DeleteIdea removes it at version. ENotFound, EPreconditionFailed.
 	DeleteIdea(ctx context.Context, workspaceID, id string, version int) error
-	// IdeaHistory pages through an idea's changes, newest first. ENotFound.
-	IdeaHistory(ctx context.Context, workspaceID, id string, beforeID int64, limit int) ([]HistoryEntry, error)
+	// IdeaHistory pages through an idea's changes, newest first: those with
+	// Seq below beforeSeq, or from the newest when it is 0. ENotFound.
+	IdeaHistory(ctx context.Context, workspaceID, id string, beforeSeq int64, limit int) ([]HistoryEntry, error)
 	// RankedIdeas returns, for each status, up to limit ideas with that
 	// status, by priority, with their touchpoints' names.
 	RankedIdeas(ctx context.Context, workspaceID string, statuses []IdeaStatus, limit int) (map[IdeaStatus][]RankedIdea, error)

@@ -54,15 +54,15 @@ type ideaTouchpointRow struct {
 
 func (ideaTouchpointRow) TableName() string { return "idea_touchpoints" }
 
+// historyRow is a history entry as read; recordHistory writes the table
+// with its own numbering.
 type historyRow struct {
-	ID          int64
-	WorkspaceID string
-	IdeaID      string
-	Field       string
-	OldValue    string
-	NewValue    string
-	Actor       string
-	ChangedAt   time.Time
+	Seq       int64
+	Field     string
+	OldValue  string
+	NewValue  string
+	Actor     string
+	ChangedAt time.Time
 }
 
 func (historyRow) TableName() string { return "idea_history" }
@@ -266,11 +266,24 @@ func (s *Store) recordHistory(ctx context.Context, i *domain.Idea, actor string,
 		return nil
 	}
 	at := now()
-	rows := make([]historyRow, len(changes))
+	// The changes are numbered after the idea's last one in the same
+	// statement: every row's subquery sees the history as it was before the
+	// statement, hence the offset n. No other writer numbers in between:
+	// every caller holds the idea's row lock until it commits (CreateIdea
+	// inserted the row; UpdateIdea and TransitionPilot loaded it FOR UPDATE
+	// and saveIdea updated it), and under READ COMMITTED this statement sees
+	// whatever the previous holder committed. Were that ever broken,
+	// idea_history_seq_idx makes the race an error rather than two entries
+	// with one number.
+	rows := make([]map[string]any, len(changes))
 	for n, c := range changes {
-		rows[n] = historyRow{WorkspaceID: i.WorkspaceID, IdeaID: i.ID, Field: c.Field, OldValue: c.Old, NewValue: c.New, Actor: actor, ChangedAt: at}
+		rows[n] = map[string]any{
+			"workspace_id": i.WorkspaceID, "idea_id": i.ID,
+			"seq":   gorm.Expr("(SELECT coalesce(max(seq), 0) FROM idea_history WHERE idea_id = ?) + ?", i.ID, n+1),
+			"field": c.Field, "old_value": c.Old, "new_value": c.New, "actor": actor, "changed_at": at,
+		}
 	}
-	return translate(s.conn(ctx).Omit("ID").Create(&rows).Error)
+	return translate(s.conn(ctx).Table(historyRow{}.TableName()).Create(&rows).Error)
 }
 
 // GetIdea implements domain.IdeaStore.
@@ -528,23 +541,23 @@ func (s *Store) DeleteIdea(ctx context.Context, workspaceID, id string, version 
 	})
 }
 
-// IdeaHistory implements domain.IdeaStore.
-func (s *Store) IdeaHistory(ctx context.Context, workspaceID, id string, beforeID int64, limit int) ([]domain.HistoryEntry, error) {
+// IdeaHistory implements domain.IdeaStore: a range of idea_history_seq_idx.
+func (s *Store) IdeaHistory(ctx context.Context, workspaceID, id string, beforeSeq int64, limit int) ([]domain.HistoryEntry, error) {
 	if _, err := s.GetIdea(ctx, workspaceID, id); err != nil {
 		return nil, err
 	}
 	limit = pageLimit(limit)
 	q := s.conn(ctx).Where("workspace_id = ? AND idea_id = ?", workspaceID, id)
-	if beforeID > 0 {
-		q = q.Where("id < ?", beforeID)
+	if beforeSeq > 0 {
+		q = q.Where("seq < ?", beforeSeq)
 	}
 	var rows []historyRow
-	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+	if err := q.Order("seq DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
 	out := make([]domain.HistoryEntry, len(rows))
 	for n, r := range rows {
-		out[n] = domain.HistoryEntry{ID: r.ID, Field: r.Field, Old: r.OldValue, New: r.NewValue, Actor: r.Actor, ChangedAt: r.ChangedAt}
+		out[n] = domain.HistoryEntry{Seq: r.Seq, Field: r.Field, Old: r.OldValue, New: r.NewValue, Actor: r.Actor, ChangedAt: r.ChangedAt}
 	}
 	return out, nil
 }

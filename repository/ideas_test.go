@@ -126,9 +126,9 @@ func countSQL(t *testing.T, store *repository.Store, query string, args ...any) 
 	return n
 }
 
-// ideaHistorySince returns the idea's history entries with ids above afterID,
-// oldest first.
-func ideaHistorySince(t *testing.T, store *repository.Store, ws, id string, afterID int64) []domain.HistoryEntry {
+// ideaHistorySince returns the idea's history entries numbered above
+// afterSeq, oldest first.
+func ideaHistorySince(t *testing.T, store *repository.Store, ws, id string, afterSeq int64) []domain.HistoryEntry {
 	t.Helper()
 	all, err := store.IdeaHistory(context.Background(), ws, id, 0, 10000)
 	if err != nil {
@@ -136,7 +136,7 @@ func ideaHistorySince(t *testing.T, store *repository.Store, ws, id string, afte
 	}
 	var out []domain.HistoryEntry
 	for _, h := range all {
-		if h.ID > afterID {
+		if h.Seq > afterSeq {
 			out = append(out, h)
 		}
 	}
@@ -144,12 +144,13 @@ func ideaHistorySince(t *testing.T, store *repository.Store, ws, id string, afte
 	return out
 }
 
-// lastHistoryID is the highest id among entries, or afterID if there are none.
-func lastHistoryID(entries []domain.HistoryEntry, afterID int64) int64 {
+// lastHistorySeq is the highest number among entries, or afterSeq if there
+// are none.
+func lastHistorySeq(entries []domain.HistoryEntry, afterSeq int64) int64 {
 	for _, h := range entries {
-		afterID = max(afterID, h.ID)
+		afterSeq = max(afterSeq, h.Seq)
 	}
-	return afterID
+	return afterSeq
 }
 
 // wantHistory fails unless entries (oldest first) record exactly changes, in
@@ -468,7 +469,7 @@ func TestUpdateIdea(t *testing.T) {
 	in := newTestIdea(ws, "Faster refunds", tpA.ID, tpB.ID)
 	in.Tags, in.Owner = []string{"cx"}, "Dana"
 	current := storeIdea(t, store, in)
-	lastHist := lastHistoryID(ideaHistorySince(t, store, ws, current.ID, 0), 0)
+	lastHist := lastHistorySeq(ideaHistorySince(t, store, ws, current.ID, 0), 0)
 	sc := domain.DefaultScoring()
 
 	const actor = "bob key"
@@ -555,7 +556,7 @@ func TestUpdateIdea(t *testing.T) {
 
 		entries := ideaHistorySince(t, store, ws, current.ID, lastHist)
 		wantHistory(t, what+": history", entries, changes, actor)
-		lastHist = lastHistoryID(entries, lastHist)
+		lastHist = lastHistorySeq(entries, lastHist)
 		wantTagsArray(t, store, ws, current.ID)
 		current = updated
 	}
@@ -660,7 +661,7 @@ func TestUpdateIdeaConcurrentAtOneVersion(t *testing.T) {
 	ws := newWorkspace(t, store, "acme")
 	tpA := createTouchpoint(t, store, createJourney(t, store, ws, "J", "S"), 0, tp{name: "T"})
 	idea := storeIdea(t, store, newTestIdea(ws, "Contested", tpA.ID))
-	lastHist := lastHistoryID(ideaHistorySince(t, store, ws, idea.ID, 0), 0)
+	lastHist := lastHistorySeq(ideaHistorySince(t, store, ws, idea.ID, 0), 0)
 
 	const writers = 20
 	errs := make([]error, writers)
@@ -929,14 +930,14 @@ func TestIdeaHistoryPaging(t *testing.T) {
 			break
 		}
 		got = append(got, entries...)
-		before = entries[len(entries)-1].ID
+		before = entries[len(entries)-1].Seq
 	}
 	if len(got) != 7 {
 		t.Fatalf("%d history entries %+v, want 7 (created + 6 titles)", len(got), got)
 	}
 	for n, h := range got {
-		if n > 0 && h.ID >= got[n-1].ID {
-			t.Fatalf("entry %d (id %d) is not older than entry %d (id %d)", n, h.ID, n-1, got[n-1].ID)
+		if want := int64(7 - n); h.Seq != want {
+			t.Fatalf("entry %d is number %d, want %d: the idea's changes count 1, 2, 3 ... whatever else is written", n, h.Seq, want)
 		}
 		k := 6 - n // newest first: Title 6 first, created last
 		want := domain.HistoryEntry{Field: "title", Old: fmt.Sprintf("Title %d", k-1), New: fmt.Sprintf("Title %d", k), Actor: fmt.Sprintf("key %d", k)}
