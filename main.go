@@ -3,7 +3,7 @@
 //
 //	@title						cxbacklog API
 //	@version					1.0
-//	@description				System of record for customer-experience improvement work: journeys, touchpoints, ideas and pilots. Every error is RFC 9457 application/problem+json. Writes need If-Match (ETag) where they change an existing resource; POSTs accept an Idempotency-Key. Each API key is rate limited (50 requests/s sustained, bursts of 100): past that, 429 with Retry-After.
+//	@description				System of record for customer-experience improvement work: journeys, touchpoints, ideas and pilots. Every error is RFC 9457 application/problem+json. Writes need If-Match (ETag) where they change an existing resource; POSTs accept an Idempotency-Key. Each API key is rate limited (50 requests/s sustained, bursts of 100 by default), and all keys of a workspace together (100/s, bursts of 200); failed authentications are throttled per client address: past a budget, 429 with Retry-After.
 //	@BasePath					/
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header
@@ -18,11 +18,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,6 +50,18 @@ environment:
   HTTP_ADDR      listen address (default :8080)
   CXB_DATA_DIR   data directory for the private cluster (default ./.data)
   LOG_LEVEL      debug, info, warn or error (default info)
+  TRUSTED_PROXIES  comma-separated CIDRs of proxies whose X-Forwarded-For names the client
+                 (default none: the client is the connection's peer)
+
+limits (per process; 0 disables one; with N replicas a client gets N times each):
+  RATE_LIMIT_KEY_RPS, RATE_LIMIT_KEY_BURST              per API key (default 50, 100)
+  RATE_LIMIT_WORKSPACE_RPS, RATE_LIMIT_WORKSPACE_BURST  all keys of a workspace together (default 100, 200)
+  RATE_LIMIT_WORKSPACE_IN_FLIGHT   requests of one workspace served at once; more wait up to 2 s (default 4)
+  RATE_LIMIT_AUTH_FAILURE_RPS, RATE_LIMIT_AUTH_FAILURE_BURST
+                                   failed authentications per client address (default 1, 20)
+  RATE_LIMIT_ACTIVE_KEYS           active API keys per workspace (default 100)
+  RATE_LIMIT_UPLOADS, RATE_LIMIT_UPLOADS_PER_WORKSPACE
+                                   observation uploads in flight (default 16, 4)
 `
 
 func main() {
@@ -62,6 +77,7 @@ type config struct {
 	httpAddr    string
 	dataDir     string
 	logLevel    slog.Level
+	api         api.Config
 }
 
 func loadConfig() (config, error) {
@@ -76,7 +92,61 @@ func loadConfig() (config, error) {
 	if err := cfg.logLevel.UnmarshalText([]byte(envOr("LOG_LEVEL", "info"))); err != nil {
 		return cfg, fmt.Errorf("LOG_LEVEL %q is not one of debug, info, warn, error", os.Getenv("LOG_LEVEL"))
 	}
-	return cfg, nil
+	var err error
+	cfg.api, err = apiConfig()
+	return cfg, err
+}
+
+// apiConfig is api.DefaultConfig with the limits the environment sets.
+func apiConfig() (api.Config, error) {
+	c := api.DefaultConfig
+	l := &c.Limits
+	for _, f := range []struct {
+		name string
+		dst  any
+	}{
+		{"RATE_LIMIT_KEY_RPS", &l.RatePerKey}, {"RATE_LIMIT_KEY_BURST", &l.BurstPerKey},
+		{"RATE_LIMIT_WORKSPACE_RPS", &l.RatePerWorkspace}, {"RATE_LIMIT_WORKSPACE_BURST", &l.BurstPerWorkspace},
+		{"RATE_LIMIT_WORKSPACE_IN_FLIGHT", &l.InFlightPerWorkspace},
+		{"RATE_LIMIT_AUTH_FAILURE_RPS", &l.AuthFailureRate}, {"RATE_LIMIT_AUTH_FAILURE_BURST", &l.AuthFailureBurst},
+		{"RATE_LIMIT_ACTIVE_KEYS", &l.ActiveKeys},
+		{"RATE_LIMIT_UPLOADS", &c.UploadsInFlight}, {"RATE_LIMIT_UPLOADS_PER_WORKSPACE", &c.UploadsPerWorkspace},
+	} {
+		if err := envNumber(f.name, f.dst); err != nil {
+			return c, err
+		}
+	}
+	for _, cidr := range strings.FieldsFunc(os.Getenv("TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			return c, fmt.Errorf("TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", cidr)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	return c, nil
+}
+
+// envNumber sets *dst (an *int or *float64) from the variable name when it
+// is set; it must be a number of at least 0.
+func envNumber(name string, dst any) error {
+	v := os.Getenv(name)
+	if v == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) {
+		return fmt.Errorf("%s=%q: want a number of at least 0 (0 disables the limit)", name, v)
+	}
+	switch d := dst.(type) {
+	case *float64:
+		*d = f
+	case *int:
+		if f != math.Trunc(f) || f > math.MaxInt32 {
+			return fmt.Errorf("%s=%q: want a whole number of at least 0 (0 disables the limit)", name, v)
+		}
+		*d = int(f)
+	}
+	return nil
 }
 
 func envOr(name, fallback string) string {
@@ -164,7 +234,7 @@ func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 	}
 	srv := &http.Server{
 		Addr:              cfg.httpAddr,
-		Handler:           api.New(store, log, api.DefaultConfig).Handler(),
+		Handler:           api.New(store, log, cfg.api).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -8,56 +9,64 @@ import (
 	"cxbacklog/domain"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 )
 
 const principalKey = "principal"
 
 // authenticate resolves the bearer key into a principal for the request.
+// A client address that keeps failing is refused before its key is looked
+// up (see failureThrottle).
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		scheme, token, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
-		if !strings.EqualFold(scheme, "Bearer") || token == "" {
-			return domain.Errorf(domain.EUnauthorized, "send an API key as Authorization: Bearer <key>")
+		addr, token, now := c.RealIP(), bearerToken(c), s.now()
+		if s.failures.blocked(addr, token, now) {
+			return domain.Errorf(domain.ERateLimited, "too many failed authentications from this address; retry after the time in Retry-After")
 		}
-		token = strings.TrimSpace(token)
-		ctx := c.Request().Context()
-		var key *domain.APIKey
-		if id, ok := domain.KeyIDFromToken(token); ok {
-			var err error
-			if key, err = s.store.GetKey(ctx, id); err != nil && domain.ErrorCodeOf(err) != domain.ENotFound {
-				return err
-			}
+		p, err := s.principalOf(c.Request().Context(), token, now)
+		if domain.ErrorCodeOf(err) == domain.EUnauthorized {
+			s.failures.fail(addr, now)
 		}
-		now := s.now()
-		p, err := domain.Authenticate(key, token, now) // a nil key (malformed or unknown) is refused here
 		if err != nil {
 			return err
 		}
-		// Most requests come from a key used moments ago: no write for those.
-		if key.UseIsStale(now) {
-			if err := s.store.TouchKey(ctx, p.KeyID, now); err != nil {
-				return err
-			}
-		}
+		s.failures.succeed(p.KeyID, token, now)
 		c.Set(principalKey, p)
 		return next(c)
 	}
 }
 
-// rateLimitPerKey gives every API key its own token bucket, so one noisy
-// integration cannot starve the others.
-func rateLimitPerKey(cfg Config) echo.MiddlewareFunc {
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(cfg.RatePerKey), Burst: cfg.BurstPerKey, ExpiresIn: 3 * time.Minute,
-		}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return principal(c).KeyID, nil },
-		DenyHandler: func(echo.Context, string, error) error {
-			return domain.Errorf(domain.ERateLimited, "this API key sent too many requests; retry after the time in Retry-After")
-		},
-	})
+// bearerToken is the request's API key, or "" without one.
+func bearerToken(c echo.Context) string {
+	scheme, token, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
+
+// principalOf resolves a bearer token.
+func (s *Server) principalOf(ctx context.Context, token string, now time.Time) (*domain.Principal, error) {
+	if token == "" {
+		return nil, domain.Errorf(domain.EUnauthorized, "send an API key as Authorization: Bearer <key>")
+	}
+	var key *domain.APIKey
+	if id, ok := domain.KeyIDFromToken(token); ok {
+		var err error
+		if key, err = s.store.GetKey(ctx, id); err != nil && domain.ErrorCodeOf(err) != domain.ENotFound {
+			return nil, err
+		}
+	}
+	p, err := domain.Authenticate(key, token, now) // a nil key (malformed or unknown) is refused here
+	if err != nil {
+		return nil, err
+	}
+	// Most requests come from a key used moments ago: no write for those.
+	if key.UseIsStale(now) {
+		if err := s.store.TouchKey(ctx, p.KeyID, now); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 // requireRole refuses keys whose role is below need.

@@ -199,7 +199,7 @@ func benchStart(t *testing.T, fast bool) *benchEnv {
 func (e *benchEnv) serve() {
 	t := e.t
 	e.cfg = api.DefaultConfig
-	e.cfg.RatePerKey, e.cfg.BurstPerKey = 1e9, 1<<30
+	e.cfg.Limits = api.Limits{} // every rate and concurrency limit off: the bench measures the service, not its budgets
 	// Request lines are formatted as in production (JSON at info level) but
 	// written nowhere; error lines are kept to be shown.
 	e.sink = &benchLogSink{json: slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})}
@@ -490,8 +490,8 @@ func seedWorkspace(ctx context.Context, t *testing.T, conn *sql.Conn, wsID, slug
 		wsID, slug, ideas, touchpoints, touchpoints/3+1)
 	lap("idea touchpoints")
 	benchExec(ctx, t, conn, "idea history", `
-		INSERT INTO idea_history (workspace_id, idea_id, field, old_value, new_value, actor, changed_at)
-		SELECT workspace_id, id, 'created', '', title, 'bench seed', created_at
+		INSERT INTO idea_history (workspace_id, idea_id, seq, field, old_value, new_value, actor, changed_at)
+		SELECT workspace_id, id, 1, 'created', '', title, 'bench seed', created_at
 		FROM ideas WHERE workspace_id = $1::uuid ORDER BY created_at, id`, wsID)
 }
 
@@ -1221,7 +1221,7 @@ func (e *benchEnv) machine(ctx context.Context, fast bool) []string {
 		fmt.Sprintf("PostgreSQL: %s", version),
 		fmt.Sprintf("PostgreSQL settings: those of the private cluster `make run` starts (shared_buffers %s, work_mem %s); fsync %s, synchronous_commit %s; %s",
 			sharedBuffers, workMem, fsync, syncCommit, durability),
-		fmt.Sprintf("API: api.DefaultConfig with the per-key rate limit lifted; pool of %d connections (4 × GOMAXPROCS); JSON request log formatted, written to io.Discard", 4*runtime.GOMAXPROCS(0)),
+		fmt.Sprintf("API: api.DefaultConfig with every rate and concurrency limit off; pool of %d connections (4 × GOMAXPROCS); JSON request log formatted, written to io.Discard", 4*runtime.GOMAXPROCS(0)),
 		fmt.Sprintf("Load: %d goroutines, keep-alive HTTP/1.1 on loopback, no gzip", benchConcurrency),
 	}
 }

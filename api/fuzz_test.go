@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -28,11 +27,11 @@ import (
 	"cxbacklog/repository/pgtest"
 )
 
-// noRateLimit is the default configuration without the per-key rate limit,
-// which thousands of requests a second would otherwise hit.
+// noRateLimit is the default configuration without the rate and
+// concurrency limits, which thousands of requests a second would otherwise hit.
 var noRateLimit = func() api.Config {
 	cfg := api.DefaultConfig
-	cfg.RatePerKey, cfg.BurstPerKey = math.MaxFloat64, math.MaxInt32
+	cfg.Limits = api.Limits{}
 	return cfg
 }()
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,7 +11,6 @@ import (
 	"testing"
 
 	"cxbacklog/api"
-	"cxbacklog/domain"
 	"cxbacklog/repository"
 	"cxbacklog/repository/pgtest"
 )
@@ -34,14 +32,17 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	store, _ := pgtest.NewStore(t)
-	wsID, admin := pgtest.Workspace(t, store, "acme", domain.RoleAdmin)
-	_, other := pgtest.Workspace(t, store, "other", domain.RoleAdmin)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &env{
-		t: t, srv: api.New(store, log, api.DefaultConfig), store: store, wsID: wsID, admin: admin,
-		editor: pgtest.Key(t, store, wsID, domain.RoleEditor), viewer: pgtest.Key(t, store, wsID, domain.RoleViewer), other: other,
-	}
+	cfg := api.DefaultConfig
+	// Tests send many bad keys from httptest's one address;
+	// TestFailedAuthenticationThrottle covers the throttle.
+	cfg.AuthFailureRate = 0
+	return newEnvConfig(t, cfg)
+}
+
+// newEnvConfig is newEnv with the server's limits set by cfg.
+func newEnvConfig(t *testing.T, cfg api.Config) *env {
+	t.Helper()
+	return newEnvWith(t, cfg).boundTo(t)
 }
 
 // response is what a request got back.

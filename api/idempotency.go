@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -40,15 +39,10 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			return &domain.Error{Code: domain.EMalformed, Message: "the Idempotency-Key header is not valid text",
 				Fields: []domain.FieldError{{Parameter: "Idempotency-Key", Detail: "must be valid UTF-8 without NUL"}}}
 		}
-		body, err := readBody(c)
+		hash, err := bodyHash(c)
 		if err != nil {
 			return err
 		}
-		c.Request().Body = http.NoBody
-		if len(body) > 0 {
-			c.Request().Body = readCloser{bytes.NewReader(body)}
-		}
-		hash := requestHash(c, body)
 		ws := principal(c).WorkspaceID
 
 		var stored *domain.IdempotentResponse
@@ -107,13 +101,24 @@ func replay(c echo.Context, r *domain.IdempotentResponse, replayed bool) error {
 	return err
 }
 
-// requestHash identifies a request by method, path and body, so the same key
-// cannot be reused for a different request.
-func requestHash(c echo.Context, body []byte) []byte {
-	h := sha256.New()
-	h.Write([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n"))
+// bodyHash is the request's hash: computed while spooling for an upload,
+// else from the body, which is read into memory and put back for the
+// handler (bodies other than uploads are at most BodyLimit).
+func bodyHash(c echo.Context) ([]byte, error) {
+	if sum, ok := c.Get(bodyHashKey).([]byte); ok {
+		return sum, nil
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	c.Request().Body = http.NoBody
+	if len(body) > 0 {
+		c.Request().Body = readCloser{bytes.NewReader(body)}
+	}
+	h := newRequestHash(c)
 	h.Write(body)
-	return h.Sum(nil)
+	return h.Sum(nil), nil
 }
 
 // bufferedResponse is an http.ResponseWriter that keeps the response.

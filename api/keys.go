@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -74,6 +75,7 @@ func (s *Server) keyRoutes(g *echo.Group) {
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem	"Needs role admin"
+//	@Failure		409				{object}	Problem	"The workspace has as many active keys as it may (100 by default)"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
 //	@Failure		422				{object}	Problem
@@ -90,7 +92,17 @@ func (s *Server) createKey(c echo.Context) error {
 	if err := s.checkCreate(&in, k.Validate(s.now())); err != nil {
 		return err
 	}
-	if err := s.store.CreateKey(c.Request().Context(), k); err != nil {
+	err := s.store.InTx(c.Request().Context(), func(ctx context.Context) error {
+		active, err := s.store.ActiveKeys(ctx, k.WorkspaceID, s.now())
+		if err != nil {
+			return err
+		}
+		if err := domain.CheckKeyQuota(active, s.bulk.ActiveKeys); err != nil {
+			return err
+		}
+		return s.store.CreateKey(ctx, k)
+	})
+	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/api-keys/"+k.ID)
@@ -147,7 +159,9 @@ func (s *Server) getKey(c echo.Context) error {
 		return err
 	}
 	k, err := s.store.GetKey(c.Request().Context(), id)
-	if err == nil && k.WorkspaceID != principal(c).WorkspaceID {
+	// GetKey looks in every workspace (it serves authentication): a key of
+	// another workspace gets the same answer as one that never existed.
+	if domain.ErrorCodeOf(err) == domain.ENotFound || err == nil && k.WorkspaceID != principal(c).WorkspaceID {
 		err = domain.Errorf(domain.ENotFound, "no API key %s in this workspace", id)
 	}
 	if err != nil {

@@ -128,7 +128,7 @@ func (s *Server) sampleRoutes(g *echo.Group) {
 	s.route(g, http.MethodPut, sample, s.putSample, domain.RoleEditor)
 	s.route(g, http.MethodGet, sample, s.getSample, domain.RoleViewer)
 	s.route(g, http.MethodDelete, sample, s.deleteSample, domain.RoleEditor)
-	s.route(g, http.MethodPost, observationsPath, s.uploadObservations, domain.RoleEditor, bulkLimits(s.bulk)...)
+	s.route(g, http.MethodPost, observationsPath, s.uploadObservations, domain.RoleEditor, append(bulkLimits(s.bulk), s.spoolUpload, s.idempotent)...)
 	s.route(g, http.MethodDelete, observationsPath, s.deleteObservations, domain.RoleEditor)
 }
 
@@ -294,7 +294,7 @@ func (s *Server) deleteSample(c echo.Context) error {
 // uploadObservations godoc
 //
 //	@Summary		Upload raw observations (NDJSON or CSV, up to 1,000,000 rows)
-//	@Description	Rows {group, period, value, unit_id?}: NDJSON objects one per line, or CSV with a header naming the columns group,period,value[,unit_id]. Values by kind: mean any number; proportion 0 or 1; nps 0–10; count the events in one unit of exposure (each row is one unit, e.g. one agent-week). The body is streamed into PostgreSQL with COPY; a bad row is 422 naming its line, and then nothing of the request is stored. Afterwards every observed group and period of the metric is recomputed in SQL from all its observations (uploads add up). When every observation of a mean metric has a unit_id seen in both periods, the results use per-unit change scores (paired designs). A group and period entered as a summary cannot also get observations (409).
+//	@Description	Rows {group, period, value, unit_id?}: NDJSON objects one per line, or CSV with a header naming the columns group,period,value[,unit_id]. Values by kind: mean any number; proportion 0 or 1; nps 0–10; count the events in one unit of exposure (each row is one unit, e.g. one agent-week). The body is streamed into PostgreSQL with COPY; a bad row is 422 naming its line, and then nothing of the request is stored. Afterwards every observed group and period of the metric is recomputed in SQL from all its observations (uploads add up). When every observation of a mean metric has a unit_id seen in both periods, the results use per-unit change scores (paired designs). A group and period entered as a summary cannot also get observations (409). The body is received in full before the database is touched; a client sending slower than 16 KiB/s on average after the first 10 s is cut off (408). A workspace has at most 4 uploads in flight (429 beyond), the server 16 (503 beyond), both with Retry-After. With an Idempotency-Key, a retry replays the first response instead of adding the rows again.
 //	@Tags			pilots
 //	@Accept			application/x-ndjson
 //	@Accept			text/csv
@@ -303,16 +303,20 @@ func (s *Server) deleteSample(c echo.Context) error {
 //	@Param			id			path		string	true	"Pilot id"	format(uuid)
 //	@Param			metric_id	path		string	true	"Metric id"	format(uuid)
 //	@Param			rows		body		string	true	"NDJSON or CSV rows"
+//	@Param			Idempotency-Key	header	string	false	"Makes the upload safe to retry: the first response is replayed for 24 h"
 //	@Success		200			{object}	ObservationUpload
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem	"The pilot is completed or cancelled, or a summary sample is in the way"
+//	@Failure		408			{object}	Problem	"The body arrived too slowly"
+//	@Failure		409			{object}	Problem	"The pilot is completed or cancelled, a summary sample is in the way, or the same Idempotency-Key is in flight"
 //	@Failure		413			{object}	Problem	"More than 1,000,000 rows or the body limit"
 //	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem	"A bad row; errors[0].line names it"
-//	@Failure		503			{object}	Problem
+//	@Failure		422			{object}	Problem	"A bad row (errors[0].line names it), or an Idempotency-Key reused for a different body"
+//	@Failure		429			{object}	Problem	"Too many requests or uploads in flight; see Retry-After"
+//	@Header			429			{string}	Retry-After	"Seconds to wait"
+//	@Failure		503			{object}	Problem	"The database is unavailable or the server takes no more uploads now; see Retry-After"
 //	@Router			/api/v1/pilots/{id}/metrics/{metric_id}/observations [post]
 func (s *Server) uploadObservations(c echo.Context) error {
 	pilotID, metricID, err := pilotAndMetric(c)

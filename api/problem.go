@@ -41,6 +41,7 @@ var statusOf = map[domain.ErrorCode]int{
 	domain.EInvalid:              http.StatusUnprocessableEntity,
 	domain.EPreconditionRequired: http.StatusPreconditionRequired,
 	domain.ERateLimited:          http.StatusTooManyRequests,
+	domain.ETimeout:              http.StatusRequestTimeout,
 	domain.EInternal:             http.StatusInternalServerError,
 	domain.EUnavailable:          http.StatusServiceUnavailable,
 }
@@ -110,12 +111,8 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	case http.StatusUnauthorized:
 		h.Set(echo.HeaderWWWAuthenticate, `Bearer realm="cxbacklog"`)
 	}
-	if c.Request().Method == http.MethodHead {
-		err = c.NoContent(p.Status)
-	} else {
-		err = writeJSON(c, p.Status, "application/problem+json", p)
-	}
-	if err != nil {
+	// For HEAD, net/http drops the body and keeps the headers GET would get.
+	if err := writeJSON(c, p.Status, "application/problem+json", p); err != nil {
 		s.log.Error("write error response", "request_id", p.Instance, "error", err.Error())
 	}
 }

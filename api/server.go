@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -41,13 +42,29 @@ type Config struct {
 	RequestTimeout time.Duration // per request, including database work
 	BulkBodyLimit  string        // for raw observation uploads (up to 1,000,000 rows)
 	BulkTimeout    time.Duration // for raw observation uploads
-	RatePerKey     float64       // sustained requests per second per API key
-	BurstPerKey    int           // requests a key may send at once above the rate
+	Limits                       // rate and concurrency budgets (limits.go)
+	// TrustedProxies are the networks (CIDR) of proxies whose
+	// X-Forwarded-For names the client; without them the client is the
+	// connection's peer, which a client cannot forge.
+	TrustedProxies []*net.IPNet
+
+	// Uploads are received into a temporary file first; only then do they
+	// take one of UploadsStoring database connections, so a slow client
+	// never holds one. A client sending slower than MinUploadRate bytes/s on
+	// average after UploadGrace is cut off with 408.
+	UploadsInFlight     int // uploads being received or stored at once, overall
+	UploadsPerWorkspace int // uploads being received or stored at once, per workspace
+	UploadsStoring      int // uploads holding a database connection at once
+	MinUploadRate       int64
+	UploadGrace         time.Duration
 }
 
-// DefaultConfig is what the service runs with unless told otherwise.
+// DefaultConfig is what the service runs with unless told otherwise. Two
+// storing uploads leave 6 of the default pool's 8 connections to ordinary
+// requests.
 var DefaultConfig = Config{BodyLimit: "1M", RequestTimeout: 15 * time.Second, BulkBodyLimit: "256M", BulkTimeout: 5 * time.Minute,
-	RatePerKey: 50, BurstPerKey: 100}
+	Limits:          DefaultLimits,
+	UploadsInFlight: 16, UploadsPerWorkspace: 4, UploadsStoring: 2, MinUploadRate: 16 << 10, UploadGrace: 10 * time.Second}
 
 // Server is the HTTP interface on top of a Store.
 type Server struct {
@@ -58,6 +75,8 @@ type Server struct {
 	routes   []Route
 	now      func() time.Time
 	bulk     Config
+	uploads  *uploadGate
+	failures *failureThrottle
 }
 
 // Route is one registered endpoint and the least role it needs ("" for
@@ -70,15 +89,18 @@ type Route struct {
 
 // New builds the router with its middleware and every route.
 func New(store Store, log *slog.Logger, cfg Config) *Server {
-	s := &Server{store: store, log: log, echo: echo.New(), validate: newValidator(), now: time.Now, bulk: cfg}
+	s := &Server{store: store, log: log, echo: echo.New(), validate: newValidator(), now: time.Now, bulk: cfg,
+		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits)}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
+	e.IPExtractor = clientAddress(cfg.TrustedProxies)
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	e.Use(middleware.RequestID())
+	e.Use(securityHeaders)
+	e.Use(dropUnsafeRequestID, middleware.RequestID())
 	e.Use(s.requestLogger())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -90,25 +112,25 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 		Namespace:  "cxbacklog",
 		Registerer: registry,
-		// The Host header is the client's to choose; as a label it would let
-		// anyone create unbounded series.
-		LabelFuncs:                map[string]echoprometheus.LabelValueFunc{"host": func(echo.Context, error) string { return "" }},
-		DoNotUseRequestPathFor404: true, // unknown paths must not create a label each
-		StatusCodeResolver:        func(c echo.Context, err error) int { return responseStatus(c, err) },
+		// Labels from fixed sets: the client's method, path and Host would
+		// let anyone create unbounded series.
+		LabelFuncs:         metricLabels(e),
+		StatusCodeResolver: func(c echo.Context, err error) int { return responseStatus(c, err) },
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: isUpload}))
 	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: cfg.RequestTimeout, Skipper: isUpload}))
 
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: registry}))
-	e.GET("/swagger/*", echoSwagger.WrapHandler)
+	getAndHead(e, "/healthz", s.healthz)
+	getAndHead(e, "/readyz", s.readyz)
+	getAndHead(e, "/metrics", echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: registry}))
+	getAndHead(e, swaggerRoute, headAsGet(echoSwagger.WrapHandler))
+	// The table lists the documented operations; HEAD rides along with each GET.
 	s.routes = append(s.routes,
 		Route{http.MethodGet, "/healthz", ""}, Route{http.MethodGet, "/readyz", ""},
-		Route{http.MethodGet, "/metrics", ""}, Route{http.MethodGet, "/swagger/*", ""})
+		Route{http.MethodGet, "/metrics", ""}, Route{http.MethodGet, swaggerRoute, ""})
 
-	v1 := e.Group("/api/v1", s.authenticate, rateLimitPerKey(cfg), checkContentType)
+	v1 := e.Group("/api/v1", append(append([]echo.MiddlewareFunc{s.authenticate}, rateLimits(cfg.Limits)...), checkContentType)...)
 	s.route(v1, http.MethodGet, "/me", s.me, domain.RoleViewer)
 	s.journeyRoutes(v1)
 	s.touchpointRoutes(v1)
@@ -123,9 +145,15 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 	return s
 }
 
-// route registers an endpoint with the role it needs.
+// route registers an endpoint with the role it needs, and for a GET also
+// HEAD with the same role and middleware.
 func (s *Server) route(g *echo.Group, method, path string, h echo.HandlerFunc, role domain.Role, mw ...echo.MiddlewareFunc) {
-	g.Add(method, path, h, append([]echo.MiddlewareFunc{requireRole(role)}, mw...)...)
+	mw = append([]echo.MiddlewareFunc{requireRole(role)}, mw...)
+	if method == http.MethodGet {
+		getAndHead(g, path, h, mw...)
+	} else {
+		g.Add(method, path, h, mw...)
+	}
 	s.routes = append(s.routes, Route{Method: method, Path: "/api/v1" + path, Role: role})
 }
 
@@ -191,12 +219,21 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 				level = slog.LevelError
 			}
 			s.log.LogAttrs(c.Request().Context(), level, "request",
-				slog.String("request_id", v.RequestID), slog.String("method", v.Method),
-				slog.String("path", v.URIPath), slog.String("route", v.RoutePath),
+				slog.String("request_id", v.RequestID), slog.String("method", clip(v.Method, 16)),
+				slog.String("path", clip(v.URIPath, 512)), slog.String("route", v.RoutePath),
 				slog.Int("status", status), slog.Float64("latency_ms", float64(v.Latency.Microseconds())/1000))
 			return nil
 		},
 	})
+}
+
+// clip shortens what a client chose (a path, a method) for the log: one
+// request must not write a megabyte-long line.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // healthz godoc

@@ -136,6 +136,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "409": {
+                        "description": "The workspace has as many active keys as it may (100 by default)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "413": {
                         "description": "Request Entity Too Large",
                         "schema": {
@@ -3164,7 +3170,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Rows {group, period, value, unit_id?}: NDJSON objects one per line, or CSV with a header naming the columns group,period,value[,unit_id]. Values by kind: mean any number; proportion 0 or 1; nps 0–10; count the events in one unit of exposure (each row is one unit, e.g. one agent-week). The body is streamed into PostgreSQL with COPY; a bad row is 422 naming its line, and then nothing of the request is stored. Afterwards every observed group and period of the metric is recomputed in SQL from all its observations (uploads add up). When every observation of a mean metric has a unit_id seen in both periods, the results use per-unit change scores (paired designs). A group and period entered as a summary cannot also get observations (409).",
+                "description": "Rows {group, period, value, unit_id?}: NDJSON objects one per line, or CSV with a header naming the columns group,period,value[,unit_id]. Values by kind: mean any number; proportion 0 or 1; nps 0–10; count the events in one unit of exposure (each row is one unit, e.g. one agent-week). The body is streamed into PostgreSQL with COPY; a bad row is 422 naming its line, and then nothing of the request is stored. Afterwards every observed group and period of the metric is recomputed in SQL from all its observations (uploads add up). When every observation of a mean metric has a unit_id seen in both periods, the results use per-unit change scores (paired designs). A group and period entered as a summary cannot also get observations (409). The body is received in full before the database is touched; a client sending slower than 16 KiB/s on average after the first 10 s is cut off (408). A workspace has at most 4 uploads in flight (429 beyond), the server 16 (503 beyond), both with Retry-After. With an Idempotency-Key, a retry replays the first response instead of adding the rows again.",
                 "consumes": [
                     "application/x-ndjson",
                     "text/csv"
@@ -3201,6 +3207,12 @@ const docTemplate = `{
                         "schema": {
                             "type": "string"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes the upload safe to retry: the first response is replayed for 24 h",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -3234,8 +3246,14 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "408": {
+                        "description": "The body arrived too slowly",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "409": {
-                        "description": "The pilot is completed or cancelled, or a summary sample is in the way",
+                        "description": "The pilot is completed or cancelled, a summary sample is in the way, or the same Idempotency-Key is in flight",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3253,13 +3271,25 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "A bad row; errors[0].line names it",
+                        "description": "A bad row (errors[0].line names it), or an Idempotency-Key reused for a different body",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests or uploads in flight; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "string",
+                                "description": "Seconds to wait"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable or the server takes no more uploads now; see Retry-After",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -7714,7 +7744,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/",
 	Schemes:          []string{},
 	Title:            "cxbacklog API",
-	Description:      "System of record for customer-experience improvement work: journeys, touchpoints, ideas and pilots. Every error is RFC 9457 application/problem+json. Writes need If-Match (ETag) where they change an existing resource; POSTs accept an Idempotency-Key. Each API key is rate limited (50 requests/s sustained, bursts of 100): past that, 429 with Retry-After.",
+	Description:      "System of record for customer-experience improvement work: journeys, touchpoints, ideas and pilots. Every error is RFC 9457 application/problem+json. Writes need If-Match (ETag) where they change an existing resource; POSTs accept an Idempotency-Key. Each API key is rate limited (50 requests/s sustained, bursts of 100 by default), and all keys of a workspace together (100/s, bursts of 200); failed authentications are throttled per client address: past a budget, 429 with Retry-After.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",

@@ -131,6 +131,16 @@ func (k *APIKey) UseIsStale(now time.Time) bool {
 	return k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= KeyTouchInterval
 }
 
+// CheckKeyQuota refuses a new key when the workspace already has limit
+// active (unrevoked, unexpired) keys: every key has its own rate budget, so
+// an unbounded number of keys would be an unbounded budget. 0 means no limit.
+func CheckKeyQuota(active, limit int) error {
+	if limit > 0 && active >= limit {
+		return Errorf(EConflict, "the workspace has %d active API keys, the most it may have; revoke one it no longer needs first", active)
+	}
+	return nil
+}
+
 // Principal is who is calling: the key, its workspace and role.
 type Principal struct {
 	KeyID       string
@@ -166,6 +176,11 @@ type KeyStore interface {
 	GetKey(ctx context.Context, id string) (*APIKey, error)
 	// ListKeys pages through a workspace's keys, oldest first; the cursor is nil on the last page.
 	ListKeys(ctx context.Context, workspaceID string, page Page) ([]APIKey, *Cursor, error)
+	// ActiveKeys counts the workspace's unrevoked, unexpired keys at now.
+	// Inside InTx it also makes the transaction the only one counting that
+	// workspace's keys until it ends, so a count and a CreateKey after it
+	// cannot be overtaken by another key's creation.
+	ActiveKeys(ctx context.Context, workspaceID string, now time.Time) (int, error)
 	// RevokeKey marks the key revoked (idempotent). ENotFound.
 	RevokeKey(ctx context.Context, workspaceID, id string) (*APIKey, error)
 	// TouchKey records use of a key at now, unless another request recorded

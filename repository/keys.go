@@ -90,6 +90,19 @@ func (s *Store) CreateKey(ctx context.Context, key *domain.APIKey) error {
 	return translate(s.conn(ctx).Create(&row).Error)
 }
 
+// ActiveKeys implements domain.KeyStore. The advisory lock serialises key
+// creations of one workspace (and nothing else) until the transaction ends.
+func (s *Store) ActiveKeys(ctx context.Context, workspaceID string, now time.Time) (int, error) {
+	db := s.conn(ctx)
+	if err := db.Exec("SELECT pg_advisory_xact_lock(hashtextextended('api_keys/' || ?, 0))", workspaceID).Error; err != nil {
+		return 0, translate(err)
+	}
+	var n int64
+	err := db.Model(&apiKeyRow{}).Where("workspace_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", workspaceID, now).
+		Count(&n).Error
+	return int(n), translate(err)
+}
+
 // GetKey implements domain.KeyStore.
 func (s *Store) GetKey(ctx context.Context, id string) (*domain.APIKey, error) {
 	var row apiKeyRow

@@ -96,6 +96,10 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 type txKey struct{}
 
+// txConnKey carries the connection a transaction runs on, so that work GORM
+// cannot do (COPY, through pgx) joins the same transaction.
+type txConnKey struct{}
+
 // conn returns the transaction carried by ctx, or the pool.
 func (s *Store) conn(ctx context.Context) *gorm.DB {
 	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
@@ -105,13 +109,23 @@ func (s *Store) conn(ctx context.Context) *gorm.DB {
 }
 
 // InTx runs fn in a transaction; store calls made with the context fn gets
-// join it. Inside an outer InTx, fn simply joins the outer transaction.
+// join it. Inside an outer InTx, fn simply joins the outer transaction. The
+// transaction runs on a connection of its own (not any of the pool's), which
+// the context also carries: an upload's COPY and the Idempotency-Key stored
+// with it commit or roll back together.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+	conn, err := s.sql.Conn(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer conn.Close()
+	db := s.db.WithContext(ctx)
+	db.Statement.ConnPool = conn // WithContext cloned the statement: the pool's stays as it was
+	err = db.Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), txConnKey{}, conn))
 	})
 	return translate(err)
 }

@@ -1,0 +1,255 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"net"
+	"sync"
+	"time"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+)
+
+// Limits are the budgets that keep one client, one workspace or one
+// attacker from taking the service from the others. Each is per process: with
+// several replicas behind a balancer, each replica grants the full budget.
+// A zero rate or count disables that limit (make bench does).
+type Limits struct {
+	RatePerKey           float64 // sustained requests per second per API key
+	BurstPerKey          int     // requests a key may send at once above the rate
+	RatePerWorkspace     float64 // sustained requests per second of all a workspace's keys together
+	BurstPerWorkspace    int
+	InFlightPerWorkspace int     // requests of one workspace being served at once; more wait their turn
+	AuthFailureRate      float64 // failed authentications per second per client address
+	AuthFailureBurst     int
+	ActiveKeys           int // active (unrevoked, unexpired) API keys per workspace
+}
+
+// DefaultLimits are the budgets the service runs with unless told otherwise.
+var DefaultLimits = Limits{
+	RatePerKey: 50, BurstPerKey: 100, RatePerWorkspace: 100, BurstPerWorkspace: 200, InFlightPerWorkspace: 4,
+	AuthFailureRate: 1, AuthFailureBurst: 20, ActiveKeys: 100,
+}
+
+// inFlightWait is how long a request waits for its workspace's turn before
+// it is answered 429: long enough to absorb a burst, short enough that a
+// client flooding one workspace is told so.
+const inFlightWait = 2 * time.Second
+
+// rateLimit gives every identity (key, workspace) its own token bucket;
+// a zero rate lets everything through.
+func rateLimit(r float64, burst int, identify func(echo.Context) string, message string) echo.MiddlewareFunc {
+	if r <= 0 {
+		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	}
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(r), Burst: max(burst, 1), ExpiresIn: 3 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return identify(c), nil },
+		DenyHandler: func(echo.Context, string, error) error {
+			return domain.Errorf(domain.ERateLimited, "%s; retry after the time in Retry-After", message)
+		},
+	})
+}
+
+// rateLimits are the per-key and per-workspace budgets, then the
+// workspace's share of the requests being served: a workspace that minted
+// many keys still has one budget, and cannot hold every database
+// connection while another workspace waits.
+func rateLimits(l Limits) []echo.MiddlewareFunc {
+	return []echo.MiddlewareFunc{
+		rateLimit(l.RatePerKey, l.BurstPerKey, func(c echo.Context) string { return principal(c).KeyID },
+			"this API key sent too many requests"),
+		rateLimit(l.RatePerWorkspace, l.BurstPerWorkspace, func(c echo.Context) string { return principal(c).WorkspaceID },
+			"this workspace's keys together sent too many requests"),
+		newWorkspaceTurns(l.InFlightPerWorkspace).middleware,
+	}
+}
+
+// workspaceTurns lets at most n requests of one workspace be served at once.
+type workspaceTurns struct {
+	n     int
+	mu    sync.Mutex
+	slots map[string]*turnSlots
+}
+
+type turnSlots struct {
+	ch    chan struct{}
+	users int // requests holding or waiting for a slot; the entry goes at 0
+}
+
+func newWorkspaceTurns(n int) *workspaceTurns {
+	return &workspaceTurns{n: n, slots: map[string]*turnSlots{}}
+}
+
+func (w *workspaceTurns) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	if w.n <= 0 {
+		return next
+	}
+	return func(c echo.Context) error {
+		// Uploads are bounded by their own gate and last minutes; they must
+		// not take the workspace's turns from its ordinary requests.
+		if isUpload(c) {
+			return next(c)
+		}
+		ws := principal(c).WorkspaceID
+		if err := w.acquire(c.Request().Context(), ws); err != nil {
+			return err
+		}
+		defer w.release(ws)
+		return next(c)
+	}
+}
+
+func (w *workspaceTurns) acquire(ctx context.Context, ws string) error {
+	w.mu.Lock()
+	s := w.slots[ws]
+	if s == nil {
+		s = &turnSlots{ch: make(chan struct{}, w.n)}
+		w.slots[ws] = s
+	}
+	s.users++
+	w.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(ctx, inFlightWait)
+	defer cancel()
+	select {
+	case s.ch <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		w.leave(ws, s)
+		return domain.Errorf(domain.ERateLimited, "this workspace has %d requests being served and more waiting; retry after the time in Retry-After", w.n)
+	}
+}
+
+func (w *workspaceTurns) release(ws string) {
+	w.mu.Lock()
+	s := w.slots[ws]
+	w.mu.Unlock()
+	<-s.ch
+	w.leave(ws, s)
+}
+
+func (w *workspaceTurns) leave(ws string, s *turnSlots) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if s.users--; s.users == 0 {
+		delete(w.slots, ws)
+	}
+}
+
+// clientAddress is the client's address as the throttles see it: the
+// connection's peer, or, from a trusted proxy, the address it forwarded.
+// Echo's default would believe any client's X-Forwarded-For.
+func clientAddress(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// failureThrottle counts failed authentications per client address. An
+// address out of budget is refused before its key is looked up, so a flood
+// of bad keys costs no database work; a key that authenticated recently
+// still gets through from it, so a client sharing an address (a NAT, an
+// office) with a failing one is not locked out.
+type failureThrottle struct {
+	limit rate.Limit
+	burst int
+
+	mu        sync.Mutex
+	addresses map[string]*rate.Limiter
+	known     map[string]knownKey // by key id
+	swept     time.Time
+}
+
+// knownKey is a key that authenticated recently: the hash of its token.
+type knownKey struct {
+	hash []byte
+	at   time.Time
+}
+
+// knownKeyFor is how long a key that authenticated stays known.
+const knownKeyFor = 10 * time.Minute
+
+func newFailureThrottle(l Limits) *failureThrottle {
+	return &failureThrottle{limit: rate.Limit(l.AuthFailureRate), burst: max(l.AuthFailureBurst, 1),
+		addresses: map[string]*rate.Limiter{}, known: map[string]knownKey{}}
+}
+
+// blocked tells whether a request from addr with token is refused: addr has
+// no failures left to spend and the token is not a recently good key.
+func (f *failureThrottle) blocked(addr, token string, now time.Time) bool {
+	if f.limit <= 0 {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l := f.addresses[addr]
+	if l == nil || l.TokensAt(now) >= 1 {
+		return false
+	}
+	id, _ := domain.KeyIDFromToken(token)
+	k, ok := f.known[id]
+	return !ok || now.Sub(k.at) > knownKeyFor || subtle.ConstantTimeCompare(k.hash, domain.HashToken(token)) != 1
+}
+
+// fail spends one of addr's failures.
+func (f *failureThrottle) fail(addr string, now time.Time) {
+	if f.limit <= 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sweep(now)
+	l := f.addresses[addr]
+	if l == nil {
+		l = rate.NewLimiter(f.limit, f.burst)
+		f.addresses[addr] = l
+	}
+	l.AllowN(now, 1)
+}
+
+// succeed remembers a key that authenticated, while some address is out of
+// budget (the only time it is asked for).
+func (f *failureThrottle) succeed(keyID, token string, now time.Time) {
+	if f.limit <= 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.addresses) == 0 {
+		return
+	}
+	if k, ok := f.known[keyID]; !ok || now.Sub(k.at) > time.Minute {
+		f.known[keyID] = knownKey{hash: domain.HashToken(token), at: now}
+	}
+}
+
+// sweep forgets, once a minute, the addresses whose budget has refilled and
+// the keys not seen for knownKeyFor: the maps hold only what is recent.
+func (f *failureThrottle) sweep(now time.Time) {
+	if now.Sub(f.swept) < time.Minute {
+		return
+	}
+	f.swept = now
+	for addr, l := range f.addresses {
+		if l.TokensAt(now) >= float64(f.burst) {
+			delete(f.addresses, addr)
+		}
+	}
+	for id, k := range f.known {
+		if now.Sub(k.at) > knownKeyFor {
+			delete(f.known, id)
+		}
+	}
+}
