@@ -11,8 +11,9 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// The expected values are either published (reference cases W2, C1, P1 and
-// D1 of /work/shared/reference/stats.md) or worked by hand from an estimate,
+// The expected values are either published (W2: R's t.test, C1: R's
+// poisson.test, P1: the RPubs worked example of a two-proportion z test, D1:
+// Card & Krueger 1994, Table 3) or worked by hand from an estimate,
 // a standard error and degrees of freedom: the interval is est ± q·SE with q
 // the t (or normal) quantile and p = 2·F(−|est/SE|).
 

@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// R1 and R2 are the published power.prop.test and power.t.test results in
-// /work/shared/reference/stats.md.
+// R1 and R2 are R's published power.prop.test and power.t.test results
+// (R documentation examples of the stats package).
 
 func intPtr(n int) *int { return &n }
 

@@ -8,9 +8,10 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// The expected values are the published results in
-// /work/shared/reference/stats.md; tolerances are half a unit in the last
-// digit shown there.
+// The expected values are published results (R's poisson.test output, the
+// RPubs two-proportion worked example, the NPS variance of
+// stats.stackexchange answer 18609), each named with its source at the case;
+// tolerances are half a unit in the last digit published.
 
 const z975 = 1.959963984540054 // qnorm(0.975)
 
