@@ -17,21 +17,13 @@ import (
 // 404 — never 403, never its data.
 func TestAccessControlMatrix(t *testing.T) {
 	e := newEnv(t)
-	j := e.journey("Support", "Call")
-	tp := e.touchpoint(j, "Phone queue", "phone", "Contact centre")
-	i := e.idea("Headsets", 4, 5, 2, 0.8, tp)
-	p := e.pilot(i, "Headsets for team B")
-	m := e.metric(p, "Handle time", "mean", "lower_is_better", true)
 	keyID, revoked := revokedKey(t, e)
 	expired := pgtest.Key(t, e.store, e.wsID, domain.RoleAdmin)
 	if _, err := e.store.SQL().ExecContext(context.Background(),
 		"UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE secret_hash = $1", domain.HashToken(expired)); err != nil {
 		t.Fatal(err)
 	}
-	var catalogue api.CatalogueMetricList
-	e.do(http.MethodGet, "/api/v1/metrics", e.viewer, nil).want(t, http.StatusOK).json(t, &catalogue)
-	ids := map[string]string{"journeys": j.ID, "touchpoints": tp.ID, "ideas": i.ID, "api-keys": keyID, "pilots": p.ID, "metric_id": m.ID,
-		"metrics": catalogue.Items[0].ID}
+	ids := e.routeObjects(keyID)
 	roleKeys := map[domain.Role]string{domain.RoleViewer: e.viewer, domain.RoleEditor: e.editor, domain.RoleAdmin: e.admin}
 
 	checked := 0
@@ -71,15 +63,32 @@ func TestAccessControlMatrix(t *testing.T) {
 	}
 	// Nothing above changed the objects.
 	var after api.Idea
-	e.do(http.MethodGet, "/api/v1/ideas/"+i.ID, e.viewer, nil).want(t, http.StatusOK).json(t, &after)
+	e.do(http.MethodGet, "/api/v1/ideas/"+ids["ideas"], e.viewer, nil).want(t, http.StatusOK).json(t, &after)
 	if after.Version != 1 {
 		t.Fatalf("a refused request changed the idea: version %d", after.Version)
 	}
 	var pAfter api.Pilot
-	e.do(http.MethodGet, "/api/v1/pilots/"+p.ID, e.viewer, nil).want(t, http.StatusOK).json(t, &pAfter)
+	e.do(http.MethodGet, "/api/v1/pilots/"+ids["pilots"], e.viewer, nil).want(t, http.StatusOK).json(t, &pAfter)
 	if pAfter.Version != 1 || pAfter.Status != "planned" {
 		t.Fatalf("a refused request changed the pilot: version %d, status %s", pAfter.Version, pAfter.Status)
 	}
+}
+
+// routeObjects makes one object of every kind a route's path names (a
+// journey, touchpoint, idea, pilot with a metric and its pilot-before sample)
+// and answers their ids by path segment, with keyID for "api-keys".
+func (e *env) routeObjects(keyID string) map[string]string {
+	e.t.Helper()
+	j := e.journey("Support", "Call")
+	tp := e.touchpoint(j, "Phone queue", "phone", "Contact centre")
+	i := e.idea("Headsets", 4, 5, 2, 0.8, tp)
+	p := e.pilot(i, "Headsets for team B")
+	m := e.metric(p, "Handle time", "mean", "lower_is_better", true)
+	e.samples(p, m, `{"n":400,"mean":320,"sd":75}`) // concretePath asks for the pilot group before
+	var catalogue api.CatalogueMetricList
+	e.do(http.MethodGet, "/api/v1/metrics", e.viewer, nil).want(e.t, http.StatusOK).json(e.t, &catalogue)
+	return map[string]string{"journeys": j.ID, "touchpoints": tp.ID, "ideas": i.ID, "api-keys": keyID, "pilots": p.ID,
+		"metric_id": m.ID, "metrics": catalogue.Items[0].ID}
 }
 
 // concretePath fills the route's :id with an object of the right kind from

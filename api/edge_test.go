@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"cxbacklog/api"
+	"cxbacklog/domain"
 	"cxbacklog/repository/pgtest"
 )
 
@@ -260,18 +261,8 @@ func TestClientRequestID(t *testing.T) {
 func TestHeadLikeGet(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	j := e.journey("Support", "Call")
-	tp := e.touchpoint(j, "Phone queue", "phone", "Contact centre")
-	i := e.idea("Headsets", 4, 5, 2, 0.8, tp)
-	p := e.pilot(i, "Headsets for team B")
-	m := e.metric(p, "Handle time", "mean", "lower_is_better", true)
-	e.samples(p, m, `{"n":400,"mean":320,"sd":75}`) // concretePath asks for the pilot group before
-	var keys api.APIKeyList
-	e.do(http.MethodGet, "/api/v1/api-keys", e.admin, nil).want(t, http.StatusOK).json(t, &keys)
-	var catalogue api.CatalogueMetricList
-	e.do(http.MethodGet, "/api/v1/metrics", e.viewer, nil).want(t, http.StatusOK).json(t, &catalogue)
-	ids := map[string]string{"journeys": j.ID, "touchpoints": tp.ID, "ideas": i.ID, "api-keys": keys.Items[0].ID, "pilots": p.ID,
-		"metric_id": m.ID, "metrics": catalogue.Items[0].ID}
+	adminKeyID, _ := domain.KeyIDFromToken(e.admin)
+	ids := e.routeObjects(adminKeyID)
 	srv := httptest.NewServer(e.srv.Handler())
 	t.Cleanup(srv.Close)
 

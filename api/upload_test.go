@@ -13,6 +13,17 @@ import (
 	"cxbacklog/api"
 )
 
+// uploadTarget is a server with cfg and the observations path of a mean
+// metric of a running-to-be pilot in its workspace "acme".
+func uploadTarget(t *testing.T, cfg api.Config) (*env, string) {
+	t.Helper()
+	e := newEnvConfig(t, cfg)
+	tp := e.touchpoint(e.journey("J", "S"), "T", "phone", "")
+	p := e.pilot(e.idea("Headsets", 3, 3, 3, 0.5, tp), "P")
+	m := e.metric(p, "AHT", "mean", "lower_is_better", true)
+	return e, "/api/v1/pilots/" + p.ID + "/metrics/" + m.ID + "/observations"
+}
+
 // slowUpload starts a POST of observations whose body arrives one byte a
 // second until stop is closed; the response's status goes to statuses.
 func slowUpload(t *testing.T, client *http.Client, url, token string, stop <-chan struct{}, statuses chan<- int) {
@@ -60,10 +71,7 @@ func TestSlowUploadsDoNotStarveThePool(t *testing.T) {
 	t.Parallel()
 	cfg := api.DefaultConfig
 	cfg.UploadsInFlight, cfg.UploadsPerWorkspace, cfg.UploadGrace = 20, 20, time.Minute
-	e := newEnvConfig(t, cfg)
-	tp := e.touchpoint(e.journey("J", "S"), "T", "phone", "")
-	p := e.pilot(e.idea("Headsets", 3, 3, 3, 0.5, tp), "P")
-	m := e.metric(p, "AHT", "mean", "lower_is_better", true)
+	e, path := uploadTarget(t, cfg)
 	srv := httptest.NewServer(e.srv.Handler())
 	defer srv.Close()
 
@@ -73,7 +81,7 @@ func TestSlowUploadsDoNotStarveThePool(t *testing.T) {
 	defer finish() // a failed read must not leave uploads trickling
 	client := &http.Client{}
 	for range 20 {
-		slowUpload(t, client, srv.URL+"/api/v1/pilots/"+p.ID+"/metrics/"+m.ID+"/observations", e.editor, stop, statuses)
+		slowUpload(t, client, srv.URL+path, e.editor, stop, statuses)
 	}
 	time.Sleep(1500 * time.Millisecond) // every upload is in flight, sending
 
@@ -115,13 +123,10 @@ func TestUploadLimits(t *testing.T) {
 	cfg := api.DefaultConfig
 	cfg.UploadsInFlight, cfg.UploadsPerWorkspace = 3, 2
 	cfg.MinUploadRate, cfg.UploadGrace = 1000, 2*time.Second
-	e := newEnvConfig(t, cfg)
-	tp := e.touchpoint(e.journey("J", "S"), "T", "phone", "")
-	p := e.pilot(e.idea("Headsets", 3, 3, 3, 0.5, tp), "P")
-	m := e.metric(p, "AHT", "mean", "lower_is_better", true)
+	e, path := uploadTarget(t, cfg)
 	srv := httptest.NewServer(e.srv.Handler())
 	defer srv.Close()
-	url := srv.URL + "/api/v1/pilots/" + p.ID + "/metrics/" + m.ID + "/observations"
+	url := srv.URL + path
 
 	// post answers the status and Retry-After; 0 when the request failed.
 	post := func(token string, body io.Reader) (int, string) {
@@ -176,11 +181,7 @@ func TestUploadServerCap(t *testing.T) {
 	t.Parallel()
 	cfg := api.DefaultConfig
 	cfg.UploadsInFlight, cfg.UploadsPerWorkspace, cfg.UploadGrace = 1, 1, time.Minute
-	e := newEnvConfig(t, cfg)
-	tp := e.touchpoint(e.journey("J", "S"), "T", "phone", "")
-	p := e.pilot(e.idea("Headsets", 3, 3, 3, 0.5, tp), "P")
-	m := e.metric(p, "AHT", "mean", "lower_is_better", true)
-	path := "/api/v1/pilots/" + p.ID + "/metrics/" + m.ID + "/observations"
+	e, path := uploadTarget(t, cfg)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -211,11 +212,7 @@ func TestUploadServerCap(t *testing.T) {
 // with another body is 422.
 func TestIdempotentUpload(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	tp := e.touchpoint(e.journey("J", "S"), "T", "phone", "")
-	p := e.pilot(e.idea("Headsets", 3, 3, 3, 0.5, tp), "P")
-	m := e.metric(p, "AHT", "mean", "lower_is_better", true)
-	path := "/api/v1/pilots/" + p.ID + "/metrics/" + m.ID + "/observations"
+	e, path := uploadTarget(t, api.DefaultConfig)
 	body := "group,period,value\npilot,before,300\n"
 
 	first := e.do(http.MethodPost, path, e.editor, body, "Content-Type", "text/csv", "Idempotency-Key", "upload-1").want(t, http.StatusOK)
@@ -224,7 +221,7 @@ func TestIdempotentUpload(t *testing.T) {
 		t.Fatalf("retry answered %s (replayed %q), first %s", again.Body, again.Header.Get("Idempotent-Replayed"), first.Body)
 	}
 	var got api.Metric
-	e.do(http.MethodGet, "/api/v1/pilots/"+p.ID+"/metrics/"+m.ID, e.viewer, nil).want(t, http.StatusOK).json(t, &got)
+	e.do(http.MethodGet, strings.TrimSuffix(path, "/observations"), e.viewer, nil).want(t, http.StatusOK).json(t, &got)
 	if len(got.Samples) != 1 || *got.Samples[0].N != 1 {
 		t.Fatalf("after a retried upload the samples are %+v, want one of n = 1", got.Samples)
 	}

@@ -47,6 +47,18 @@ func retitle(t *testing.T, store *repository.Store, i *domain.Idea, title string
 	return got
 }
 
+// twoWorkspaces makes workspaces "a" and "b", each with a touchpoint, and
+// returns their ids and a function for each that stores an idea there.
+func twoWorkspaces(t *testing.T, store *repository.Store) (wsA, wsB string, newA, newB func(title string) *domain.Idea) {
+	t.Helper()
+	wsA, wsB = newWorkspace(t, store, "a"), newWorkspace(t, store, "b")
+	in := func(ws string) func(string) *domain.Idea {
+		touchpoint := createTouchpoint(t, store, createJourney(t, store, ws, "J", "S"), 0, tp{name: "T"})
+		return func(title string) *domain.Idea { return storeIdea(t, store, newTestIdea(ws, title, touchpoint.ID)) }
+	}
+	return wsA, wsB, in(wsA), in(wsB)
+}
+
 // TestHistorySeqIsPerIdea checks that an idea's changes are numbered 1, 2,
 // 3 ... within the idea, whatever other ideas and workspaces write in
 // between, that the fields of one update get consecutive numbers, and that
@@ -55,11 +67,8 @@ func TestHistorySeqIsPerIdea(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := newStore(t)
-	wsA, wsB := newWorkspace(t, store, "a"), newWorkspace(t, store, "b")
-	tpA := createTouchpoint(t, store, createJourney(t, store, wsA, "J", "S"), 0, tp{name: "T"})
-	tpB := createTouchpoint(t, store, createJourney(t, store, wsB, "J", "S"), 0, tp{name: "T"})
-	a := storeIdea(t, store, newTestIdea(wsA, "A 0", tpA.ID))
-	b := storeIdea(t, store, newTestIdea(wsB, "B 0", tpB.ID))
+	wsA, wsB, newA, newB := twoWorkspaces(t, store)
+	a, b := newA("A 0"), newB("B 0")
 	for n := 1; n <= 5; n++ {
 		a = retitle(t, store, a, fmt.Sprintf("A %d", n))
 		for k := range n { // B writes more and more between A's edits
@@ -173,12 +182,8 @@ func TestHistorySeqMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := newStore(t)
-	wsA, wsB := newWorkspace(t, store, "a"), newWorkspace(t, store, "b")
-	tpA := createTouchpoint(t, store, createJourney(t, store, wsA, "J", "S"), 0, tp{name: "T"})
-	tpB := createTouchpoint(t, store, createJourney(t, store, wsB, "J", "S"), 0, tp{name: "T"})
-	a1 := storeIdea(t, store, newTestIdea(wsA, "A1", tpA.ID))
-	b1 := storeIdea(t, store, newTestIdea(wsB, "B1", tpB.ID))
-	a2 := storeIdea(t, store, newTestIdea(wsA, "A2", tpA.ID))
+	wsA, _, newA, newB := twoWorkspaces(t, store)
+	a1, b1, a2 := newA("A1"), newB("B1"), newA("A2")
 	for n := range 3 {
 		a1 = retitle(t, store, a1, fmt.Sprintf("A1 %d", n))
 		b1 = retitle(t, store, b1, fmt.Sprintf("B1 %d", n))
