@@ -439,9 +439,7 @@ func (d *demoLoader) pilot(ctx context.Context, key string, p *domain.Pilot, met
 			}
 		}
 	}
-	started, err := d.store.TransitionPilot(ctx, d.ws, p.ID, 0, d.actor, func(p *domain.Pilot, i *domain.Idea, _ *domain.PilotData) error {
-		return p.Start(i, startedAt)
-	})
+	started, err := domain.PilotActions{Store: d.store}.Start(ctx, d.ws, p.ID, 0, d.actor, startedAt)
 	if err != nil {
 		return fmt.Errorf("start pilot %q: %w", p.Title, err)
 	}
@@ -481,9 +479,7 @@ func (d *demoLoader) headsetPilot(ctx context.Context) error {
 		return err
 	}
 	completedAt := end.Add(3*24*time.Hour + 10*time.Hour)
-	_, err := d.store.TransitionPilot(ctx, d.ws, p.ID, 0, d.actor, func(p *domain.Pilot, i *domain.Idea, data *domain.PilotData) error {
-		return p.Complete(i, domain.DecisionAdopt, p.Analyze(data, completedAt), completedAt)
-	})
+	_, err := domain.PilotActions{Store: d.store}.Complete(ctx, d.ws, p.ID, 0, d.actor, domain.DecisionAdopt, completedAt)
 	if err != nil {
 		return fmt.Errorf("complete pilot %q: %w", p.Title, err)
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -408,8 +409,9 @@ func optionalIfMatch(c echo.Context) (int, error) {
 	return ifMatch(c)
 }
 
-// transition runs one pilot action and answers with the pilot.
-func (s *Server) transition(c echo.Context, change func(*domain.Pilot, *domain.Idea, *domain.PilotData) error) error {
+// pilotAction runs one pilot action with the path's pilot, the optional
+// If-Match, the caller's name and the clock, and answers with the pilot.
+func (s *Server) pilotAction(c echo.Context, act func(ctx context.Context, ws, id string, version int, actor string, at time.Time) (*domain.Pilot, error)) error {
 	id, err := pathID(c, "pilot")
 	if err != nil {
 		return err
@@ -418,7 +420,7 @@ func (s *Server) transition(c echo.Context, change func(*domain.Pilot, *domain.I
 	if err != nil {
 		return err
 	}
-	p, err := s.store.TransitionPilot(c.Request().Context(), principal(c).WorkspaceID, id, version, principal(c).KeyName, change)
+	p, err := act(c.Request().Context(), principal(c).WorkspaceID, id, version, principal(c).KeyName, s.clock())
 	if err != nil {
 		return err
 	}
@@ -446,10 +448,7 @@ func (s *Server) transition(c echo.Context, change func(*domain.Pilot, *domain.I
 //	@Failure		503			{object}	Problem
 //	@Router			/api/v1/pilots/{id}/start [post]
 func (s *Server) startPilot(c echo.Context) error {
-	at := s.clock()
-	return s.transition(c, func(p *domain.Pilot, i *domain.Idea, _ *domain.PilotData) error {
-		return p.Start(i, at)
-	})
+	return s.pilotAction(c, s.pilots.Start)
 }
 
 // cancelPilot godoc
@@ -471,10 +470,7 @@ func (s *Server) startPilot(c echo.Context) error {
 //	@Failure	503			{object}	Problem
 //	@Router		/api/v1/pilots/{id}/cancel [post]
 func (s *Server) cancelPilot(c echo.Context) error {
-	at := s.clock()
-	return s.transition(c, func(p *domain.Pilot, _ *domain.Idea, _ *domain.PilotData) error {
-		return p.MoveTo(domain.PilotCancelled, at)
-	})
+	return s.pilotAction(c, s.pilots.Cancel)
 }
 
 // completePilot godoc
@@ -505,12 +501,7 @@ func (s *Server) completePilot(c echo.Context) error {
 	if err := bindCreate(c, &in); err != nil {
 		return err
 	}
-	at := s.clock()
-	return s.transition(c, func(p *domain.Pilot, i *domain.Idea, data *domain.PilotData) error {
-		decision, ok := domain.ParseDecision(in.Decision)
-		if !ok {
-			return domain.Invalid(domain.FieldError{Pointer: "/decision", Detail: "must be one of adopt, iterate, abandon"})
-		}
-		return p.Complete(i, decision, p.Analyze(data, at), at)
+	return s.pilotAction(c, func(ctx context.Context, ws, id string, version int, actor string, at time.Time) (*domain.Pilot, error) {
+		return s.pilots.Complete(ctx, ws, id, version, actor, domain.Decision(in.Decision), at)
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cxbacklog/api"
+	"cxbacklog/domain"
 )
 
 // pilot plans a pilot of idea i.
@@ -202,6 +203,12 @@ func TestPilotCompletionDecisions(t *testing.T) {
 			e.do(http.MethodPost, "/api/v1/pilots/"+p.ID+"/complete", e.editor, `{"decision":"`+tc.decision+`"}`).problem(t, http.StatusConflict)
 			e.do(http.MethodPatch, "/api/v1/pilots/"+p.ID+"/metrics/"+m.ID, e.editor, `{"primary":true}`, "If-Match", `"1"`).want(t, http.StatusOK)
 			e.do(http.MethodPost, "/api/v1/pilots/"+p.ID+"/complete", e.editor, `{"decision":"maybe"}`).problem(t, http.StatusUnprocessableEntity)
+			// The decision is judged before anything is looked up or locked:
+			// the same answer for a pilot that does not exist.
+			if p := e.do(http.MethodPost, "/api/v1/pilots/"+domain.NewID()+"/complete", e.editor, `{"decision":"maybe"}`).
+				problem(t, http.StatusUnprocessableEntity); !hasPointer(p, "/decision") {
+				t.Fatalf("problem %+v does not name /decision", p)
+			}
 			e.do(http.MethodPost, "/api/v1/pilots/"+p.ID+"/complete", e.editor, `{"decision":"`+tc.decision+`"}`, "If-Match", `"1"`).problem(t, http.StatusPreconditionFailed)
 			e.do(http.MethodPost, "/api/v1/pilots/"+p.ID+"/complete", e.editor, `{"decision":"`+tc.decision+`"}`).want(t, http.StatusOK)
 			var got api.Idea

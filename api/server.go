@@ -77,6 +77,7 @@ type Server struct {
 	bulk     Config
 	uploads  *uploadGate
 	failures *failureThrottle
+	pilots   domain.PilotActions
 }
 
 // Route is one registered endpoint and the least role it needs ("" for
@@ -90,7 +91,7 @@ type Route struct {
 // New builds the router with its middleware and every route.
 func New(store Store, log *slog.Logger, cfg Config) *Server {
 	s := &Server{store: store, log: log, echo: echo.New(), validate: newValidator(), now: time.Now, bulk: cfg,
-		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits)}
+		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), pilots: domain.PilotActions{Store: store}}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler

@@ -42,14 +42,6 @@ func parseEnum[T ~string](s string, values []T) (T, bool) {
 	return "", false
 }
 
-func channelList() string {
-	names := make([]string, len(Channels))
-	for i, c := range Channels {
-		names[i] = string(c)
-	}
-	return strings.Join(names, ", ")
-}
-
 // Touchpoint is a moment where a customer meets the organisation, in one
 // stage of one journey.
 type Touchpoint struct {
@@ -84,7 +76,7 @@ func (t *Touchpoint) Validate() error {
 	validateName(&fe, "/name", t.Name, MaxNameLength)
 	validateText(&fe, "/description", t.Description, MaxDescriptionLength)
 	if _, ok := ParseChannel(string(t.Channel)); !ok {
-		fe.add("/channel", "must be one of %s", channelList())
+		fe.add("/channel", "must be one of %s", joinValues(Channels))
 	}
 	validateText(&fe, "/owner", t.Owner, MaxOwnerLength)
 	return fe.err()

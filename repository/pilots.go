@@ -313,7 +313,7 @@ func (s *Store) TransitionPilot(ctx context.Context, workspaceID, id string, ver
 			return err
 		}
 		if ideaAfter.Status != ideaBefore.Status || ideaAfter.Confidence != ideaBefore.Confidence {
-			note := domain.Change{Field: "pilot", Old: string(before.Status), New: pilotNote(&after)}
+			note := domain.Change{Field: "pilot", Old: string(before.Status), New: after.HistoryNote()}
 			if err := s.saveIdea(ctx, ideaBefore, &ideaAfter, sc.domain(), actor, []domain.Change{note}); err != nil {
 				return err
 			}
@@ -322,23 +322,6 @@ func (s *Store) TransitionPilot(ctx context.Context, workspaceID, id string, ver
 		return nil
 	})
 	return updated, err
-}
-
-// pilotNote says in the idea's history which pilot moved it and why.
-func pilotNote(p *domain.Pilot) string {
-	note := string(p.Status) + " " + p.ID
-	if p.Title != "" {
-		note += " (" + p.Title + ")"
-	}
-	if p.Decision != "" {
-		note += ": " + string(p.Decision)
-	}
-	if p.Results != nil {
-		if m := p.Results.Primary(); m != nil {
-			note += "; primary metric " + m.Name + " " + string(m.Verdict)
-		}
-	}
-	return note
 }
 
 // PilotData implements domain.PilotStore.
