@@ -90,6 +90,7 @@ func (e *env) count(t *testing.T, query string, args ...any) int {
 // one wins, the rest get 412, and the stored state and history agree with
 // the winner.
 func TestNoLostUpdates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tp := e.touchpoint(e.journey("J", "S"), "T", "web", "")
 	idea := e.idea("Original", 3, 3, 3, 0.5, tp)
@@ -168,6 +169,7 @@ func winnerBody(replies []reply) string {
 // object; every 2xx is the same response; a different body with the key is
 // 422; after 24 h the key is forgotten.
 func TestSafeRetries(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tp := e.touchpoint(e.journey("J", "S"), "T", "web", "")
 	body := fmt.Sprintf(`{"title":"Retried idea","touchpoint_ids":["%s"],"impact":3,"experience":3,"effort":3}`, tp.ID)

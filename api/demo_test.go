@@ -30,6 +30,7 @@ func demoEnv(t *testing.T, e *env) (string, string) {
 }
 
 func TestDemoReports(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	wsID, key := demoEnv(t, e)
 	get := func(path string, v any) {
@@ -254,6 +255,7 @@ func (failingMeasurements) AddMeasurements(context.Context, []domain.Measurement
 }
 
 func TestDemoAllOrNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	err := api.LoadDemo(ctx, failingMeasurements{e.store}, e.wsID, "demo", time.Now())

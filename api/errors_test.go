@@ -14,6 +14,7 @@ import (
 // TestErrorClasses drives every error class through the real router and
 // checks status, problem+json shape and the field named.
 func TestErrorClasses(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.journey("Lunch", "Arrive", "Pay")
 	tp := e.touchpoint(j, "Entrance", "in_person", "Facilities")
@@ -117,6 +118,7 @@ func revokedKey(t *testing.T, e *env) (string, string) {
 }
 
 func TestIdempotentCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"name":"Lunch","stages":[{"name":"Arrive"}]}`
 	first := e.do(http.MethodPost, "/api/v1/journeys", e.editor, body, "Idempotency-Key", "k-1").want(t, http.StatusCreated)
@@ -142,6 +144,7 @@ func TestIdempotentCreate(t *testing.T) {
 }
 
 func TestIdempotencyKeyInFlight(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// Hold the key's lock from another session, as a first request still running would.
 	conn, err := e.store.SQL().Conn(context.Background())
@@ -161,6 +164,7 @@ func TestIdempotencyKeyInFlight(t *testing.T) {
 }
 
 func TestConcurrentRetriesCreateOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	const n = 10
 	var wg sync.WaitGroup
@@ -194,6 +198,7 @@ func TestConcurrentRetriesCreateOnce(t *testing.T) {
 }
 
 func TestOperations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.do(http.MethodGet, "/healthz", "", nil).want(t, http.StatusOK)
 	e.do(http.MethodGet, "/readyz", "", nil).want(t, http.StatusOK)

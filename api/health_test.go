@@ -24,6 +24,7 @@ func (e *env) catalogueMetric(key string) api.CatalogueMetric {
 }
 
 func TestMetricCatalogue(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var list api.CatalogueMetricList
 	e.do(http.MethodGet, "/api/v1/metrics", e.viewer, nil).want(t, http.StatusOK).json(t, &list)
@@ -59,6 +60,7 @@ func TestMetricCatalogue(t *testing.T) {
 // TestTouchpointHealthReports measures a small restaurant journey and checks
 // that each report answers its question.
 func TestTouchpointHealthReports(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var j api.Journey
 	e.do(http.MethodPost, "/api/v1/journeys", e.editor, `{"name":"Lunch","stages":[{"name":"Arrive"},{"name":"Eat"}]}`).want(t, http.StatusCreated).json(t, &j)

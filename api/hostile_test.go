@@ -35,6 +35,7 @@ type hostileCase struct {
 }
 
 func TestHostileCreateBodies(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, noRateLimit).boundTo(t)
 	j := e.journey("Support", "Call")
 	tp := e.touchpoint(j, "Phone line", "phone", "Contact centre")
@@ -142,6 +143,7 @@ func TestHostileCreateBodies(t *testing.T) {
 }
 
 func TestHostileMediaTypes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.journey("Support", "Call")
 	tp := e.touchpoint(j, "Phone line", "phone", "Contact centre")
@@ -170,6 +172,7 @@ func TestHostileMediaTypes(t *testing.T) {
 }
 
 func TestHostilePatches(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, noRateLimit).boundTo(t)
 	j := e.journey("Support", "Call")
 	tp := e.touchpoint(j, "Phone line", "phone", "Contact centre")
@@ -255,6 +258,7 @@ func TestHostilePatches(t *testing.T) {
 // closed vocabularies are 400 naming the parameter, nothing is slow and
 // every table is intact afterwards.
 func TestHostileListFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, noRateLimit).boundTo(t)
 	j := e.journey("Support", "Call")
 	tp := e.touchpoint(j, "Phone line", "phone", "Contact centre")
@@ -390,6 +394,7 @@ func (r *endlessBody) Read(p []byte) (int, error) {
 }
 
 func TestTenMegabyteBodies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.journey("Support", "Call")
 	tp := e.touchpoint(j, "Phone line", "phone", "Contact centre")
@@ -450,6 +455,7 @@ func TestTenMegabyteBodies(t *testing.T) {
 // a statement timeout (a runaway query cannot hold a connection forever),
 // and that it is enforced.
 func TestStatementTimeoutOnEverySession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	db := e.store.SQL()
@@ -500,6 +506,7 @@ func TestStatementTimeoutOnEverySession(t *testing.T) {
 // TestMaxPageSize checks limit on every paged list: 100 is the most a page
 // holds, 101 is refused naming limit.
 func TestMaxPageSize(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, noRateLimit).boundTo(t)
 	for n := range 101 {
 		e.journey("Journey "+strconv.Itoa(n), "Stage")

@@ -35,6 +35,7 @@ func (e *env) ideaTitles(query string) []string {
 }
 
 func TestIdeasRankedAndRescored(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.journey("Support", "Call")
 	queue := e.touchpoint(j, "Phone queue", "phone", "Contact centre")
@@ -70,6 +71,7 @@ func TestIdeasRankedAndRescored(t *testing.T) {
 }
 
 func TestIdeaWorkflowAndHistory(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.journey("Support", "Call")
 	queue := e.touchpoint(j, "Phone queue", "phone", "Contact centre")
@@ -105,6 +107,7 @@ func TestIdeaWorkflowAndHistory(t *testing.T) {
 }
 
 func TestIdeaValidationAndIsolation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.journey("Support", "Call")
 	queue := e.touchpoint(j, "Phone queue", "phone", "Contact centre")
@@ -138,6 +141,7 @@ func TestIdeaValidationAndIsolation(t *testing.T) {
 }
 
 func TestIdeaPagingWithTiesAndFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.journey("Lunch", "Order")
 	other := e.journey("Support", "Call")
@@ -170,6 +174,7 @@ func TestIdeaPagingWithTiesAndFilters(t *testing.T) {
 }
 
 func TestRoadmapAndMatrix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.journey("Support", "Call")
 	queue := e.touchpoint(j, "Phone queue", "phone", "Contact centre")

@@ -69,6 +69,7 @@ func ownCluster(t *testing.T) (*repository.Cluster, *repository.Store, string, f
 // itself when the database returns, and no acknowledged write is lost or
 // half-written.
 func TestDatabaseOutage(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts and restarts its own PostgreSQL")
 	}

@@ -68,6 +68,7 @@ func near(got *float64, want, tol float64) bool {
 // pilot with handle time, CSAT and complaints, samples for pilot and control
 // before and after, results with verdicts, and completion updating the idea.
 func TestHeadsetPilotEndToEnd(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.journey("Support call", "Call")
 	queue := e.touchpoint(j, "Phone conversation", "phone", "Contact centre")
@@ -180,6 +181,7 @@ func TestHeadsetPilotEndToEnd(t *testing.T) {
 }
 
 func TestPilotCompletionDecisions(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		decision, status string
 		after            string // pilot after sample of a higher-is-better primary metric
@@ -221,6 +223,7 @@ func TestPilotCompletionDecisions(t *testing.T) {
 }
 
 func TestPilotValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tp := e.touchpoint(e.journey("J", "S"), "T", "web", "")
 	idea := e.idea("I", 3, 3, 3, 0.6, tp)
@@ -310,6 +313,7 @@ func hasPointer(p api.Problem, pointer string) bool {
 }
 
 func TestPilotPlan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var plan api.Plan
 	// R power.t.test(delta = 1, sd = 1, power = .9): n = 22.02110.
@@ -338,6 +342,7 @@ func (e *env) upload(p api.Pilot, m api.Metric, mediaType, body string) response
 }
 
 func TestObservationUploads(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tp := e.touchpoint(e.journey("J", "S"), "T", "phone", "")
 	p := e.pilot(e.idea("Headsets", 3, 3, 3, 0.5, tp), "P")
@@ -408,6 +413,7 @@ func TestObservationUploads(t *testing.T) {
 // against the values sent. The rate is logged, not asserted (make bench
 // measures speed).
 func TestObservationUploadMillionRows(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("1,000,000-row upload skipped in -short mode")
 	}
@@ -451,6 +457,7 @@ func TestObservationUploadMillionRows(t *testing.T) {
 // take, concurrent uploads adding up, pairing only when it can be used, and
 // touchpoints still targeted by a pilot.
 func TestObservationEdgeCases(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tp := e.touchpoint(e.journey("J", "S"), "T", "phone", "")
 	p := e.pilot(e.idea("Headsets", 3, 3, 3, 0.5, tp), "P")
@@ -497,6 +504,7 @@ func TestObservationEdgeCases(t *testing.T) {
 }
 
 func TestPilotMetricFromCatalogue(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tp := e.touchpoint(e.journey("J", "S"), "T", "phone", "")
 	p := e.pilot(e.idea("I", 3, 3, 3, 0.5, tp), "P")

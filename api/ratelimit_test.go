@@ -12,6 +12,7 @@ import (
 )
 
 func TestRateLimitPerKey(t *testing.T) {
+	t.Parallel()
 	store, _ := pgtest.NewStore(t)
 	_, noisy := pgtest.Workspace(t, store, "noisy", domain.RoleViewer)
 	_, quiet := pgtest.Workspace(t, store, "quiet", domain.RoleViewer)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestJourneyAndTouchpointLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	created := e.do(http.MethodPost, "/api/v1/journeys", e.editor,
 		`{"name":"Lunch at the restaurant","description":"menu to bill","stages":[{"name":"Arrive"},{"name":"Order"},{"name":"Pay"}]}`).
@@ -57,6 +58,7 @@ func TestJourneyAndTouchpointLifecycle(t *testing.T) {
 }
 
 func TestTouchpointListFiltersAndPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	lunch := e.journey("Lunch", "Arrive")
 	support := e.journey("Support", "Call")
@@ -90,6 +92,7 @@ func TestTouchpointListFiltersAndPages(t *testing.T) {
 }
 
 func TestMergePatchNullClearsAndRequiredFieldsStay(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	j := e.journey("Lunch", "Arrive")
 	var cleared api.Journey
@@ -111,6 +114,7 @@ func TestMergePatchNullClearsAndRequiredFieldsStay(t *testing.T) {
 }
 
 func TestAPIKeys(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	created := e.do(http.MethodPost, "/api/v1/api-keys", e.admin, `{"name":"ci","role":"viewer"}`, "Idempotency-Key", "key-1").want(t, http.StatusCreated)
 	var k api.APIKeyCreated

@@ -23,6 +23,7 @@ import (
 // middle of a stream of writes and checks that every write that got a 2xx
 // is stored, none that got an error is, and the process exits in time.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

@@ -11,6 +11,7 @@ import (
 // TestSpecDocumentsEveryRoute walks the router's own route table, so a new
 // route without a Swagger block fails here.
 func TestSpecDocumentsEveryRoute(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	raw, err := os.ReadFile("../docs/swagger.json")
 	if err != nil {
