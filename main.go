@@ -100,6 +100,7 @@ func loadConfig() (config, error) {
 // apiConfig is api.DefaultConfig with the limits the environment sets.
 func apiConfig() (api.Config, error) {
 	c := api.DefaultConfig
+	c.Clock = time.Now // one clock for the API and the store
 	l := &c.Limits
 	for _, f := range []struct {
 		name string
@@ -187,7 +188,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 // server already manages. close stops whatever was started.
 func database(ctx context.Context, cfg config, log *slog.Logger, shared bool) (store *repository.Store, close func(), err error) {
 	if cfg.databaseURL != "" {
-		store, err := repository.Open(ctx, cfg.databaseURL, repository.Options{})
+		store, err := repository.Open(ctx, cfg.databaseURL, repository.Options{Clock: cfg.api.Clock})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -210,7 +211,7 @@ func database(ctx context.Context, cfg config, log *slog.Logger, shared bool) (s
 		stop()
 		return nil, nil, err
 	}
-	store, err = repository.Open(ctx, cluster.URL("cxbacklog"), repository.Options{})
+	store, err = repository.Open(ctx, cluster.URL("cxbacklog"), repository.Options{Clock: cfg.api.Clock})
 	if err != nil {
 		stop()
 		return nil, nil, err

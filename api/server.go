@@ -47,6 +47,10 @@ type Config struct {
 	// X-Forwarded-For names the client; without them the client is the
 	// connection's peer, which a client cannot forge.
 	TrustedProxies []*net.IPNet
+	// Clock is the time of the server's decisions (pilot results, key
+	// expiry, rate budgets); nil means time.Now. main gives the API and the
+	// store the same one.
+	Clock func() time.Time
 
 	// Uploads are received into a temporary file first; only then do they
 	// take one of UploadsStoring database connections, so a slow client
@@ -90,8 +94,11 @@ type Route struct {
 
 // New builds the router with its middleware and every route.
 func New(store Store, log *slog.Logger, cfg Config) *Server {
-	s := &Server{store: store, log: log, echo: echo.New(), validate: newValidator(), now: time.Now, bulk: cfg,
+	s := &Server{store: store, log: log, echo: echo.New(), validate: newValidator(), now: cfg.Clock, bulk: cfg,
 		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), pilots: domain.PilotActions{Store: store}}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler

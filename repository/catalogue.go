@@ -45,7 +45,7 @@ func catalogueRowOf(m *domain.CatalogueMetric) catalogueRow {
 // CreateCatalogueMetric implements domain.CatalogueStore.
 func (s *Store) CreateCatalogueMetric(ctx context.Context, m *domain.CatalogueMetric) error {
 	m.ID = domain.NewID()
-	m.CreatedAt = now()
+	m.CreatedAt = s.now()
 	m.UpdatedAt, m.Version = m.CreatedAt, 1
 	row := catalogueRowOf(m)
 	return translate(s.conn(ctx).Create(&row).Error)
@@ -96,7 +96,7 @@ func (s *Store) UpdateCatalogueMetric(ctx context.Context, workspaceID, id strin
 		if err := change(m); err != nil {
 			return err
 		}
-		m.UpdatedAt, m.Version = now(), m.Version+1
+		m.UpdatedAt, m.Version = s.now(), m.Version+1
 		err = s.conn(ctx).Model(&catalogueRow{}).Where("id = ?", id).Updates(map[string]any{
 			"key": m.Key, "name": m.Name, "direction": string(m.Direction), "unit": m.Unit, "target": m.Target,
 			"description": m.Description, "updated_at": m.UpdatedAt, "version": m.Version,

@@ -144,7 +144,7 @@ func (s *Store) lockScoring(ctx context.Context, workspaceID string, exclusive b
 	}
 	d := domain.DefaultScoring()
 	row := scoringRow{WorkspaceID: workspaceID, WeightImpact: d.WeightImpact, WeightExperience: d.WeightExperience,
-		ValueThreshold: d.ValueThreshold, EffortThreshold: d.EffortThreshold, UpdatedAt: now(), Version: 1}
+		ValueThreshold: d.ValueThreshold, EffortThreshold: d.EffortThreshold, UpdatedAt: s.now(), Version: 1}
 	// A concurrent first insert makes this wait for it, then do nothing.
 	if err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 		return row, translate(err)
@@ -183,7 +183,7 @@ func (s *Store) UpdateScoring(ctx context.Context, workspaceID string, version i
 		newVersion = row.Version + 1
 		err = s.conn(ctx).Model(&scoringRow{}).Where("workspace_id = ?", workspaceID).Updates(map[string]any{
 			"weight_impact": sc.WeightImpact, "weight_experience": sc.WeightExperience, "value_threshold": sc.ValueThreshold,
-			"effort_threshold": sc.EffortThreshold, "updated_at": now(), "version": newVersion,
+			"effort_threshold": sc.EffortThreshold, "updated_at": s.now(), "version": newVersion,
 		}).Error
 		if err != nil {
 			return translate(err)
@@ -223,7 +223,7 @@ func (s *Store) CreateIdea(ctx context.Context, i *domain.Idea, actor string) er
 			return err
 		}
 		i.ID = domain.NewID()
-		i.CreatedAt = now()
+		i.CreatedAt = s.now()
 		i.UpdatedAt, i.Version = i.CreatedAt, 1
 		i.Rescore(sc.domain())
 		row := ideaRowOf(i)
@@ -265,7 +265,7 @@ func (s *Store) recordHistory(ctx context.Context, i *domain.Idea, actor string,
 	if len(changes) == 0 {
 		return nil
 	}
-	at := now()
+	at := s.now()
 	// The changes are numbered after the idea's last one in the same
 	// statement: every row's subquery sees the history as it was before the
 	// statement, hence the offset n. No other writer numbers in between:
@@ -502,7 +502,7 @@ func (s *Store) UpdateIdea(ctx context.Context, workspaceID, id string, version 
 // changes in the history.
 func (s *Store) saveIdea(ctx context.Context, before, after *domain.Idea, sc domain.Scoring, actor string, extra []domain.Change) error {
 	after.Rescore(sc)
-	after.UpdatedAt, after.Version = now(), before.Version+1
+	after.UpdatedAt, after.Version = s.now(), before.Version+1
 	row := ideaRowOf(after)
 	// A map, not the struct: GORM would re-stamp updated_at from a struct
 	// and skip zero values.

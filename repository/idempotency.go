@@ -33,7 +33,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, workspaceID, key string
 		return nil, domain.Errorf(domain.EConflict, "a request with this Idempotency-Key is still in progress; retry when it has finished")
 	}
 	var rows []idempotencyRow
-	err = s.conn(ctx).Where("workspace_id = ? AND key = ? AND created_at > ?", workspaceID, key, now().Add(-domain.IdempotencyTTL)).
+	err = s.conn(ctx).Where("workspace_id = ? AND key = ? AND created_at > ?", workspaceID, key, s.now().Add(-domain.IdempotencyTTL)).
 		Limit(1).Find(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return nil, translate(err)
@@ -59,7 +59,7 @@ func (s *Store) SaveIdempotencyKey(ctx context.Context, workspaceID, key string,
 		ON CONFLICT (workspace_id, key) DO UPDATE SET request_hash = excluded.request_hash,
 			response_status = excluded.response_status, response_headers = excluded.response_headers,
 			response_body = excluded.response_body, created_at = excluded.created_at`,
-		workspaceID, key, r.RequestHash, r.Status, string(headers), r.Body, now()).Error)
+		workspaceID, key, r.RequestHash, r.Status, string(headers), r.Body, s.now()).Error)
 }
 
 var _ domain.IdempotencyStore = (*Store)(nil)

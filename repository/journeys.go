@@ -52,7 +52,7 @@ func stageRows(j *domain.Journey) []stageRow {
 // CreateJourney implements domain.JourneyStore.
 func (s *Store) CreateJourney(ctx context.Context, j *domain.Journey) error {
 	j.ID = domain.NewID()
-	j.CreatedAt = now()
+	j.CreatedAt = s.now()
 	j.UpdatedAt, j.Version = j.CreatedAt, 1
 	row := journeyRow{ID: j.ID, WorkspaceID: j.WorkspaceID, Name: j.Name, Description: j.Description,
 		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, Version: j.Version}
@@ -142,7 +142,7 @@ func (s *Store) UpdateJourney(ctx context.Context, workspaceID, id string, versi
 		if err := change(j); err != nil {
 			return err
 		}
-		j.UpdatedAt, j.Version = now(), j.Version+1
+		j.UpdatedAt, j.Version = s.now(), j.Version+1
 		if err := s.conn(ctx).Model(&journeyRow{}).Where("id = ?", id).Updates(map[string]any{
 			"name": j.Name, "description": j.Description, "updated_at": j.UpdatedAt, "version": j.Version,
 		}).Error; err != nil {

@@ -44,7 +44,7 @@ func (s *Store) EnsureWorkspace(ctx context.Context, slug string) (*domain.Works
 	if err := domain.ValidateSlug(slug); err != nil {
 		return nil, false, err
 	}
-	row := workspaceRow{ID: domain.NewID(), Slug: slug, Name: slug, CreatedAt: now()}
+	row := workspaceRow{ID: domain.NewID(), Slug: slug, Name: slug, CreatedAt: s.now()}
 	created := false
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		res := s.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "slug"}}, DoNothing: true}).Create(&row)
@@ -78,7 +78,7 @@ func (s *Store) CountWorkspaces(ctx context.Context) (int64, error) {
 
 // CreateKey implements domain.KeyStore.
 func (s *Store) CreateKey(ctx context.Context, key *domain.APIKey) error {
-	key.CreatedAt = now()
+	key.CreatedAt = s.now()
 	if key.ExpiresAt != nil { // PostgreSQL keeps microseconds: return what a read will return
 		e := key.ExpiresAt.UTC().Truncate(time.Microsecond)
 		key.ExpiresAt = &e
@@ -132,7 +132,7 @@ func (s *Store) ListKeys(ctx context.Context, workspaceID string, page domain.Pa
 func (s *Store) RevokeKey(ctx context.Context, workspaceID, id string) (*domain.APIKey, error) {
 	var row apiKeyRow
 	err := s.conn(ctx).Raw(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?)
-		WHERE workspace_id = ? AND id = ? RETURNING *`, now(), workspaceID, id).Scan(&row).Error
+		WHERE workspace_id = ? AND id = ? RETURNING *`, s.now(), workspaceID, id).Scan(&row).Error
 	if err != nil {
 		return nil, translate(err)
 	}

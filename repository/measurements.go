@@ -67,7 +67,7 @@ var measurementRefs = map[string]struct {
 // reported with Line = the 1-based position of the measurement in ms.
 func (s *Store) AddMeasurements(ctx context.Context, ms []domain.Measurement) error {
 	rows := make([]measurementRow, len(ms))
-	at := now()
+	at := s.now()
 	for n := range ms {
 		ms[n].ID, ms[n].CreatedAt = domain.NewID(), at
 		rows[n] = measurementRowOf(&ms[n])

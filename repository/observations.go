@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"time"
 
 	"cxbacklog/domain"
 
@@ -23,7 +24,7 @@ func (s *Store) AddObservations(ctx context.Context, workspaceID, pilotID, metri
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		return ctx.Value(txConnKey{}).(*sql.Conn).Raw(func(driverConn any) error {
 			var err error
-			load, err = addObservations(ctx, driverConn.(*stdlib.Conn).Conn(), workspaceID, pilotID, metricID, check, next)
+			load, err = addObservations(ctx, driverConn.(*stdlib.Conn).Conn(), workspaceID, pilotID, metricID, check, next, s.now())
 			return err
 		})
 	})
@@ -38,7 +39,7 @@ type pgxTx interface {
 	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
 }
 
-func addObservations(ctx context.Context, tx pgxTx, workspaceID, pilotID, metricID string, check func(*domain.Pilot) error, next func() (domain.Observation, error)) (domain.ObservationLoad, error) {
+func addObservations(ctx context.Context, tx pgxTx, workspaceID, pilotID, metricID string, check func(*domain.Pilot) error, next func() (domain.Observation, error), at time.Time) (domain.ObservationLoad, error) {
 	var load domain.ObservationLoad
 	// The rows come from a file the API spooled before taking a connection,
 	// so COPY runs at the speed of parsing, not of the client (1,000,000 rows
@@ -88,7 +89,7 @@ func addObservations(ctx context.Context, tx pgxTx, workspaceID, pilotID, metric
 	if err := refuseSummaryOverlap(ctx, tx, metricID); err != nil {
 		return load, err
 	}
-	if load.Samples, err = aggregateObservations(ctx, tx, metricID, kind); err != nil {
+	if load.Samples, err = aggregateObservations(ctx, tx, metricID, kind, at); err != nil {
 		return load, err
 	}
 	if kind == domain.KindMean {
@@ -149,7 +150,7 @@ func refuseSummaryOverlap(ctx context.Context, tx pgxTx, metricID string) error 
 // 0–6), count (events: the sum of values; exposure: one unit per
 // observation). Other kinds' aggregates could overflow or break the table's
 // checks on values they were never meant for.
-func aggregateObservations(ctx context.Context, tx pgxTx, metricID string, kind domain.MetricKind) ([]domain.Sample, error) {
+func aggregateObservations(ctx context.Context, tx pgxTx, metricID string, kind domain.MetricKind, at time.Time) ([]domain.Sample, error) {
 	rows, err := tx.Query(ctx, `
 		INSERT INTO pilot_samples AS s (metric_id, grp, period, n, mean, sd, successes, promoters, passives, detractors, events, exposure, source, updated_at, version)
 		SELECT $1, grp, period,
@@ -170,7 +171,7 @@ func aggregateObservations(ctx context.Context, tx pgxTx, metricID string, kind 
 		       events = excluded.events, exposure = excluded.exposure, source = excluded.source,
 		       updated_at = excluded.updated_at, version = s.version + 1
 		RETURNING grp, period, n, mean, sd, successes, promoters, passives, detractors, events, exposure, updated_at, version`,
-		metricID, now(), string(kind))
+		metricID, at, string(kind))
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func (changeScoreRow) TableName() string { return "pilot_change_scores" }
 // CreateMetric implements domain.PilotStore.
 func (s *Store) CreateMetric(ctx context.Context, m *domain.Metric) error {
 	m.ID = domain.NewID()
-	m.CreatedAt = now()
+	m.CreatedAt = s.now()
 	m.UpdatedAt, m.Version = m.CreatedAt, 1
 	row := metricRowOf(m)
 	return translate(s.conn(ctx).Create(&row).Error)
@@ -160,7 +160,7 @@ func (s *Store) UpdateMetric(ctx context.Context, workspaceID, pilotID, id strin
 		if err := change(m); err != nil {
 			return err
 		}
-		m.UpdatedAt, m.Version = now(), m.Version+1
+		m.UpdatedAt, m.Version = s.now(), m.Version+1
 		err = s.conn(ctx).Model(&metricRow{}).Where("id = ?", id).Updates(map[string]any{
 			"name": m.Name, "unit": m.Unit, "direction": string(m.Direction), "primary": m.Primary,
 			"guardrail": m.Guardrail, "updated_at": m.UpdatedAt, "version": m.Version,
@@ -229,7 +229,7 @@ func (s *Store) PutSample(ctx context.Context, workspaceID, pilotID string, smp 
 		if err := checkSampleVersion(cur, version, smp); err != nil {
 			return err
 		}
-		smp.Source, smp.UpdatedAt, smp.Version = domain.SourceSummary, now(), 1
+		smp.Source, smp.UpdatedAt, smp.Version = domain.SourceSummary, s.now(), 1
 		if cur != nil {
 			smp.Version = cur.Version + 1
 		}

@@ -106,7 +106,7 @@ func (s *Store) CreatePilot(ctx context.Context, p *domain.Pilot) error {
 			p.TouchpointIDs = slices.Clone(tps[p.IdeaID])
 		}
 		p.ID = domain.NewID()
-		p.CreatedAt = now()
+		p.CreatedAt = s.now()
 		p.UpdatedAt, p.Version = p.CreatedAt, 1
 		row, err := pilotRowOf(p)
 		if err != nil {
@@ -244,7 +244,7 @@ func (s *Store) UpdatePilot(ctx context.Context, workspaceID, id string, version
 
 // savePilot writes after over before, bumping the version.
 func (s *Store) savePilot(ctx context.Context, before, after *domain.Pilot) error {
-	after.UpdatedAt, after.Version = now(), before.Version+1
+	after.UpdatedAt, after.Version = s.now(), before.Version+1
 	row, err := pilotRowOf(after)
 	if err != nil {
 		return err

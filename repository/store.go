@@ -24,12 +24,16 @@ type Options struct {
 	// MaxConns caps the pool; 0 means 4 per CPU (PostgreSQL runs on the same
 	// cores here, so more connections only add contention).
 	MaxConns int
+	// Clock stamps stored records; nil means time.Now. main gives the API
+	// and the store the same one.
+	Clock func() time.Time
 }
 
 // Store implements the domain's store interfaces on one PostgreSQL database.
 type Store struct {
-	db  *gorm.DB
-	sql *sql.DB
+	db    *gorm.DB
+	sql   *sql.DB
+	clock func() time.Time
 }
 
 // Open connects to the database at url and checks that it answers.
@@ -40,6 +44,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if opts.StatementTimeout == 0 {
 		opts.StatementTimeout = 10 * time.Second
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
 	}
 	if opts.MaxConns == 0 {
 		opts.MaxConns = 4 * runtime.GOMAXPROCS(0)
@@ -64,7 +71,6 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
 		Logger:                 logger.Discard, // failures reach the API's error log with the request id
 		SkipDefaultTransaction: true,           // writes that need a transaction open one explicitly
-		NowFunc:                now,
 	})
 	if err != nil {
 		_ = sqlDB.Close()
@@ -76,7 +82,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to database %s@%s:%d/%s: %w", cfg.User, cfg.Host, cfg.Port, cfg.Database, err)
 	}
-	return &Store{db: gdb, sql: sqlDB}, nil
+	store := &Store{db: gdb, sql: sqlDB, clock: opts.Clock}
+	gdb.Config.NowFunc = store.now
+	return store, nil
 }
 
 // Close releases the pool.
@@ -92,7 +100,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // now is the clock for stored timestamps, truncated to PostgreSQL's
 // microseconds so that a value written equals the value read back.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+func (s *Store) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
 type txKey struct{}
 

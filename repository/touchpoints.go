@@ -45,7 +45,7 @@ func touchpointRowOf(t *domain.Touchpoint) touchpointRow {
 // CreateTouchpoint implements domain.TouchpointStore.
 func (s *Store) CreateTouchpoint(ctx context.Context, t *domain.Touchpoint) error {
 	t.ID = domain.NewID()
-	t.CreatedAt = now()
+	t.CreatedAt = s.now()
 	t.UpdatedAt, t.Version = t.CreatedAt, 1
 	row := touchpointRowOf(t)
 	return translate(s.conn(ctx).Create(&row).Error)
@@ -106,7 +106,7 @@ func (s *Store) UpdateTouchpoint(ctx context.Context, workspaceID, id string, ve
 		if err := change(t); err != nil {
 			return err
 		}
-		t.UpdatedAt, t.Version = now(), t.Version+1
+		t.UpdatedAt, t.Version = s.now(), t.Version+1
 		err = s.conn(ctx).Model(&touchpointRow{}).Where("id = ?", id).Updates(map[string]any{
 			"journey_id": t.JourneyID, "stage_id": t.StageID, "name": t.Name, "description": t.Description,
 			"channel": string(t.Channel), "owner": t.Owner, "updated_at": t.UpdatedAt, "version": t.Version,
