@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"cxbacklog/api/chart"
 	"cxbacklog/domain"
 
 	"github.com/labstack/echo/v4"
@@ -58,15 +59,15 @@ func (s *Server) matrixChart(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	points := make([]matrixPoint, len(ideas))
+	points := make([]chart.MatrixPoint, len(ideas))
 	for n, i := range ideas {
-		points[n] = matrixPoint{Label: i.Title, Value: i.Score.Value, Effort: i.Effort, Priority: i.Score.Priority, Quadrant: string(i.Score.Quadrant)}
+		points[n] = chart.MatrixPoint{Label: i.Title, Value: i.Score.Value, Effort: i.Effort, Priority: i.Score.Priority, Quadrant: string(i.Score.Quadrant)}
 	}
 	total := 0
 	for _, n := range counts {
 		total += n
 	}
-	b, err := matrixSVG(points, total, sc.ValueThreshold, sc.EffortThreshold)
+	b, err := chart.Matrix(points, total, sc.ValueThreshold, sc.EffortThreshold)
 	return svg(c, b, err)
 }
 
@@ -94,14 +95,14 @@ func (s *Server) heatmapChart(c echo.Context) error {
 	for n, st := range j.Stages {
 		stages[n], stageName[st.ID] = st.Name, st.Name
 	}
-	cells := make([]heatCell, 0, len(facts))
+	cells := make([]chart.HeatCell, 0, len(facts))
 	for n := range facts {
 		f := &facts[n]
 		cell := heatmapCell(f, m)
-		cells = append(cells, heatCell{Stage: stageName[f.Touchpoint.StageID], Touchpoint: f.Touchpoint.Name, Value: cell.Value,
+		cells = append(cells, chart.HeatCell{Stage: stageName[f.Touchpoint.StageID], Touchpoint: f.Touchpoint.Name, Value: cell.Value,
 			Display: display(m, cell.Value), Health: cell.Health, OpenIdeas: cell.OpenIdeas, RunningPilots: cell.RunningPilots})
 	}
-	b, err := heatmapSVG(j.Name+" · "+m.Name, stages, cells)
+	b, err := chart.Heatmap(j.Name+" · "+m.Name, stages, cells)
 	return svg(c, b, err)
 }
 
@@ -140,7 +141,7 @@ func (s *Server) resultsChart(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows := make([]forestRow, len(r.Metrics))
+	rows := make([]chart.ForestRow, len(r.Metrics))
 	for n := range r.Metrics {
 		rows[n] = forestRowOf(&r.Metrics[n])
 	}
@@ -149,13 +150,13 @@ func (s *Server) resultsChart(c echo.Context) error {
 		title = "Pilot"
 	}
 	level := strconv.FormatFloat(r.ConfidenceLevel*100, 'f', -1, 64)
-	b, err := forestSVG(title+" — results", "improvement, % of before level ("+level+" % CI)", rows)
+	b, err := chart.Forest(title+" — results", "improvement, % of before level ("+level+" % CI)", rows)
 	return svg(c, b, err)
 }
 
 // forestRowOf puts a metric's improvement on the common scale of percent of
 // its before level: RelativeChange/Estimate is 1/level for every design.
-func forestRowOf(m *domain.MetricResult) forestRow {
+func forestRowOf(m *domain.MetricResult) chart.ForestRow {
 	label := m.Name
 	switch {
 	case m.Primary:
@@ -163,7 +164,7 @@ func forestRowOf(m *domain.MetricResult) forestRow {
 	case m.Guardrail:
 		label += " (guardrail)"
 	}
-	row := forestRow{Label: label, Improvement: math.NaN(), Low: math.NaN(), High: math.NaN(), Verdict: string(m.Verdict)}
+	row := chart.ForestRow{Label: label, Improvement: math.NaN(), Low: math.NaN(), High: math.NaN(), Verdict: string(m.Verdict)}
 	if !m.Computed || m.RelativeChange == nil || m.Estimate == 0 {
 		return row
 	}
@@ -214,16 +215,16 @@ func (s *Server) trendChart(c echo.Context) error {
 	if m.Kind == domain.KindProportion {
 		scale, unit = 100, "%"
 	}
-	points := make([]trendPoint, len(newestFirst))
+	points := make([]chart.TrendPoint, len(newestFirst))
 	for n, ms := range newestFirst {
 		v, se := domain.Level(m.Kind, ms.Sample)
-		points[len(points)-1-n] = trendPoint{End: ms.PeriodEnd, Value: v * scale, Low: (v - healthZ*se) * scale, High: (v + healthZ*se) * scale}
+		points[len(points)-1-n] = chart.TrendPoint{End: ms.PeriodEnd, Value: v * scale, Low: (v - healthZ*se) * scale, High: (v + healthZ*se) * scale}
 	}
 	var target *float64
 	if m.Target != nil {
 		t := *m.Target * scale
 		target = &t
 	}
-	b, err := trendSVG(tp.Name+" · "+m.Name, m.Name+" ("+unit+")", points, target)
+	b, err := chart.Trend(tp.Name+" · "+m.Name, m.Name+" ("+unit+")", points, target)
 	return svg(c, b, err)
 }
