@@ -154,8 +154,8 @@ func (s *Server) resultsChart(c echo.Context) error {
 	return svg(c, b, err)
 }
 
-// forestRowOf puts a metric's improvement on the common scale of percent of
-// its before level: RelativeChange/Estimate is 1/level for every design.
+// forestRowOf is a metric's row: its improvement in percent of its before
+// level (NaN when there is none to show).
 func forestRowOf(m *domain.MetricResult) chart.ForestRow {
 	label := m.Name
 	switch {
@@ -165,11 +165,9 @@ func forestRowOf(m *domain.MetricResult) chart.ForestRow {
 		label += " (guardrail)"
 	}
 	row := chart.ForestRow{Label: label, Improvement: math.NaN(), Low: math.NaN(), High: math.NaN(), Verdict: string(m.Verdict)}
-	if !m.Computed || m.RelativeChange == nil || m.Estimate == 0 {
-		return row
+	if improvement, ci, ok := m.PercentOfBefore(); ok {
+		row.Improvement, row.Low, row.High = improvement, ci.Low, ci.High
 	}
-	scale := math.Abs(*m.RelativeChange/m.Estimate) * 100
-	row.Improvement, row.Low, row.High = m.Improvement*scale, m.ImprovementCI.Low*scale, m.ImprovementCI.High*scale
 	return row
 }
 
@@ -217,8 +215,8 @@ func (s *Server) trendChart(c echo.Context) error {
 	}
 	points := make([]chart.TrendPoint, len(newestFirst))
 	for n, ms := range newestFirst {
-		v, se := domain.Level(m.Kind, ms.Sample)
-		points[len(points)-1-n] = chart.TrendPoint{End: ms.PeriodEnd, Value: v * scale, Low: (v - healthZ*se) * scale, High: (v + healthZ*se) * scale}
+		v, ci := domain.LevelInterval(m.Kind, ms.Sample)
+		points[len(points)-1-n] = chart.TrendPoint{End: ms.PeriodEnd, Value: v * scale, Low: ci.Low * scale, High: ci.High * scale}
 	}
 	var target *float64
 	if m.Target != nil {

@@ -66,6 +66,14 @@ const (
 	HealthUnknown Health = "unknown"
 )
 
+// LevelInterval is a measurement's value (see Level) with the 95 %
+// interval that the health and trend rules judge it by, so that what a
+// client is shown is what the rules used.
+func LevelInterval(kind MetricKind, s Sample) (value float64, ci Interval) {
+	v, se := Level(kind, s)
+	return v, Interval{Low: v - healthZ*se, High: v + healthZ*se}
+}
+
 // healthZ is the normal quantile of the 95 % interval the health and trend
 // rules use to tell a real miss from noise.
 const healthZ = 1.959963984540054

@@ -109,3 +109,36 @@ func TestCatalogueMetricValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestLevelInterval(t *testing.T) {
+	// A share of 0.8 from 400 answers: se = √(0.8·0.2/400) = 0.02.
+	v, ci := LevelInterval(KindProportion, Sample{N: 400, Successes: 320})
+	if v != 0.8 || math.Abs(ci.Low-(0.8-healthZ*0.02)) > 1e-12 || math.Abs(ci.High-(0.8+healthZ*0.02)) > 1e-12 {
+		t.Fatalf("LevelInterval = %v %+v", v, ci)
+	}
+}
+
+func TestPercentOfBefore(t *testing.T) {
+	rel := -0.1 // handle time 300 s → 270 s: estimate −30 s, −10 %
+	for _, tt := range []struct {
+		name string
+		m    MetricResult
+		want []float64 // improvement, low, high; nil when not ok
+	}{
+		{"lower is better", MetricResult{Computed: true, Estimate: -30, RelativeChange: &rel, Improvement: 30,
+			ImprovementCI: Interval{Low: 10, High: 50}}, []float64{10, 10.0 / 3, 50.0 / 3}},
+		{"not computed", MetricResult{Estimate: -30, RelativeChange: &rel}, nil},
+		{"zero estimate", MetricResult{Computed: true, RelativeChange: &rel}, nil},
+		{"no relative change", MetricResult{Computed: true, Estimate: 1}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			imp, ci, ok := tt.m.PercentOfBefore()
+			if ok != (tt.want != nil) {
+				t.Fatalf("ok = %v", ok)
+			}
+			if ok && (math.Abs(imp-tt.want[0]) > 1e-9 || math.Abs(ci.Low-tt.want[1]) > 1e-9 || math.Abs(ci.High-tt.want[2]) > 1e-9) {
+				t.Fatalf("PercentOfBefore = %v %+v, want %v", imp, ci, tt.want)
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Design is how a metric's change is estimated, chosen from the samples
 // that exist.
@@ -129,4 +132,17 @@ func (s MetricSamples) List() []Sample {
 		}
 	}
 	return out
+}
+
+// PercentOfBefore puts the metric's direction-adjusted improvement and its
+// interval on the scale every design shares, percent of the before level,
+// so that metrics of different units sit on one axis. RelativeChange /
+// Estimate is 1/level for every design. ok is false when there is nothing
+// to scale (not computed, or a zero estimate).
+func (m *MetricResult) PercentOfBefore() (improvement float64, ci Interval, ok bool) {
+	if !m.Computed || m.RelativeChange == nil || m.Estimate == 0 {
+		return 0, Interval{}, false
+	}
+	scale := math.Abs(*m.RelativeChange/m.Estimate) * 100
+	return m.Improvement * scale, Interval{Low: m.ImprovementCI.Low * scale, High: m.ImprovementCI.High * scale}, true
 }
