@@ -41,7 +41,7 @@ func LoadDemo(ctx context.Context, store Store, workspaceID, actor string, now t
 		if len(journeys) > 0 {
 			return ErrDemoNotEmpty
 		}
-		d := &demoLoader{store: store, ws: workspaceID, actor: actor, now: now,
+		d := &demoLoader{store: store, pilots: domain.PilotActions{Store: store, Catalogue: store}, ws: workspaceID, actor: actor, now: now,
 			rng: rand.New(rand.NewPCG(20260901, 7)), touchpoints: map[string]string{}, ideas: map[string]*domain.Idea{},
 			metrics: map[string]domain.CatalogueMetric{}}
 		for _, step := range []func(context.Context) error{d.catalogue, d.journeys, d.ideaBacklog, d.headsetPilot, d.queueScreenPilot, d.measurements} {
@@ -122,6 +122,7 @@ func demoFileName(title string) string {
 // demoLoader carries what one LoadDemo has created so far.
 type demoLoader struct {
 	store       Store
+	pilots      domain.PilotActions
 	ws, actor   string
 	now         time.Time
 	rng         *rand.Rand
@@ -414,16 +415,7 @@ func (d *demoLoader) pilot(ctx context.Context, key string, p *domain.Pilot, met
 	for _, dm := range metrics {
 		m := dm.metric
 		m.WorkspaceID, m.PilotID = d.ws, p.ID
-		if dm.catalog != "" {
-			cm := d.metrics[dm.catalog]
-			if err := m.Inherit(&cm); err != nil {
-				return fmt.Errorf("pilot %q metric %q: %w", p.Title, m.Name, err)
-			}
-		}
-		if err := m.Validate(); err != nil {
-			return fmt.Errorf("pilot %q metric %q: %w", p.Title, m.Name, err)
-		}
-		if err := d.store.CreateMetric(ctx, &m); err != nil {
+		if err := d.pilots.AddMetric(ctx, &m, d.metrics[dm.catalog].ID); err != nil {
 			return fmt.Errorf("pilot %q metric %q: %w", p.Title, m.Name, err)
 		}
 		for n, s := range dm.samples {
@@ -439,7 +431,7 @@ func (d *demoLoader) pilot(ctx context.Context, key string, p *domain.Pilot, met
 			}
 		}
 	}
-	started, err := domain.PilotActions{Store: d.store}.Start(ctx, d.ws, p.ID, 0, d.actor, startedAt)
+	started, err := d.pilots.Start(ctx, d.ws, p.ID, 0, d.actor, startedAt)
 	if err != nil {
 		return fmt.Errorf("start pilot %q: %w", p.Title, err)
 	}
@@ -479,7 +471,7 @@ func (d *demoLoader) headsetPilot(ctx context.Context) error {
 		return err
 	}
 	completedAt := end.Add(3*24*time.Hour + 10*time.Hour)
-	_, err := domain.PilotActions{Store: d.store}.Complete(ctx, d.ws, p.ID, 0, d.actor, domain.DecisionAdopt, completedAt)
+	_, err := d.pilots.Complete(ctx, d.ws, p.ID, 0, d.actor, domain.DecisionAdopt, completedAt)
 	if err != nil {
 		return fmt.Errorf("complete pilot %q: %w", p.Title, err)
 	}

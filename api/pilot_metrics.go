@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"cxbacklog/domain"
@@ -16,8 +15,8 @@ import (
 // direction, unit and (unless given) name.
 type MetricCreate struct {
 	MetricID  *string `json:"metric_id" format:"uuid"` // a catalogue metric, optional
-	Name      string  `json:"name" validate:"max=200" example:"Average handle time"`
-	Unit      string  `json:"unit" validate:"max=100" example:"seconds"`
+	Name      string  `json:"name" maxLength:"200" example:"Average handle time"`
+	Unit      string  `json:"unit" maxLength:"100" example:"seconds"`
 	Kind      string  `json:"kind" enums:"mean,proportion,nps,count" example:"mean"`
 	Direction string  `json:"direction" enums:"higher_is_better,lower_is_better" example:"lower_is_better"`
 	Primary   bool    `json:"primary" example:"true"`    // exactly one per pilot before it can complete
@@ -134,32 +133,9 @@ func (s *Server) createMetric(c echo.Context) error {
 		WorkspaceID: principal(c).WorkspaceID, PilotID: pilotID, Name: in.Name, Unit: in.Unit,
 		Kind: domain.MetricKind(in.Kind), Direction: domain.Direction(in.Direction), Primary: in.Primary, Guardrail: in.Guardrail,
 	}
-	// Validated inside the lock: another workspace's pilot is 404 before
-	// its body is judged.
-	err = s.editPilot(c, pilotID, func(ctx context.Context) error {
-		var inherited error
-		if in.MetricID != nil {
-			cm, err := s.store.GetCatalogueMetric(ctx, m.WorkspaceID, strings.ToLower(*in.MetricID))
-			if domain.ErrorCodeOf(err) == domain.ENotFound {
-				return domain.Invalid(domain.FieldError{Pointer: "/metric_id", Detail: "no such catalogue metric in this workspace"})
-			} else if err != nil {
-				return err
-			}
-			inherited = m.Inherit(cm)
-		}
-		if err := s.checkCreate(&in, withFields(fieldsOf(inherited), m.Validate())); err != nil {
-			return err
-		}
-		metrics, err := s.store.ListMetrics(ctx, m.WorkspaceID, pilotID)
-		if err != nil {
-			return err
-		}
-		if len(metrics) >= domain.MaxPilotMetrics {
-			return domain.Errorf(domain.EConflict, "a pilot has at most %d metrics", domain.MaxPilotMetrics)
-		}
-		return s.store.CreateMetric(ctx, m)
-	})
-	if err != nil {
+	var catalogueID string
+	deref(in.MetricID, &catalogueID)
+	if err := s.pilots.AddMetric(c.Request().Context(), m, catalogueID); err != nil {
 		return err
 	}
 	return created(c, "/api/v1/pilots/"+pilotID+"/metrics/"+m.ID, m.Version, metricOut(m, nil))

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -112,15 +111,6 @@ func parseDate(fields *[]domain.FieldError, pointer string, s *string) *time.Tim
 		return nil
 	}
 	return &t
-}
-
-// fieldsOf returns the field errors of a validation error (nil for nil).
-func fieldsOf(err error) []domain.FieldError {
-	var de *domain.Error
-	if errors.As(err, &de) {
-		return de.Fields
-	}
-	return nil
 }
 
 func nilIfEmpty(s string) *string {

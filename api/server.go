@@ -95,7 +95,7 @@ type Route struct {
 // New builds the router with its middleware and every route.
 func New(store Store, log *slog.Logger, cfg Config) *Server {
 	s := &Server{store: store, log: log, echo: echo.New(), validate: newValidator(), now: cfg.Clock, bulk: cfg,
-		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), pilots: domain.PilotActions{Store: store}}
+		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), pilots: domain.PilotActions{Store: store, Catalogue: store}}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -98,3 +98,13 @@ func (f fieldErrors) err() error {
 	}
 	return Invalid(f...)
 }
+
+// FieldsOf returns the field errors of a validation error (nil for nil or
+// any other error).
+func FieldsOf(err error) []FieldError {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}

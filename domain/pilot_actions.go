@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -9,7 +10,45 @@ import (
 // calls. Each is the one function the JSON handlers, the web pages and the
 // demo loader call, so the sequence and its checks are written once.
 type PilotActions struct {
-	Store PilotStore
+	Store     PilotStore
+	Catalogue CatalogueStore
+}
+
+// AddMetric adds m to its pilot while the pilot is planned or running. With
+// a catalogueID, m takes that catalogue metric's kind, direction and unit.
+// A pilot has at most MaxPilotMetrics metrics. The pilot is looked up
+// first, so another workspace's pilot is ENotFound whatever m holds; then
+// EConflict (completed or cancelled pilot, too many metrics, a second
+// primary, a duplicate name) or EInvalid (/metric_id not in the catalogue,
+// or m's fields).
+func (a PilotActions) AddMetric(ctx context.Context, m *Metric, catalogueID string) error {
+	return a.Store.LockPilot(ctx, m.WorkspaceID, m.PilotID, func(ctx context.Context, p *Pilot) error {
+		if err := p.Editable(); err != nil {
+			return err
+		}
+		var fe fieldErrors
+		if catalogueID != "" {
+			cm, err := a.Catalogue.GetCatalogueMetric(ctx, m.WorkspaceID, strings.ToLower(catalogueID))
+			if ErrorCodeOf(err) == ENotFound {
+				return Invalid(FieldError{Pointer: "/metric_id", Detail: "no such catalogue metric in this workspace"})
+			} else if err != nil {
+				return err
+			}
+			fe = append(fe, FieldsOf(m.Inherit(cm))...)
+		}
+		fe = append(fe, FieldsOf(m.Validate())...)
+		if err := fe.err(); err != nil {
+			return err
+		}
+		metrics, err := a.Store.ListMetrics(ctx, m.WorkspaceID, m.PilotID)
+		if err != nil {
+			return err
+		}
+		if len(metrics) >= MaxPilotMetrics {
+			return Errorf(EConflict, "a pilot has at most %d metrics", MaxPilotMetrics)
+		}
+		return a.Store.CreateMetric(ctx, m)
+	})
 }
 
 // Start moves a planned pilot to running and its idea to piloting. version 0
