@@ -4,14 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"time"
 
 	"cxbacklog/domain"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -230,35 +228,11 @@ func (s *Store) CreateIdea(ctx context.Context, i *domain.Idea, actor string) er
 		if err := s.conn(ctx).Create(&row).Error; err != nil {
 			return translate(err)
 		}
-		if err := s.saveIdeaTouchpoints(ctx, i); err != nil {
+		if err := ideaLinks.replace(ctx, s, i.WorkspaceID, i.ID, i.TouchpointIDs, i.Score.Priority, i.CreatedAt); err != nil {
 			return err
 		}
 		return s.recordHistory(ctx, i, actor, []domain.Change{{Field: "created", Old: "", New: i.Title}})
 	})
-}
-
-// saveIdeaTouchpoints replaces the idea's touchpoint links; a touchpoint not
-// in the workspace is reported by its position in the request.
-func (s *Store) saveIdeaTouchpoints(ctx context.Context, i *domain.Idea) error {
-	if err := s.conn(ctx).Where("idea_id = ?", i.ID).Delete(&ideaTouchpointRow{}).Error; err != nil {
-		return translate(err)
-	}
-	rows := make([]ideaTouchpointRow, len(i.TouchpointIDs))
-	for n, tp := range i.TouchpointIDs {
-		rows[n] = ideaTouchpointRow{WorkspaceID: i.WorkspaceID, IdeaID: i.ID, TouchpointID: tp, Position: n,
-			Priority: i.Score.Priority, CreatedAt: i.CreatedAt}
-	}
-	err := s.conn(ctx).Create(&rows).Error
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.ConstraintName == "idea_touchpoints_touchpoint_fk" {
-		for n, tp := range i.TouchpointIDs {
-			if strings.Contains(pgErr.Detail, tp) {
-				return domain.Invalid(domain.FieldError{Pointer: "/touchpoint_ids/" + itoa(n), Detail: "no touchpoint " + tp + " in this workspace"})
-			}
-		}
-		return domain.Invalid(domain.FieldError{Pointer: "/touchpoint_ids", Detail: "names a touchpoint that is not in this workspace"})
-	}
-	return translate(err)
 }
 
 func (s *Store) recordHistory(ctx context.Context, i *domain.Idea, actor string, changes []domain.Change) error {
@@ -516,7 +490,7 @@ func (s *Store) saveIdea(ctx context.Context, before, after *domain.Idea, sc dom
 		return translate(err)
 	}
 	if !slices.Equal(before.TouchpointIDs, after.TouchpointIDs) {
-		if err := s.saveIdeaTouchpoints(ctx, after); err != nil {
+		if err := ideaLinks.replace(ctx, s, after.WorkspaceID, after.ID, after.TouchpointIDs, after.Score.Priority, after.CreatedAt); err != nil {
 			return err
 		}
 	}

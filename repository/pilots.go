@@ -4,14 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"cxbacklog/domain"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -118,33 +115,8 @@ func (s *Store) CreatePilot(ctx context.Context, p *domain.Pilot) error {
 		if p.TouchpointIDs == nil {
 			p.TouchpointIDs = []string{}
 		}
-		return s.savePilotTouchpoints(ctx, p)
+		return pilotLinks.replace(ctx, s, p.WorkspaceID, p.ID, p.TouchpointIDs)
 	})
-}
-
-// savePilotTouchpoints replaces the pilot's touchpoint links; a touchpoint
-// not in the workspace is reported by its position in the request.
-func (s *Store) savePilotTouchpoints(ctx context.Context, p *domain.Pilot) error {
-	if err := s.conn(ctx).Where("pilot_id = ?", p.ID).Delete(&pilotTouchpointRow{}).Error; err != nil {
-		return translate(err)
-	}
-	if len(p.TouchpointIDs) == 0 {
-		return nil
-	}
-	rows := make([]pilotTouchpointRow, len(p.TouchpointIDs))
-	for n, tp := range p.TouchpointIDs {
-		rows[n] = pilotTouchpointRow{WorkspaceID: p.WorkspaceID, PilotID: p.ID, TouchpointID: tp, Position: n}
-	}
-	err := s.conn(ctx).Create(&rows).Error
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.ConstraintName == "pilot_touchpoints_touchpoint_fk" {
-		for n, tp := range p.TouchpointIDs {
-			if strings.Contains(pgErr.Detail, tp) {
-				return domain.Invalid(domain.FieldError{Pointer: "/touchpoint_ids/" + itoa(n), Detail: "no touchpoint " + tp + " in this workspace"})
-			}
-		}
-	}
-	return translate(err)
 }
 
 // GetPilot implements domain.PilotStore.
@@ -259,7 +231,7 @@ func (s *Store) savePilot(ctx context.Context, before, after *domain.Pilot) erro
 		return translate(err)
 	}
 	if !slices.Equal(before.TouchpointIDs, after.TouchpointIDs) {
-		return s.savePilotTouchpoints(ctx, after)
+		return pilotLinks.replace(ctx, s, after.WorkspaceID, after.ID, after.TouchpointIDs)
 	}
 	return nil
 }
