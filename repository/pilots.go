@@ -3,7 +3,6 @@ package repository
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"slices"
 	"time"
 
@@ -26,7 +25,7 @@ type pilotRow struct {
 	ConfidenceLevel float64
 	Status          string
 	Decision        string
-	Results         *string // jsonb snapshot of domain.PilotResult
+	Results         *string // jsonb snapshot, see frozenResult
 	StartedAt       *time.Time
 	EndedAt         *time.Time
 	CreatedAt       time.Time
@@ -53,11 +52,10 @@ func pilotRowOf(p *domain.Pilot) (pilotRow, error) {
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version,
 	}
 	if p.Results != nil {
-		b, err := json.Marshal(p.Results)
+		snapshot, err := freezeResult(p.Results)
 		if err != nil {
 			return row, domain.Wrap(domain.EInternal, err, "internal error")
 		}
-		snapshot := string(b)
 		row.Results = &snapshot
 	}
 	return row, nil
@@ -74,8 +72,8 @@ func (r pilotRow) domain(touchpoints []string) (domain.Pilot, error) {
 		p.TouchpointIDs = []string{}
 	}
 	if r.Results != nil {
-		p.Results = &domain.PilotResult{}
-		if err := json.Unmarshal([]byte(*r.Results), p.Results); err != nil {
+		var err error
+		if p.Results, err = thawResult(*r.Results); err != nil {
 			return p, domain.Wrap(domain.EInternal, err, "internal error")
 		}
 	}
