@@ -378,14 +378,13 @@ func (s *Server) ideaHistory(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	entries, err := s.store.IdeaHistory(c.Request().Context(), principal(c).WorkspaceID, id, before, limit+1)
+	entries, next, err := s.store.IdeaHistory(c.Request().Context(), principal(c).WorkspaceID, id, before, limit)
 	if err != nil {
 		return err
 	}
 	out := HistoryList{Items: []HistoryEntry{}}
-	if len(entries) > limit {
-		entries = entries[:limit]
-		out.NextCursor = encodeHistoryCursor(entries[limit-1].Seq)
+	if next != nil {
+		out.NextCursor = encodeHistoryCursor(*next)
 	}
 	for _, h := range entries {
 		out.Items = append(out.Items, HistoryEntry{Field: h.Field, Old: h.Old, New: h.New, Actor: h.Actor, ChangedAt: h.ChangedAt.UTC()})

@@ -93,8 +93,9 @@ type IdeaStore interface {
 	// DeleteIdea removes it at version. ENotFound, EPreconditionFailed.
 	DeleteIdea(ctx context.Context, workspaceID, id string, version int) error
 	// IdeaHistory pages through an idea's changes, newest first: those with
-	// Seq below beforeSeq, or from the newest when it is 0. ENotFound.
-	IdeaHistory(ctx context.Context, workspaceID, id string, beforeSeq int64, limit int) ([]HistoryEntry, error)
+	// Seq below beforeSeq, or from the newest when it is 0. next is the
+	// beforeSeq of the next page, nil on the last. ENotFound.
+	IdeaHistory(ctx context.Context, workspaceID, id string, beforeSeq int64, limit int) (entries []HistoryEntry, next *int64, err error)
 	// RankedIdeas returns, for each status, up to limit ideas with that
 	// status, by priority, with their touchpoints' names.
 	RankedIdeas(ctx context.Context, workspaceID string, statuses []IdeaStatus, limit int) (map[IdeaStatus][]RankedIdea, error)

@@ -14,7 +14,7 @@ import (
 // historySeqs returns the numbers of the idea's history, newest first.
 func historySeqs(t *testing.T, store *repository.Store, ws, id string) []int64 {
 	t.Helper()
-	entries, err := store.IdeaHistory(context.Background(), ws, id, 0, domain.MaxPageSize)
+	entries, _, err := store.IdeaHistory(context.Background(), ws, id, 0, domain.MaxPageSize)
 	if err != nil {
 		t.Fatalf("IdeaHistory %s: %v", id, err)
 	}
@@ -91,7 +91,7 @@ func TestHistorySeqIsPerIdea(t *testing.T) {
 	if got, want := historySeqs(t, store, wsB, b.ID), countdown(16); !slices.Equal(got, want) {
 		t.Fatalf("B's history is numbered %v, want %v", got, want)
 	}
-	all, err := store.IdeaHistory(ctx, wsA, a.ID, 0, domain.MaxPageSize)
+	all, _, err := store.IdeaHistory(ctx, wsA, a.ID, 0, domain.MaxPageSize)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestHistorySeqIsPerIdea(t *testing.T) {
 				if page > 10 {
 					t.Fatal("the history does not end")
 				}
-				entries, err := store.IdeaHistory(ctx, wsA, a.ID, before, limit)
+				entries, _, err := store.IdeaHistory(ctx, wsA, a.ID, before, limit)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -192,7 +192,7 @@ func TestHistorySeqMigration(t *testing.T) {
 	}
 	before := map[string][]domain.HistoryEntry{}
 	for _, i := range []*domain.Idea{a1, a2, b1} {
-		entries, err := store.IdeaHistory(ctx, i.WorkspaceID, i.ID, 0, domain.MaxPageSize)
+		entries, _, err := store.IdeaHistory(ctx, i.WorkspaceID, i.ID, 0, domain.MaxPageSize)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,7 +209,7 @@ func TestHistorySeqMigration(t *testing.T) {
 		t.Fatalf("MigrateUp: %v", err)
 	}
 	for _, i := range []*domain.Idea{a1, a2, b1} {
-		after, err := store.IdeaHistory(ctx, i.WorkspaceID, i.ID, 0, domain.MaxPageSize)
+		after, _, err := store.IdeaHistory(ctx, i.WorkspaceID, i.ID, 0, domain.MaxPageSize)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -516,24 +516,24 @@ func (s *Store) DeleteIdea(ctx context.Context, workspaceID, id string, version 
 }
 
 // IdeaHistory implements domain.IdeaStore: a range of idea_history_seq_idx.
-func (s *Store) IdeaHistory(ctx context.Context, workspaceID, id string, beforeSeq int64, limit int) ([]domain.HistoryEntry, error) {
+func (s *Store) IdeaHistory(ctx context.Context, workspaceID, id string, beforeSeq int64, limit int) ([]domain.HistoryEntry, *int64, error) {
 	if _, err := s.GetIdea(ctx, workspaceID, id); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	limit = pageLimit(limit)
 	q := s.conn(ctx).Where("workspace_id = ? AND idea_id = ?", workspaceID, id)
 	if beforeSeq > 0 {
 		q = q.Where("seq < ?", beforeSeq)
 	}
 	var rows []historyRow
-	if err := q.Order("seq DESC").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, translate(err)
+	if err := q.Order("seq DESC").Limit(pageLimit(limit) + 1).Find(&rows).Error; err != nil {
+		return nil, nil, translate(err)
 	}
+	rows, next := cutPage(rows, limit, func(r historyRow) int64 { return r.Seq })
 	out := make([]domain.HistoryEntry, len(rows))
 	for n, r := range rows {
 		out[n] = domain.HistoryEntry{Seq: r.Seq, Field: r.Field, Old: r.OldValue, New: r.NewValue, Actor: r.Actor, ChangedAt: r.ChangedAt}
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // RankedIdeas implements domain.IdeaStore: every status's top ideas in one

@@ -130,7 +130,7 @@ func countSQL(t *testing.T, store *repository.Store, query string, args ...any) 
 // afterSeq, oldest first.
 func ideaHistorySince(t *testing.T, store *repository.Store, ws, id string, afterSeq int64) []domain.HistoryEntry {
 	t.Helper()
-	all, err := store.IdeaHistory(context.Background(), ws, id, 0, 10000)
+	all, _, err := store.IdeaHistory(context.Background(), ws, id, 0, 10000)
 	if err != nil {
 		t.Fatalf("IdeaHistory %s: %v", id, err)
 	}
@@ -919,7 +919,7 @@ func TestIdeaHistoryPaging(t *testing.T) {
 		if page > 10 {
 			t.Fatal("the history does not end")
 		}
-		entries, err := store.IdeaHistory(ctx, ws, idea.ID, before, 3)
+		entries, _, err := store.IdeaHistory(ctx, ws, idea.ID, before, 3)
 		if err != nil {
 			t.Fatalf("IdeaHistory page %d: %v", page, err)
 		}
@@ -952,9 +952,9 @@ func TestIdeaHistoryPaging(t *testing.T) {
 		}
 	}
 
-	_, err := store.IdeaHistory(ctx, other, idea.ID, 0, 10)
+	_, _, err := store.IdeaHistory(ctx, other, idea.ID, 0, 10)
 	wantCode(t, "IdeaHistory from another workspace", err, domain.ENotFound)
-	_, err = store.IdeaHistory(ctx, ws, domain.NewID(), 0, 10)
+	_, _, err = store.IdeaHistory(ctx, ws, domain.NewID(), 0, 10)
 	wantCode(t, "IdeaHistory of an unknown idea", err, domain.ENotFound)
 }
 
@@ -1140,7 +1140,7 @@ func TestDeleteIdea(t *testing.T) {
 	}
 	_, err := store.GetIdea(ctx, ws, idea.ID)
 	wantCode(t, "GetIdea after delete", err, domain.ENotFound)
-	_, err = store.IdeaHistory(ctx, ws, idea.ID, 0, 10)
+	_, _, err = store.IdeaHistory(ctx, ws, idea.ID, 0, 10)
 	wantCode(t, "IdeaHistory after delete", err, domain.ENotFound)
 	wantCode(t, "DeleteIdea again", store.DeleteIdea(ctx, ws, idea.ID, idea.Version), domain.ENotFound)
 	for table, query := range map[string]string{
