@@ -1,15 +1,14 @@
 package api
 
 import (
-	"encoding/csv"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
+	"cxbacklog/api/ingest"
 	"cxbacklog/domain"
 
 	"github.com/labstack/echo/v4"
@@ -211,13 +210,6 @@ func (s *Server) listMeasurements(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// MaxMeasurementsPerImport bounds one bulk import.
-const MaxMeasurementsPerImport = 10000
-
-// measurementColumns are the columns a bulk import may have.
-var measurementColumns = []string{"touchpoint_id", "metric", "period_start", "period_end", "n", "mean", "sd",
-	"successes", "promoters", "passives", "detractors", "events", "exposure", "source"}
-
 // importMeasurements godoc
 //
 //	@Summary		Import many touchpoints' measurements at once (CSV)
@@ -238,7 +230,7 @@ var measurementColumns = []string{"touchpoint_id", "metric", "period_start", "pe
 //	@Failure		503		{object}	Problem
 //	@Router			/api/v1/measurements/import [post]
 func (s *Server) importMeasurements(c echo.Context) error {
-	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != "text/csv" {
+	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != ingest.MediaCSV {
 		return domain.Errorf(domain.EUnsupportedMedia, "send the rows as Content-Type: text/csv")
 	}
 	catalogue, metrics, err := s.catalogueByID(c)
@@ -248,133 +240,29 @@ func (s *Server) importMeasurements(c echo.Context) error {
 	for _, m := range metrics {
 		catalogue[m.Key] = m
 	}
-	ms, err := readMeasurementCSV(c.Request().Body, principal(c).WorkspaceID, catalogue)
+	rows, err := ingest.Measurements(requestBody{c.Request().Body}, principal(c).WorkspaceID, catalogue)
 	if err != nil {
 		return err
 	}
-	if err := s.store.AddMeasurements(c.Request().Context(), ms); err != nil {
-		var de *domain.Error
-		if errors.As(err, &de) {
-			for n := range de.Fields {
-				de.Fields[n].Line++ // the header is line 1
-			}
-		}
-		return err
+	if err := s.store.AddMeasurements(c.Request().Context(), rows.Measurements); err != nil {
+		return rows.Locate(err) // the store names a row by its position
 	}
-	return c.JSON(http.StatusOK, MeasurementImport{Stored: len(ms)})
+	return c.JSON(http.StatusOK, MeasurementImport{Stored: len(rows.Measurements)})
 }
 
-// readMeasurementCSV parses and validates every row; the first bad one is
-// reported with its line (the header is line 1).
-func readMeasurementCSV(body io.Reader, ws string, catalogue map[string]domain.CatalogueMetric) ([]domain.Measurement, error) {
-	r := csv.NewReader(body)
-	header, err := r.Read()
-	if err != nil {
-		return nil, rowProblem(1, "", "the body must start with a CSV header: "+strings.Join(measurementColumns, ","))
-	}
-	col := map[string]int{}
-	for n, h := range header {
-		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if _, dup := col[name]; dup || !containsString(measurementColumns, name) {
-			return nil, rowProblem(1, "", "unknown or repeated column "+strconv.Quote(name)+"; columns: "+strings.Join(measurementColumns, ","))
-		}
-		col[name] = n
-	}
-	for _, required := range []string{"touchpoint_id", "metric", "period_start", "period_end"} {
-		if _, ok := col[required]; !ok {
-			return nil, rowProblem(1, "", "the header lacks column "+required)
-		}
-	}
-	var out []domain.Measurement
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, rowProblem(line, "", "not valid CSV: "+err.Error())
-		}
-		if len(out) == MaxMeasurementsPerImport {
-			return nil, domain.Errorf(domain.ETooLarge, "an import holds at most %d rows; split it", MaxMeasurementsPerImport)
-		}
-		m, err := measurementRow(rec, col, ws, catalogue)
-		if err != nil {
-			var de *domain.Error
-			if errors.As(err, &de) && len(de.Fields) > 0 {
-				return nil, rowProblem(line, de.Fields[0].Pointer, de.Fields[0].Detail)
-			}
-			return nil, err
-		}
-		out = append(out, *m)
-	}
-	if len(out) == 0 {
-		return nil, domain.Errorf(domain.EInvalid, "the import holds no rows")
-	}
-	return out, nil
-}
+// requestBody is a request body for the ingest readers, which know nothing
+// of HTTP: a read past the body limit fails with ETooLarge, which they pass
+// on as it is.
+type requestBody struct{ r io.Reader }
 
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+func (b requestBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		var he *echo.HTTPError
+		var mbe *http.MaxBytesError
+		if (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) || errors.As(err, &mbe) {
+			err = domain.Errorf(domain.ETooLarge, "the request body is larger than the limit of this endpoint")
 		}
 	}
-	return false
-}
-
-func rowProblem(line int, pointer, detail string) error {
-	return &domain.Error{Code: domain.EInvalid, Message: "line " + strconv.Itoa(line) + ": " + detail,
-		Fields: []domain.FieldError{{Pointer: pointer, Line: line, Detail: detail}}}
-}
-
-// measurementRow turns one CSV record into a measurement.
-func measurementRow(rec []string, col map[string]int, ws string, catalogue map[string]domain.CatalogueMetric) (*domain.Measurement, error) {
-	cell := func(name string) string {
-		if n, ok := col[name]; ok && n < len(rec) {
-			return strings.TrimSpace(rec[n])
-		}
-		return ""
-	}
-	var fields []domain.FieldError
-	in := MeasurementInput{PeriodStart: cell("period_start"), PeriodEnd: cell("period_end"), Source: cell("source")}
-	metric, ok := catalogue[strings.ToLower(cell("metric"))]
-	if !ok {
-		return nil, domain.Invalid(domain.FieldError{Pointer: "/metric", Detail: "no catalogue metric " + strconv.Quote(cell("metric"))})
-	}
-	in.MetricID = metric.ID
-	tp := strings.ToLower(cell("touchpoint_id"))
-	if !domain.IsID(tp) {
-		return nil, domain.Invalid(domain.FieldError{Pointer: "/touchpoint_id", Detail: "must be a UUID"})
-	}
-	ints := []struct {
-		name string
-		dst  **int
-	}{{"n", &in.N}, {"successes", &in.Successes}, {"promoters", &in.Promoters}, {"passives", &in.Passives},
-		{"detractors", &in.Detractors}, {"events", &in.Events}}
-	floats := []struct {
-		name string
-		dst  **float64
-	}{{"mean", &in.Mean}, {"sd", &in.SD}, {"exposure", &in.Exposure}}
-	for _, f := range ints {
-		if v := cell(f.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				fields = append(fields, domain.FieldError{Pointer: "/" + f.name, Detail: "must be a whole number"})
-			}
-			*f.dst = &n
-		}
-	}
-	for _, f := range floats {
-		if v := cell(f.name); v != "" {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				fields = append(fields, domain.FieldError{Pointer: "/" + f.name, Detail: "must be a number"})
-			}
-			*f.dst = &x
-		}
-	}
-	if len(fields) > 0 {
-		return nil, domain.Invalid(fields...)
-	}
-	return measurementOf(&in, ws, tp, catalogue)
+	return n, err
 }

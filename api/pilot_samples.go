@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"cxbacklog/api/ingest"
 	"cxbacklog/domain"
 
 	"github.com/labstack/echo/v4"
@@ -57,6 +58,9 @@ type ObservationUpload struct {
 type ObservationsDeleted struct {
 	Removed int `json:"removed" example:"1000000"`
 } // @name ObservationsDeleted
+
+// MaxObservationsPerRequest bounds one observation upload.
+const MaxObservationsPerRequest = ingest.MaxObservations
 
 // sampleFields names the fields of each kind, in wire order.
 var sampleFields = map[domain.MetricKind][]string{
@@ -329,7 +333,7 @@ func (s *Server) uploadObservations(c echo.Context) error {
 		return err
 	}
 	mediaType, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	rows, err := newObservationReader(c.Request().Body, mediaType, m.Kind)
+	rows, err := ingest.Observations(requestBody{c.Request().Body}, mediaType, m.Kind)
 	if err != nil {
 		return err
 	}

@@ -1,27 +1,23 @@
-package api
+package ingest
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net/http"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"unicode/utf8"
 
 	"cxbacklog/domain"
-
-	"github.com/labstack/echo/v4"
 )
 
 // readObservations reads every observation of body, stopping at the first
 // error.
 func readObservations(t testing.TB, body io.Reader, mediaType string, kind domain.MetricKind) ([]domain.Observation, error) {
 	t.Helper()
-	r, err := newObservationReader(body, mediaType, kind)
+	r, err := Observations(body, mediaType, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +122,7 @@ func checkUploadError(t *testing.T, err error, code domain.ErrorCode, line int, 
 
 func TestObservationReaderNDJSON(t *testing.T) {
 	row := `{"group":"pilot","period":"before","value":1}`
-	long := strings.Repeat("x", maxObservationLine)
+	long := strings.Repeat("x", maxLine)
 	tests := []readerCase{
 		{name: "rows with and without unit ids",
 			body: `{"group":"pilot","period":"before","value":312.5,"unit_id":"agent-17"}` + "\n" +
@@ -216,7 +212,7 @@ func TestObservationReaderNDJSON(t *testing.T) {
 		{name: "truncated", body: `{"group":"pilot"`, code: domain.EInvalid, line: 1, pointer: "", detail: "the line ends inside the object"},
 		{name: "object across lines", body: "{\"group\":\"pilot\",\n\"period\":\"before\",\"value\":1}", code: domain.EInvalid, line: 1, pointer: ""},
 		{name: "two objects on a line", body: row + " " + row, code: domain.EInvalid, line: 1, pointer: "", detail: "the line goes on after the object"},
-		{name: "line at the limit", body: `{"group":"pilot","period":"before","value":1,"unit_id":"` + long[:maxObservationLine-58] + `"}` + "\n",
+		{name: "line at the limit", body: `{"group":"pilot","period":"before","value":1,"unit_id":"` + long[:maxLine-58] + `"}` + "\n",
 			code: domain.EInvalid, line: 1, pointer: "/unit_id", detail: "at most 100 characters"},
 		{name: "line over the limit", body: row + "\n" + `{"group":"pilot","period":"before","value":1,"unit_id":"` + long + `"}`,
 			want: []domain.Observation{obs(pilot, before, 1, "")},
@@ -331,80 +327,21 @@ func TestObservationReaderCSVBlankLines(t *testing.T) {
 			body: header + strings.Repeat("\r\n", blank) + "pilot,before,1,a\r\n" + row(100<<10) + "\r\n",
 			want: []domain.Observation{obs(pilot, before, 1, "a")},
 			code: domain.EInvalid, line: 1 + blank + 2, pointer: "", detail: "the line is longer than 65536 bytes"},
-		{name: "long line without a line break", body: header + strings.Repeat("\n", blank) + row(maxObservationLine+1),
+		{name: "long line without a line break", body: header + strings.Repeat("\n", blank) + row(maxLine+1),
 			code: domain.EInvalid, line: 1 + blank + 1, pointer: "", detail: "the line is longer than 65536 bytes"},
 		// The limit is exact: a line at it is read (and refused for its unit id).
-		{name: "line at the limit", body: header + row(maxObservationLine) + "\n",
+		{name: "line at the limit", body: header + row(maxLine) + "\n",
 			code: domain.EInvalid, line: 2, pointer: "/unit_id", detail: "at most 100 characters"},
-		{name: "line one byte over the limit", body: header + row(maxObservationLine+1) + "\n",
+		{name: "line one byte over the limit", body: header + row(maxLine+1) + "\n",
 			code: domain.EInvalid, line: 2, pointer: "", detail: "the line is longer than 65536 bytes"},
 		// Line breaks inside quotes are the record's, which csv.Reader holds
 		// whole: they count, so that quoted line breaks cannot fill memory.
 		{name: "quoted line breaks count", body: header + `pilot,before,1,"` + strings.Repeat("\n", blank) + "\"\n",
-			code: domain.EInvalid, line: 2 + maxObservationLine - len(`pilot,before,1,"`), pointer: "", detail: "the line is longer than 65536 bytes"},
+			code: domain.EInvalid, line: 2 + maxLine - len(`pilot,before,1,"`), pointer: "", detail: "the line is longer than 65536 bytes"},
 		{name: "blank lines after escaped quotes", body: header + `pilot,before,1,"a""b"` + "\n" + strings.Repeat("\n", blank) + "pilot,before,1,c\n",
 			want: []domain.Observation{obs(pilot, before, 1, `a"b`), obs(pilot, before, 1, "c")}},
 	}
 	runReaderCases(t, "text/csv", tests)
-}
-
-// refLineLimit is lineLimitReader byte by byte: how many bytes of body it
-// passes on, with how many line breaks among them, and whether it stops
-// there for a line over limit.
-func refLineLimit(body []byte, limit int) (passed, lines int, stopped bool) {
-	run, quoted := 0, false
-	for i, c := range body {
-		if c == '\n' && !quoted {
-			run, lines = 0, lines+1
-			continue
-		}
-		if c == '"' {
-			quoted = !quoted
-		}
-		if run == limit {
-			return i, lines, true
-		}
-		run++
-		if c == '\n' {
-			lines++
-		}
-	}
-	return len(body), lines, false
-}
-
-// TestLineLimitReader checks lineLimitReader, fast path and line loop,
-// against refLineLimit on random bodies of rows, blank lines, quotes and
-// long lines, read in chunks of every size.
-func TestLineLimitReader(t *testing.T) {
-	pieces := []string{"a,b,1\n", "\n", "\r\n", `"`, `""`, "x", "\r", strings.Repeat("y", 7), strings.Repeat("z", 40), strings.Repeat("\n", 30)}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for n := range 3000 {
-		var body []byte
-		for range rng.IntN(60) {
-			body = append(body, pieces[rng.IntN(len(pieces))]...)
-		}
-		limit := []int{1, 8, 16, 64, 1000}[n%5]
-		chunk := []int{1, 3, 16, 17, 100, 4096}[rng.IntN(6)]
-		wantPassed, wantLines, wantStop := refLineLimit(body, limit)
-
-		l := &lineLimitReader{r: bytes.NewReader(body), limit: limit}
-		buf := make([]byte, chunk)
-		passed, err := 0, error(nil)
-		for err == nil {
-			var k int
-			k, err = l.Read(buf)
-			passed += k
-		}
-		if passed != wantPassed || l.lines != wantLines || (err == errLineTooLong) != wantStop || (!wantStop && err != io.EOF) {
-			t.Fatalf("limit %d, chunks of %d, body %q: passed %d bytes with %d line breaks, then %v; want %d, %d, stopped %v",
-				limit, chunk, body, passed, l.lines, err, wantPassed, wantLines, wantStop)
-		}
-		if wantStop {
-			if k, again := l.Read(buf); k != 0 || again != errLineTooLong {
-				t.Fatalf("read after the stop: %d, %v", k, again)
-			}
-		}
-	}
 }
 
 func TestObservationReaderLimit(t *testing.T) {
@@ -440,18 +377,22 @@ func TestObservationReaderMediaType(t *testing.T) {
 		t.Errorf("ndjson: %d observations, %v", len(got), err)
 	}
 	for _, mt := range []string{"", "application/json", "application/jsonl", "application/ndjson", "text/plain", "text/csv; charset=latin1", "text/csv;;", "multipart/form-data; boundary=x"} {
-		_, err := newObservationReader(strings.NewReader(body), mt, domain.KindMean)
+		_, err := Observations(strings.NewReader(body), mt, domain.KindMean)
 		if domain.ErrorCodeOf(err) != domain.EUnsupportedMedia || !strings.Contains(err.Error(), "application/x-ndjson") || !strings.Contains(err.Error(), "text/csv") {
 			t.Errorf("%q: error = %v, want EUnsupportedMedia naming both types", mt, err)
 		}
 	}
-	if _, err := newObservationReader(strings.NewReader(body), "text/csv", "median"); domain.ErrorCodeOf(err) != domain.EInternal {
+	if _, err := Observations(strings.NewReader(body), "text/csv", "median"); domain.ErrorCodeOf(err) != domain.EInternal {
 		t.Errorf("unknown kind: error = %v, want EInternal", err)
 	}
 }
 
+// TestObservationReaderBodyErrors checks that a body that fails with a
+// *domain.Error (as the API's request body does past the body limit) fails
+// the upload with it, and with EMalformed otherwise.
 func TestObservationReaderBodyErrors(t *testing.T) {
 	row := `{"group":"pilot","period":"before","value":1}` + "\n"
+	tooLarge := domain.Errorf(domain.ETooLarge, "the request body is larger than the limit of this endpoint")
 	for _, mt := range []string{"application/x-ndjson", "text/csv"} {
 		prefix := row
 		if mt == "text/csv" {
@@ -462,8 +403,8 @@ func TestObservationReaderBodyErrors(t *testing.T) {
 			code domain.ErrorCode
 		}{
 			{errors.New("connection reset"), domain.EMalformed},
-			{echo.ErrStatusRequestEntityTooLarge, domain.ETooLarge},
-			{&http.MaxBytesError{Limit: 10}, domain.ETooLarge},
+			{tooLarge, domain.ETooLarge},
+			{fmt.Errorf("reading: %w", tooLarge), domain.ETooLarge},
 		} {
 			body := io.MultiReader(strings.NewReader(prefix), iotest.ErrReader(tt.err))
 			got, err := readObservations(t, body, mt, domain.KindMean)
@@ -519,7 +460,7 @@ func TestObservationReaderStreams(t *testing.T) {
 		if csv {
 			mt = "text/csv"
 		}
-		r, err := newObservationReader(src, mt, domain.KindMean)
+		r, err := Observations(src, mt, domain.KindMean)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -528,7 +469,7 @@ func TestObservationReaderStreams(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if src.read > 2*maxObservationLine {
+		if src.read > 2*maxLine {
 			t.Errorf("%s: read %d bytes of the body for 10 rows", mt, src.read)
 		}
 	}
@@ -563,7 +504,7 @@ func TestObservationReaderFastPath(t *testing.T) {
 		{`{}`, false},
 		{`{`, false},
 	}
-	r := &observationReader{kind: domain.KindMean, units: map[string]string{}}
+	r := &ObservationReader{kind: domain.KindMean, units: map[string]string{}}
 	for _, tt := range lines {
 		fast, ok := r.fastNDJSON([]byte(tt.line))
 		if ok != tt.fast {
@@ -593,7 +534,7 @@ func TestObservationReaderAllocations(t *testing.T) {
 }
 
 func countObservations(body io.Reader, mediaType string) (int, error) {
-	r, err := newObservationReader(body, mediaType, domain.KindMean)
+	r, err := Observations(body, mediaType, domain.KindMean)
 	if err != nil {
 		return 0, err
 	}
@@ -630,7 +571,7 @@ func BenchmarkObservationReaderCSV(b *testing.B) { benchmarkObservationReader(b,
 // end.
 func fuzzObservationReader(t *testing.T, body []byte, mediaType string, k uint8) {
 	kind := domain.MetricKinds[int(k)%len(domain.MetricKinds)]
-	r, err := newObservationReader(bytes.NewReader(body), mediaType, kind)
+	r, err := Observations(bytes.NewReader(body), mediaType, kind)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -698,7 +639,7 @@ func FuzzObservationReaderNDJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, k uint8) {
 		fuzzObservationReader(t, body, "application/x-ndjson", k)
 		// Every line the fast path decodes, encoding/json decodes alike.
-		r := &observationReader{kind: domain.KindMean, units: map[string]string{}}
+		r := &ObservationReader{kind: domain.KindMean, units: map[string]string{}}
 		for line := range bytes.SplitSeq(body, []byte("\n")) {
 			if !utf8.Valid(line) {
 				continue
