@@ -81,12 +81,19 @@ func ruleDetail(fe validator.FieldError) string {
 	return "fails the " + fe.Tag() + " rule"
 }
 
-// readBody reads the whole body and turns Echo's body-limit error into ETooLarge.
+// isTooLarge tells whether a body read stopped at the body limit (Echo's
+// middleware or net/http's MaxBytesReader).
+func isTooLarge(err error) bool {
+	var he *echo.HTTPError
+	var mbe *http.MaxBytesError
+	return errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge || errors.As(err, &mbe)
+}
+
+// readBody reads the whole body and turns the body-limit error into ETooLarge.
 func readBody(c echo.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+		if isTooLarge(err) {
 			return nil, domain.Errorf(domain.ETooLarge, "the request body is larger than the limit of this endpoint")
 		}
 		return nil, domain.Wrap(domain.EMalformed, err, "the request body could not be read")

@@ -52,16 +52,13 @@ type MeasurementImport struct {
 	Stored int `json:"stored" example:"240"`
 } // @name MeasurementImport
 
-// healthZ is the normal quantile of the 95 % intervals shown with measurements.
-const healthZ = 1.959963984540054
-
 func measurementOut(kind domain.MetricKind, m *domain.Measurement) Measurement {
-	v, se := domain.Level(kind, m.Sample)
+	v, ci := domain.LevelInterval(kind, m.Sample)
 	summary := sampleOut(kind, &m.Sample)
 	summary.Group, summary.Period, summary.Source, summary.UpdatedAt = "", "", "", m.CreatedAt.UTC()
 	return Measurement{
 		ID: m.ID, TouchpointID: m.TouchpointID, MetricID: m.MetricID, PeriodStart: m.PeriodStart.Format(dateLayout),
-		PeriodEnd: m.PeriodEnd.Format(dateLayout), Value: v, CILow: v - healthZ*se, CIHigh: v + healthZ*se,
+		PeriodEnd: m.PeriodEnd.Format(dateLayout), Value: v, CILow: ci.Low, CIHigh: ci.High,
 		Summary: summary, Source: m.Source, CreatedAt: m.CreatedAt.UTC(),
 	}
 }
@@ -257,12 +254,8 @@ type requestBody struct{ r io.Reader }
 
 func (b requestBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
-	if err != nil && err != io.EOF {
-		var he *echo.HTTPError
-		var mbe *http.MaxBytesError
-		if (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) || errors.As(err, &mbe) {
-			err = domain.Errorf(domain.ETooLarge, "the request body is larger than the limit of this endpoint")
-		}
+	if err != nil && err != io.EOF && isTooLarge(err) {
+		err = domain.Errorf(domain.ETooLarge, "the request body is larger than the limit of this endpoint")
 	}
 	return n, err
 }

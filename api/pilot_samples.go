@@ -62,14 +62,6 @@ type ObservationsDeleted struct {
 // MaxObservationsPerRequest bounds one observation upload.
 const MaxObservationsPerRequest = ingest.MaxObservations
 
-// sampleFields names the fields of each kind, in wire order.
-var sampleFields = map[domain.MetricKind][]string{
-	domain.KindMean:       {"n", "mean", "sd"},
-	domain.KindProportion: {"n", "successes"},
-	domain.KindNPS:        {"promoters", "passives", "detractors"},
-	domain.KindCount:      {"events", "exposure"},
-}
-
 // sampleOf checks that in has exactly the fields of kind and builds the
 // sample, naming every missing or foreign field.
 func sampleOf(in *SampleInput, kind domain.MetricKind, metricID string, g domain.Group, p domain.Period) (*domain.Sample, error) {
@@ -77,7 +69,7 @@ func sampleOf(in *SampleInput, kind domain.MetricKind, metricID string, g domain
 		"promoters": in.Promoters != nil, "passives": in.Passives != nil, "detractors": in.Detractors != nil,
 		"events": in.Events != nil, "exposure": in.Exposure != nil}
 	wanted := map[string]bool{}
-	for _, f := range sampleFields[kind] {
+	for _, f := range domain.SampleFields[kind] {
 		wanted[f] = true
 	}
 	var fields []domain.FieldError

@@ -74,7 +74,7 @@ func pilotOut(p *domain.Pilot) Pilot {
 	out := Pilot{
 		ID: p.ID, IdeaID: p.IdeaID, Title: p.Title, Hypothesis: p.Hypothesis, Scope: p.Scope, TouchpointIDs: p.TouchpointIDs,
 		StartDate: dateOut(p.StartDate), EndDate: dateOut(p.EndDate), Owner: p.Owner, ConfidenceLevel: p.ConfidenceLevel,
-		Status: string(p.Status), StartedAt: utcOrNil(p.StartedAt), EndedAt: utcOrNil(p.EndedAt),
+		Status: string(p.Status), StartedAt: utc(p.StartedAt), EndedAt: utc(p.EndedAt),
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version,
 	}
 	if p.Decision != "" {
@@ -90,14 +90,6 @@ func dateOut(t *time.Time) *string {
 	}
 	s := t.Format(dateLayout)
 	return &s
-}
-
-func utcOrNil(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
 
 // parseDate reads an optional calendar date, recording a bad one under pointer.

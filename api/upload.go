@@ -142,8 +142,7 @@ func (s *Server) receive(c echo.Context, w io.Writer) error {
 
 // receiveError says why an upload's body could not be read.
 func receiveError(err error, cfg Config) error {
-	var he *echo.HTTPError
-	if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+	if isTooLarge(err) {
 		return domain.Errorf(domain.ETooLarge, "the upload is larger than the limit of %s", cfg.BulkBodyLimit)
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {

@@ -94,7 +94,7 @@ func enumReason[T ~string](field, got string, values []T) string {
 	if got == "" {
 		return fmt.Sprintf("%s is required: one of %s", field, joinValues(values))
 	}
-	return fmt.Sprintf("%s must be one of %s, not %s", field, joinValues(values), quoteShort(got))
+	return fmt.Sprintf("%s must be one of %s, not %s", field, joinValues(values), QuoteInput(got))
 }
 
 // formatValue prints a number the way a client would write it.
@@ -103,9 +103,9 @@ func formatValue(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) 
 // maxQuoted bounds how much of a client's bad input is echoed in a reason.
 const maxQuoted = 40
 
-// quoteShort quotes s for a message, escaping control characters and invalid
+// QuoteInput quotes a client's input for a message, escaping control characters and invalid
 // UTF-8 and cutting it to maxQuoted characters.
-func quoteShort(s string) string {
+func QuoteInput(s string) string {
 	n := 0
 	for i := range s {
 		if n == maxQuoted {

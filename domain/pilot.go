@@ -248,6 +248,16 @@ func (m *Metric) Validate() error {
 	return fe.err()
 }
 
+// SampleFields names the summary statistics a sample of each kind is given
+// by, in the order the API and CSV imports show them: exactly these, no
+// more and no fewer.
+var SampleFields = map[MetricKind][]string{
+	KindMean:       {"n", "mean", "sd"},
+	KindProportion: {"n", "successes"},
+	KindNPS:        {"promoters", "passives", "detractors"},
+	KindCount:      {"events", "exposure"},
+}
+
 // Group is who a sample measures.
 type Group string
 

@@ -9,6 +9,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"cxbacklog/domain"
 )
 
 // csvReadAhead is the buffer the CSV reader reads through.
@@ -82,7 +84,7 @@ func (t *table) header() error {
 		c := slices.Index(names, strings.ToLower(strings.TrimSpace(name)))
 		switch {
 		case c < 0:
-			return rowError(line, "", fmt.Sprintf("the header names an unknown column %s; %s", quoteInput(name), t.cols.list()))
+			return rowError(line, "", fmt.Sprintf("the header names an unknown column %s; %s", domain.QuoteInput(name), t.cols.list()))
 		case index[c] >= 0:
 			return rowError(line, names[c], fmt.Sprintf("the header names the column %s twice", names[c]))
 		}

@@ -24,9 +24,6 @@ const (
 	// maxLine bounds one line of an upload, in bytes without its line
 	// break; a real row is well under 200.
 	maxLine = 64 << 10
-	// maxQuoted bounds how much of a client's bad input is echoed in a
-	// reason.
-	maxQuoted = 40
 )
 
 // rowError is the error of a bad row: line and reason in the message, and
@@ -58,19 +55,6 @@ func readError(err error) error {
 		return err
 	}
 	return domain.Wrap(domain.EMalformed, err, "the request body could not be read")
-}
-
-// quoteInput quotes s for a message, escaping control characters and invalid
-// UTF-8 and cutting it to maxQuoted characters.
-func quoteInput(s string) string {
-	n := 0
-	for i := range s {
-		if n == maxQuoted {
-			return strconv.Quote(s[:i]) + "…"
-		}
-		n++
-	}
-	return strconv.Quote(s)
 }
 
 // parseDecimal reads a CSV number in plain decimal or exponent notation,

@@ -29,16 +29,6 @@ const (
 	colSource  = 13
 )
 
-// summaryColumns are the summary columns of each kind, as the fields of a
-// sample in the JSON API (api.sampleOf checks the same rule for a JSON
-// body).
-var summaryColumns = map[domain.MetricKind][]string{
-	domain.KindMean:       {"n", "mean", "sd"},
-	domain.KindProportion: {"n", "successes"},
-	domain.KindNPS:        {"promoters", "passives", "detractors"},
-	domain.KindCount:      {"events", "exposure"},
-}
-
 // MeasurementRows are the measurements of an import, in the order of their
 // rows.
 type MeasurementRows struct {
@@ -114,7 +104,7 @@ func measurementOf(rec []string, index []int, line int, ws string, catalogue map
 	}
 	metric, ok := catalogue[strings.ToLower(cell(colMetric))]
 	if !ok {
-		return nil, rowErrorAt(line, "/metric", "no catalogue metric "+quoteInput(cell(colMetric)))
+		return nil, rowErrorAt(line, "/metric", "no catalogue metric "+domain.QuoteInput(cell(colMetric)))
 	}
 	tp := strings.ToLower(cell(colTouchpoint))
 	if !domain.IsID(tp) {
@@ -141,7 +131,7 @@ func measurementOf(rec []string, index []int, line int, ws string, catalogue map
 	if err != nil {
 		return nil, rowErrorAt(line, "/period_end", "must be a date like 2026-09-01")
 	}
-	wanted := summaryColumns[metric.Kind]
+	wanted := domain.SampleFields[metric.Kind]
 	for _, name := range measurementColumns.names[colSummary:colSource] {
 		switch w, g := slices.Contains(wanted, name), slices.Contains(given, name); {
 		case w && !g:

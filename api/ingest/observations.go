@@ -336,7 +336,7 @@ func checkKeys(b []byte) (field, reason string) {
 }
 
 func unknownField(name string) (field, reason string) {
-	reason = fmt.Sprintf("unknown field %s; the fields are group, period, value and unit_id", quoteInput(name))
+	reason = fmt.Sprintf("unknown field %s; the fields are group, period, value and unit_id", domain.QuoteInput(name))
 	if utf8.RuneCountInString(name) > domain.MaxUnitIDLength {
 		return "", reason // too long to echo as a pointer
 	}
@@ -375,7 +375,7 @@ func (r *ObservationReader) nextCSV() (domain.Observation, error) {
 	if s := rec[r.columns[2]]; s == "" {
 		field, reason = valueProblem(r.kind, o, "value is required")
 	} else if v, ok := parseDecimal(s); !ok {
-		field, reason = valueProblem(r.kind, o, "value must be a number such as 12, -0.5 or 3e2, not "+quoteInput(s))
+		field, reason = valueProblem(r.kind, o, "value must be a number such as 12, -0.5 or 3e2, not "+domain.QuoteInput(s))
 	} else {
 		o.Value = v
 		field, reason = domain.CheckObservation(r.kind, o)
