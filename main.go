@@ -31,6 +31,7 @@ import (
 
 	"cxbacklog/api"
 	"cxbacklog/domain"
+	"cxbacklog/domain/demo"
 	"cxbacklog/repository"
 )
 
@@ -175,7 +176,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "keys":
 		return keys(cfg, log, args, stdout)
 	case "demo":
-		return demo(cfg, log, args, stdout)
+		return loadDemo(cfg, log, args, stdout)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprint(stdout, usage)
 		return err
@@ -399,9 +400,9 @@ func keysRevoke(cfg config, log *slog.Logger, args []string, stdout io.Writer) e
 	return err
 }
 
-// demo creates workspace "demo", loads the demo data into it unless it has
+// loadDemo creates workspace "demo", loads the demo data into it unless it has
 // journeys already, and prints a new admin key with requests to try.
-func demo(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+func loadDemo(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
 	if len(args) > 0 {
 		return errors.New("usage: cxbacklog demo")
 	}
@@ -414,13 +415,13 @@ func demo(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
 	if err := store.MigrateUp(ctx); err != nil {
 		return err
 	}
-	ws, _, err := store.EnsureWorkspace(ctx, api.DemoWorkspace)
+	ws, _, err := store.EnsureWorkspace(ctx, demo.Workspace)
 	if err != nil {
 		return err
 	}
-	loaded := fmt.Sprintf("Workspace %q: loaded %s.", ws.Slug, api.DemoSummary())
-	switch err := api.LoadDemo(ctx, store, ws.ID, "demo", time.Now()); {
-	case errors.Is(err, api.ErrDemoNotEmpty):
+	loaded := fmt.Sprintf("Workspace %q: loaded %s.", ws.Slug, demo.Summary())
+	switch err := demo.Load(ctx, store, ws.ID, "demo", time.Now()); {
+	case errors.Is(err, demo.ErrNotEmpty):
 		loaded = fmt.Sprintf("Workspace %q has journeys already: nothing loaded (the demo loads only into an empty workspace).", ws.Slug)
 	case err != nil:
 		return err
@@ -429,7 +430,7 @@ func demo(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	links, err := api.DemoLinks(ctx, store, ws.ID)
+	links, err := demo.Links(ctx, store, ws.ID)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"cxbacklog/api"
 	"cxbacklog/domain"
+	"cxbacklog/domain/demo"
 	"cxbacklog/repository/pgtest"
 )
 
@@ -19,11 +20,11 @@ import (
 func demoEnv(t *testing.T, e *env) (string, string) {
 	t.Helper()
 	ctx := context.Background()
-	ws, _, err := e.store.EnsureWorkspace(ctx, api.DemoWorkspace)
+	ws, _, err := e.store.EnsureWorkspace(ctx, demo.Workspace)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := api.LoadDemo(ctx, e.store, ws.ID, "demo", time.Now()); err != nil {
+	if err := demo.Load(ctx, e.store, ws.ID, "demo", time.Now()); err != nil {
 		t.Fatalf("LoadDemo: %v", err)
 	}
 	return ws.ID, pgtest.Key(t, e.store, ws.ID, domain.RoleViewer)
@@ -217,7 +218,7 @@ func TestDemoReports(t *testing.T) {
 	})
 
 	t.Run("links", func(t *testing.T) {
-		links, err := api.DemoLinks(context.Background(), e.store, wsID)
+		links, err := demo.Links(context.Background(), e.store, wsID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,8 +234,8 @@ func TestDemoReports(t *testing.T) {
 	})
 
 	t.Run("twice", func(t *testing.T) {
-		err := api.LoadDemo(context.Background(), e.store, wsID, "demo", time.Now())
-		if !errors.Is(err, api.ErrDemoNotEmpty) {
+		err := demo.Load(context.Background(), e.store, wsID, "demo", time.Now())
+		if !errors.Is(err, demo.ErrNotEmpty) {
 			t.Fatalf("second LoadDemo = %v, want ErrDemoNotEmpty", err)
 		}
 		var again struct{ Items []api.Journey }
@@ -258,7 +259,7 @@ func TestDemoAllOrNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	err := api.LoadDemo(ctx, failingMeasurements{e.store}, e.wsID, "demo", time.Now())
+	err := demo.Load(ctx, failingMeasurements{e.store}, e.wsID, "demo", time.Now())
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("LoadDemo = %v, want the store's error", err)
 	}
@@ -270,7 +271,7 @@ func TestDemoAllOrNothing(t *testing.T) {
 		}
 	}
 	// Nothing was left, so the demo loads now.
-	if err := api.LoadDemo(ctx, e.store, e.wsID, "demo", time.Now()); err != nil {
+	if err := demo.Load(ctx, e.store, e.wsID, "demo", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 }

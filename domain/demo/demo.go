@@ -1,4 +1,7 @@
-package api
+// Package demo fills a workspace with realistic sample data through the
+// same store interfaces and use cases the API uses, so that every report and
+// chart shows something on a first run.
+package demo
 
 import (
 	"context"
@@ -11,16 +14,27 @@ import (
 	"cxbacklog/domain"
 )
 
-// DemoWorkspace is the slug of the workspace `cxbacklog demo` fills.
-const DemoWorkspace = "demo"
+// Store is what the demo needs of storage.
+type Store interface {
+	domain.Transactor
+	domain.JourneyStore
+	domain.TouchpointStore
+	domain.IdeaStore
+	domain.PilotStore
+	domain.CatalogueStore
+	domain.MeasurementStore
+}
 
-// ErrDemoNotEmpty is LoadDemo's answer for a workspace that already has
+// Workspace is the slug of the workspace `cxbacklog demo` fills.
+const Workspace = "demo"
+
+// ErrNotEmpty is Load's answer for a workspace that already has
 // journeys: the demo loads only into an empty workspace, so running it twice
 // never duplicates anything.
-var ErrDemoNotEmpty error = domain.Errorf(domain.EConflict,
+var ErrNotEmpty error = domain.Errorf(domain.EConflict,
 	"the workspace already has journeys; the demo data loads only into an empty workspace")
 
-// LoadDemo fills an empty workspace with a realistic dataset, so that every
+// Load fills an empty workspace with a realistic dataset, so that every
 // report and chart shows something on first run: a restaurant journey and a
 // contact-centre journey with their touchpoints, ideas in all four quadrants
 // and every status, the headset pilot completed with an adopt decision, a
@@ -29,9 +43,9 @@ var ErrDemoNotEmpty error = domain.Errorf(domain.EConflict,
 // measured, one not measured recently, one with ideas but no measurement,
 // and a failing one that no open idea targets). Dates are relative to now;
 // the figures are deterministic. Everything is loaded in one transaction:
-// on error nothing is left behind. ErrDemoNotEmpty when the workspace has
+// on error nothing is left behind. ErrNotEmpty when the workspace has
 // journeys already.
-func LoadDemo(ctx context.Context, store Store, workspaceID, actor string, now time.Time) error {
+func Load(ctx context.Context, store Store, workspaceID, actor string, now time.Time) error {
 	now = now.UTC().Truncate(time.Microsecond)
 	return store.InTx(ctx, func(ctx context.Context) error {
 		journeys, _, err := store.ListJourneys(ctx, workspaceID, domain.Page{Limit: 1})
@@ -39,9 +53,9 @@ func LoadDemo(ctx context.Context, store Store, workspaceID, actor string, now t
 			return err
 		}
 		if len(journeys) > 0 {
-			return ErrDemoNotEmpty
+			return ErrNotEmpty
 		}
-		d := &demoLoader{store: store, pilots: domain.PilotActions{Store: store, Catalogue: store}, ws: workspaceID, actor: actor, now: now,
+		d := &loader{store: store, pilots: domain.PilotActions{Store: store, Catalogue: store}, ws: workspaceID, actor: actor, now: now,
 			rng: rand.New(rand.NewPCG(20260901, 7)), touchpoints: map[string]string{}, ideas: map[string]*domain.Idea{},
 			metrics: map[string]domain.CatalogueMetric{}}
 		for _, step := range []func(context.Context) error{d.catalogue, d.journeys, d.ideaBacklog, d.headsetPilot, d.queueScreenPilot, d.measurements} {
@@ -53,19 +67,19 @@ func LoadDemo(ctx context.Context, store Store, workspaceID, actor string, now t
 	})
 }
 
-// DemoLink is an example request against the demo workspace.
-type DemoLink struct {
+// Link is an example request against the demo workspace.
+type Link struct {
 	Title string
 	Path  string // absolute path, ids filled in
 	File  string // for charts, a file name to save the SVG as
 }
 
-// DemoLinks lists the reports and charts worth opening in a workspace
-// loaded by LoadDemo, with the ids of its journeys, pilots, touchpoints and
+// Links lists the reports and charts worth opening in a workspace
+// loaded by Load, with the ids of its journeys, pilots, touchpoints and
 // metrics filled in. Links whose objects are missing (the workspace held
 // other data) are left out.
-func DemoLinks(ctx context.Context, store Store, workspaceID string) ([]DemoLink, error) {
-	links := []DemoLink{
+func Links(ctx context.Context, store Store, workspaceID string) ([]Link, error) {
+	links := []Link{
 		{"Blind spots: failing or unmeasured touchpoints nobody works on", "/api/v1/reports/blind-spots", ""},
 		{"Coverage: measured, with ideas, with pilots (per owner and channel)", "/api/v1/reports/coverage", ""},
 		{"Impact ledger: what completed pilots delivered", "/api/v1/reports/impact", ""},
@@ -75,25 +89,25 @@ func DemoLinks(ctx context.Context, store Store, workspaceID string) ([]DemoLink
 	if err != nil {
 		return nil, err
 	}
-	var heatmaps []DemoLink
+	var heatmaps []Link
 	for _, j := range journeys {
-		links = append(links, DemoLink{"Heatmap: " + j.Name, "/api/v1/journeys/" + j.ID + "/heatmap", ""})
-		heatmaps = append(heatmaps, DemoLink{"Heatmap chart: " + j.Name, "/api/v1/journeys/" + j.ID + "/heatmap.svg", "heatmap-" + demoFileName(j.Name) + ".svg"})
+		links = append(links, Link{"Heatmap: " + j.Name, "/api/v1/journeys/" + j.ID + "/heatmap", ""})
+		heatmaps = append(heatmaps, Link{"Heatmap chart: " + j.Name, "/api/v1/journeys/" + j.ID + "/heatmap.svg", "heatmap-" + fileName(j.Name) + ".svg"})
 	}
 	pilots, _, err := store.ListPilots(ctx, workspaceID, domain.PilotFilter{}, domain.Page{Limit: domain.MaxPageSize})
 	if err != nil {
 		return nil, err
 	}
-	var results []DemoLink
+	var results []Link
 	for _, p := range pilots {
-		links = append(links, DemoLink{fmt.Sprintf("Pilot results (%s): %s", p.Status, p.Title), "/api/v1/pilots/" + p.ID + "/results", ""})
-		results = append(results, DemoLink{"Forest plot: " + p.Title, "/api/v1/pilots/" + p.ID + "/results.svg", "results-" + demoFileName(p.Title) + ".svg"})
+		links = append(links, Link{fmt.Sprintf("Pilot results (%s): %s", p.Status, p.Title), "/api/v1/pilots/" + p.ID + "/results", ""})
+		results = append(results, Link{"Forest plot: " + p.Title, "/api/v1/pilots/" + p.ID + "/results.svg", "results-" + fileName(p.Title) + ".svg"})
 	}
 	catalogue, err := store.ListCatalogueMetrics(ctx, workspaceID)
 	if err != nil {
 		return nil, err
 	}
-	var trends []DemoLink
+	var trends []Link
 	q := "Taste of the food"
 	tps, _, err := store.ListTouchpoints(ctx, workspaceID, domain.TouchpointFilter{Query: &q}, domain.Page{Limit: 1})
 	if err != nil {
@@ -101,26 +115,26 @@ func DemoLinks(ctx context.Context, store Store, workspaceID string) ([]DemoLink
 	}
 	for _, m := range catalogue {
 		if m.Key == "csat" && len(tps) > 0 {
-			links = append(links, DemoLink{"Touchpoint health: " + tps[0].Name, "/api/v1/touchpoints/" + tps[0].ID + "/health", ""})
-			trends = append(trends, DemoLink{"Trend chart: " + tps[0].Name + " CSAT", "/api/v1/touchpoints/" + tps[0].ID + "/trend.svg?metric_id=" + m.ID, "trend-" + demoFileName(tps[0].Name) + ".svg"})
+			links = append(links, Link{"Touchpoint health: " + tps[0].Name, "/api/v1/touchpoints/" + tps[0].ID + "/health", ""})
+			trends = append(trends, Link{"Trend chart: " + tps[0].Name + " CSAT", "/api/v1/touchpoints/" + tps[0].ID + "/trend.svg?metric_id=" + m.ID, "trend-" + fileName(tps[0].Name) + ".svg"})
 		}
 	}
-	links = append(links, DemoLink{"Value/effort matrix chart", "/api/v1/reports/matrix.svg", "matrix.svg"})
+	links = append(links, Link{"Value/effort matrix chart", "/api/v1/reports/matrix.svg", "matrix.svg"})
 	links = append(links, heatmaps...)
 	links = append(links, results...)
 	return append(links, trends...), nil
 }
 
-// demoFileName turns a title into a file name: lower-case letters and
+// fileName turns a title into a file name: lower-case letters and
 // digits joined by hyphens.
-func demoFileName(title string) string {
+func fileName(title string) string {
 	return strings.Join(strings.FieldsFunc(strings.ToLower(title), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 	}), "-")
 }
 
-// demoLoader carries what one LoadDemo has created so far.
-type demoLoader struct {
+// loader carries what one Load has created so far.
+type loader struct {
 	store       Store
 	pilots      domain.PilotActions
 	ws, actor   string
@@ -131,7 +145,7 @@ type demoLoader struct {
 	ideas       map[string]*domain.Idea           // by demo key
 }
 
-func (d *demoLoader) catalogue(ctx context.Context) error {
+func (d *loader) catalogue(ctx context.Context) error {
 	metrics, err := d.store.ListCatalogueMetrics(ctx, d.ws)
 	if err != nil {
 		return err
@@ -147,23 +161,23 @@ func (d *demoLoader) catalogue(ctx context.Context) error {
 	return nil
 }
 
-type demoTouchpoint struct {
+type touchpointSpec struct {
 	key, stage, name string
 	channel          domain.Channel
 	owner            string
 	description      string
 }
 
-var demoJourneys = []struct {
+var journeySpecs = []struct {
 	name, description string
 	stages            []string
-	touchpoints       []demoTouchpoint
+	touchpoints       []touchpointSpec
 }{
 	{
 		name:        "Lunch at the restaurant",
 		description: "A weekday lunch guest, from looking us up to paying the bill.",
 		stages:      []string{"Discover", "Arrive", "Order", "Eat", "Pay"},
-		touchpoints: []demoTouchpoint{
+		touchpoints: []touchpointSpec{
 			{"menu", "Discover", "Menu online", domain.ChannelWeb, "Marketing", "The lunch menu on the website, with prices and allergens."},
 			{"location", "Discover", "Location & directions", domain.ChannelWeb, "Marketing", "How to find us: map, public transport, parking."},
 			{"hours", "Discover", "Opening hours", domain.ChannelWeb, "Marketing", "Opening hours on the website and on map services."},
@@ -179,7 +193,7 @@ var demoJourneys = []struct {
 		name:        "Calling about a bill",
 		description: "A customer who does not understand an invoice and calls the contact centre.",
 		stages:      []string{"Call", "Resolve", "After"},
-		touchpoints: []demoTouchpoint{
+		touchpoints: []touchpointSpec{
 			{"queue", "Call", "Phone queue", domain.ChannelPhone, "Contact centre", "Waiting in the queue until an agent answers."},
 			{"conversation", "Resolve", "Phone conversation", domain.ChannelPhone, "Contact centre", "The conversation with the agent."},
 			{"fcr", "Resolve", "First-contact resolution", domain.ChannelPhone, "Contact centre", "Whether the question is settled in the first call."},
@@ -188,8 +202,8 @@ var demoJourneys = []struct {
 	},
 }
 
-func (d *demoLoader) journeys(ctx context.Context) error {
-	for _, dj := range demoJourneys {
+func (d *loader) journeys(ctx context.Context) error {
+	for _, dj := range journeySpecs {
 		j := &domain.Journey{WorkspaceID: d.ws, Name: dj.name, Description: dj.description}
 		for _, s := range dj.stages {
 			j.Stages = append(j.Stages, domain.Stage{Name: s})
@@ -219,7 +233,7 @@ func (d *demoLoader) journeys(ctx context.Context) error {
 	return nil
 }
 
-type demoIdea struct {
+type ideaSpec struct {
 	key                        string
 	title, problem, proposal   string
 	touchpoints                []string // demo keys
@@ -231,12 +245,12 @@ type demoIdea struct {
 	status                     domain.IdeaStatus // piloting ideas are moved by their pilot
 }
 
-// demoIdeas cover the four quadrants (with the default scoring: value =
+// ideaSpecs cover the four quadrants (with the default scoring: value =
 // mean of impact and experience, high from 3; effort low up to 2) and every
 // status. Phone queue gets ideas, but none open: a failing blind spot.
 // Greeting's only idea is parked: at risk with no open idea. Entrance has
 // none and is never measured; Invoice has ideas but no measurement.
-var demoIdeas = []demoIdea{
+var ideaSpecs = []ideaSpec{
 	// Quick wins.
 	{"menu-photos", "Photos and allergens on the online menu",
 		"Guests ask the waiting staff about allergens for almost every dish, and the online menu is a scanned PDF that does not work on phones.",
@@ -347,8 +361,8 @@ var demoIdeas = []demoIdea{
 		[]string{"menu", "location", "hours"}, 2, 3, 5, 0.3, "Marketing", []string{"web", "brand"}, domain.SourceOther, domain.StatusParked},
 }
 
-// demoPaths are the moves that bring a new idea to a status.
-var demoPaths = map[domain.IdeaStatus][]domain.IdeaStatus{
+// paths are the moves that bring a new idea to a status.
+var paths = map[domain.IdeaStatus][]domain.IdeaStatus{
 	domain.StatusNew:         nil,
 	domain.StatusUnderReview: {domain.StatusUnderReview},
 	domain.StatusPlanned:     {domain.StatusUnderReview, domain.StatusPlanned},
@@ -357,8 +371,8 @@ var demoPaths = map[domain.IdeaStatus][]domain.IdeaStatus{
 	domain.StatusParked:      {domain.StatusUnderReview, domain.StatusParked},
 }
 
-func (d *demoLoader) ideaBacklog(ctx context.Context) error {
-	for _, di := range demoIdeas {
+func (d *loader) ideaBacklog(ctx context.Context) error {
+	for _, di := range ideaSpecs {
 		i := &domain.Idea{WorkspaceID: d.ws, Title: di.title, Problem: di.problem, Proposal: di.proposal,
 			Impact: di.impact, Experience: di.experience, Effort: di.effort, Confidence: di.confidence, Owner: di.owner,
 			Tags: append([]string{}, di.tags...), Source: di.source, Status: domain.StatusNew}
@@ -371,7 +385,7 @@ func (d *demoLoader) ideaBacklog(ctx context.Context) error {
 		if err := d.store.CreateIdea(ctx, i, d.actor); err != nil {
 			return fmt.Errorf("idea %q: %w", di.title, err)
 		}
-		path, ok := demoPaths[di.status]
+		path, ok := paths[di.status]
 		if !ok {
 			return fmt.Errorf("idea %q: no path to status %s", di.title, di.status)
 		}
@@ -387,9 +401,9 @@ func (d *demoLoader) ideaBacklog(ctx context.Context) error {
 	return nil
 }
 
-// demoMetric is a pilot metric with its samples: pilot before and after,
+// metricSpec is a pilot metric with its samples: pilot before and after,
 // control before and after (nil where absent).
-type demoMetric struct {
+type metricSpec struct {
 	metric  domain.Metric
 	catalog string // catalogue key to inherit from, if any
 	samples [4]*domain.Sample
@@ -397,7 +411,7 @@ type demoMetric struct {
 
 // pilot creates a pilot of idea key with its metrics and samples, and
 // starts it at startedAt.
-func (d *demoLoader) pilot(ctx context.Context, key string, p *domain.Pilot, metrics []demoMetric, startedAt time.Time) error {
+func (d *loader) pilot(ctx context.Context, key string, p *domain.Pilot, metrics []metricSpec, startedAt time.Time) error {
 	p.WorkspaceID, p.IdeaID, p.Status = d.ws, d.ideas[key].ID, domain.PilotPlanned
 	if p.ConfidenceLevel == 0 {
 		p.ConfidenceLevel = domain.DefaultConfidenceLevel
@@ -439,33 +453,33 @@ func (d *demoLoader) pilot(ctx context.Context, key string, p *domain.Pilot, met
 	return nil
 }
 
-func demoMean(n int, m, sd float64) *domain.Sample { return &domain.Sample{N: n, Mean: m, SD: sd} }
-func demoShare(n, successes int) *domain.Sample    { return &domain.Sample{N: n, Successes: successes} }
-func demoEvents(e int, exposure float64) *domain.Sample {
+func mean(n int, m, sd float64) *domain.Sample { return &domain.Sample{N: n, Mean: m, SD: sd} }
+func share(n, successes int) *domain.Sample    { return &domain.Sample{N: n, Successes: successes} }
+func events(e int, exposure float64) *domain.Sample {
 	return &domain.Sample{Events: e, Exposure: exposure}
 }
 
-// demoDate is midnight UTC of t's calendar day.
-func demoDate(t time.Time) time.Time {
+// day is midnight UTC of t's calendar day.
+func day(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // headsetPilot is the README's example: team B got headsets and sound
 // barriers, team A is the control; completed with an adopt decision.
-func (d *demoLoader) headsetPilot(ctx context.Context) error {
-	start := demoDate(d.now.AddDate(0, -4, 0))
+func (d *loader) headsetPilot(ctx context.Context) error {
+	start := day(d.now.AddDate(0, -4, 0))
 	end := start.AddDate(0, 0, 55)
 	p := &domain.Pilot{Title: "Headsets for team B",
 		Hypothesis: "Noise-cancelling headsets and sound barriers cut handle time by at least 20 seconds without hurting CSAT.",
 		Scope:      "Team B (24 agents) got the headsets; team A (25 agents) is the control. Four weeks before and four weeks after the installation.",
 		StartDate:  &start, EndDate: &end, Owner: "Contact centre"}
-	metrics := []demoMetric{
+	metrics := []metricSpec{
 		{metric: domain.Metric{Name: "Handle time", Unit: "seconds", Kind: domain.KindMean, Direction: domain.LowerIsBetter, Primary: true},
-			samples: [4]*domain.Sample{demoMean(400, 320, 75), demoMean(410, 290, 70), demoMean(420, 318, 76), demoMean(415, 316, 74)}},
+			samples: [4]*domain.Sample{mean(400, 320, 75), mean(410, 290, 70), mean(420, 318, 76), mean(415, 316, 74)}},
 		{metric: domain.Metric{Name: "CSAT", Guardrail: true}, catalog: "csat",
-			samples: [4]*domain.Sample{demoShare(400, 300), demoShare(410, 360), demoShare(420, 315), demoShare(415, 312)}},
+			samples: [4]*domain.Sample{share(400, 300), share(410, 360), share(420, 315), share(415, 312)}},
 		{metric: domain.Metric{Name: "Complaints", Unit: "per agent-week", Kind: domain.KindCount, Direction: domain.LowerIsBetter},
-			samples: [4]*domain.Sample{demoEvents(18, 96), demoEvents(7, 96), demoEvents(20, 100), demoEvents(19, 100)}},
+			samples: [4]*domain.Sample{events(18, 96), events(7, 96), events(20, 100), events(19, 100)}},
 	}
 	if err := d.pilot(ctx, "headsets", p, metrics, start.Add(9*time.Hour)); err != nil {
 		return err
@@ -479,26 +493,26 @@ func (d *demoLoader) headsetPilot(ctx context.Context) error {
 }
 
 // queueScreenPilot is running, with samples in: its results are live.
-func (d *demoLoader) queueScreenPilot(ctx context.Context) error {
-	start := demoDate(d.now.AddDate(0, 0, -21))
+func (d *loader) queueScreenPilot(ctx context.Context) error {
+	start := day(d.now.AddDate(0, 0, -21))
 	end := start.AddDate(0, 0, 42)
 	p := &domain.Pilot{Title: "Queue screen at the Station Road counter",
 		Hypothesis: "A screen with order numbers and waiting times cuts the time to order by 30 seconds and lifts CSAT.",
 		Scope:      "Weekday lunch at Station Road; the Market Street restaurant, without a screen, is the control. Three weeks before and three weeks with the screen.",
 		StartDate:  &start, EndDate: &end, Owner: "Front of house"}
-	metrics := []demoMetric{
+	metrics := []metricSpec{
 		{metric: domain.Metric{Name: "Time to order", Unit: "seconds", Kind: domain.KindMean, Direction: domain.LowerIsBetter, Primary: true},
-			samples: [4]*domain.Sample{demoMean(180, 265, 90), demoMean(150, 228, 85), demoMean(170, 270, 92), demoMean(140, 262, 88)}},
+			samples: [4]*domain.Sample{mean(180, 265, 90), mean(150, 228, 85), mean(170, 270, 92), mean(140, 262, 88)}},
 		{metric: domain.Metric{Name: "CSAT", Guardrail: true}, catalog: "csat",
-			samples: [4]*domain.Sample{demoShare(190, 140), demoShare(160, 128), demoShare(200, 150), demoShare(160, 118)}},
+			samples: [4]*domain.Sample{share(190, 140), share(160, 128), share(200, 150), share(160, 118)}},
 	}
 	return d.pilot(ctx, "queue-screen", p, metrics, start.Add(11*time.Hour))
 }
 
-// demoSeries is six months of one touchpoint's metric, oldest first; NaN
+// series is six months of one touchpoint's metric, oldest first; NaN
 // where the month was not measured. Values are in the metric's scale: a
 // share for proportions, points for NPS, the mean for means.
-type demoSeries struct {
+type series struct {
 	touchpoint, metric string
 	values             [6]float64
 	nLow, nHigh        int
@@ -508,11 +522,11 @@ type demoSeries struct {
 // notMeasured marks a month without a measurement.
 var notMeasured = math.NaN()
 
-// demoSeriesList: Taste of the food and Phone queue are failing (the queue
+// seriesList: Taste of the food and Phone queue are failing (the queue
 // with no open idea), Greeting and First-contact resolution are at risk,
 // Location & directions was last measured four months ago, Entrance and
 // Invoice never; the rest are healthy.
-var demoSeriesList = []demoSeries{
+var seriesList = []series{
 	{"menu", "csat", [6]float64{0.84, 0.85, 0.86, 0.85, 0.87, 0.88}, 200, 300, "Website feedback widget"},
 	{"location", "csat", [6]float64{0.86, 0.85, notMeasured, notMeasured, notMeasured, notMeasured}, 100, 150, "Website feedback widget"},
 	{"hours", "csat", [6]float64{0.88, 0.89, 0.87, 0.88, 0.90, 0.89}, 120, 180, "Website feedback widget"},
@@ -533,10 +547,10 @@ var demoSeriesList = []demoSeries{
 // for the six months before now's month. Every month but the latest gets a
 // little noise; the latest values are as designed, so the health of each
 // touchpoint is what the dataset promises.
-func (d *demoLoader) measurements(ctx context.Context) error {
+func (d *loader) measurements(ctx context.Context) error {
 	thisMonth := time.Date(d.now.Year(), d.now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	var ms []domain.Measurement
-	for _, sr := range demoSeriesList {
+	for _, sr := range seriesList {
 		cm := d.metrics[sr.metric]
 		for k, v := range sr.values {
 			if math.IsNaN(v) {
@@ -574,24 +588,24 @@ func (d *demoLoader) measurements(ctx context.Context) error {
 	return d.store.AddMeasurements(ctx, ms)
 }
 
-// DemoSummary says what LoadDemo loads, for the command's output.
-func DemoSummary() string {
+// Summary says what Load loads, for the command's output.
+func Summary() string {
 	tps := 0
-	for _, j := range demoJourneys {
+	for _, j := range journeySpecs {
 		tps += len(j.touchpoints)
 	}
 	ms := 0
-	for _, s := range demoSeriesList {
+	for _, s := range seriesList {
 		for _, v := range s.values {
 			if !math.IsNaN(v) {
 				ms++
 			}
 		}
 	}
-	names := make([]string, len(demoJourneys))
-	for n, j := range demoJourneys {
+	names := make([]string, len(journeySpecs))
+	for n, j := range journeySpecs {
 		names[n] = "“" + j.name + "”"
 	}
 	return fmt.Sprintf("%d journeys (%s), %d touchpoints, %d ideas, 2 pilots (one completed, one running), %d monthly measurements",
-		len(demoJourneys), strings.Join(names, ", "), tps, len(demoIdeas), ms)
+		len(journeySpecs), strings.Join(names, ", "), tps, len(ideaSpecs), ms)
 }
