@@ -105,8 +105,7 @@ type Me struct {
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Success	200	{object}	Me
-//	@Failure	401	{object}	Problem
-//	@Failure	503	{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Router		/api/v1/me [get]
 func (s *Server) me(c echo.Context) error {
 	p := principal(c)

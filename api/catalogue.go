@@ -79,14 +79,7 @@ func (s *Server) catalogueRoutes(g *echo.Group) {
 //	@Success		201				{object}	CatalogueMetric
 //	@Header			201				{string}	Location	"URL of the new metric"
 //	@Header			201				{string}	ETag		"Version, for If-Match"
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		409				{object}	Problem
-//	@Failure		413				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
-//	@Failure		503				{object}	Problem
+//	@Failure	400,401,403,409,413,415,422,503	{object}	Problem
 //	@Router			/api/v1/metrics [post]
 func (s *Server) createCatalogueMetric(c echo.Context) error {
 	var in CatalogueMetricCreate
@@ -113,8 +106,7 @@ func (s *Server) createCatalogueMetric(c echo.Context) error {
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Success	200	{object}	CatalogueMetricList
-//	@Failure	401	{object}	Problem
-//	@Failure	503	{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Router		/api/v1/metrics [get]
 func (s *Server) listCatalogueMetrics(c echo.Context) error {
 	metrics, err := s.store.ListCatalogueMetrics(c.Request().Context(), principal(c).WorkspaceID)
@@ -137,9 +129,7 @@ func (s *Server) listCatalogueMetrics(c echo.Context) error {
 //	@Param		id	path		string	true	"Metric id"	format(uuid)
 //	@Success	200	{object}	CatalogueMetric
 //	@Header		200	{string}	ETag	"Version, for If-Match"
-//	@Failure	401	{object}	Problem
-//	@Failure	404	{object}	Problem
-//	@Failure	503	{object}	Problem
+//	@Failure	401,404,503	{object}	Problem
 //	@Router		/api/v1/metrics/{id} [get]
 func (s *Server) getCatalogueMetric(c echo.Context) error {
 	id, err := pathID(c, "catalogue metric")
@@ -167,16 +157,7 @@ func (s *Server) getCatalogueMetric(c echo.Context) error {
 //	@Param		patch		body		CatalogueMetricPatch	true	"Fields to change"
 //	@Success	200			{object}	CatalogueMetric
 //	@Header		200			{string}	ETag	"The new version"
-//	@Failure	400			{object}	Problem
-//	@Failure	401			{object}	Problem
-//	@Failure	403			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	409			{object}	Problem
-//	@Failure	412			{object}	Problem
-//	@Failure	415			{object}	Problem
-//	@Failure	422			{object}	Problem
-//	@Failure	428			{object}	Problem
-//	@Failure	503			{object}	Problem
+//	@Failure	400,401,403,404,409,412,415,422,428,503	{object}	Problem
 //	@Router		/api/v1/metrics/{id} [patch]
 func (s *Server) patchCatalogueMetric(c echo.Context) error {
 	id, err := pathID(c, "catalogue metric")
@@ -218,14 +199,8 @@ func (s *Server) patchCatalogueMetric(c echo.Context) error {
 //	@Param		id			path	string	true	"Metric id"	format(uuid)
 //	@Param		If-Match	header	string	true	"ETag of the version being deleted"
 //	@Success	204
-//	@Failure	400	{object}	Problem
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
+//	@Failure	400,401,403,404,412,428,503	{object}	Problem
 //	@Failure	409	{object}	Problem	"Measurements or pilot metrics use it"
-//	@Failure	412	{object}	Problem
-//	@Failure	428	{object}	Problem
-//	@Failure	503	{object}	Problem
 //	@Router		/api/v1/metrics/{id} [delete]
 func (s *Server) deleteCatalogueMetric(c echo.Context) error {
 	id, err := pathID(c, "catalogue metric")

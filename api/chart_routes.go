@@ -40,9 +40,7 @@ func svg(c echo.Context, body []byte, err error) error {
 //	@Produce	image/svg+xml
 //	@Security	BearerAuth
 //	@Success	200	{string}	string	"SVG"
-//	@Failure	400	{object}	Problem
-//	@Failure	401	{object}	Problem
-//	@Failure	503	{object}	Problem
+//	@Failure	400,401,503	{object}	Problem
 //	@Router		/api/v1/reports/matrix.svg [get]
 func (s *Server) matrixChart(c echo.Context) error {
 	if err := newListQuery(c).err(); err != nil {
@@ -80,10 +78,7 @@ func (s *Server) matrixChart(c echo.Context) error {
 //	@Param		id			path		string	true	"Journey id"	format(uuid)
 //	@Param		metric_id	query		string	false	"Catalogue metric (default: csat)"	format(uuid)
 //	@Success	200			{string}	string	"SVG"
-//	@Failure	400			{object}	Problem
-//	@Failure	401			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	503			{object}	Problem
+//	@Failure	400,401,404,503	{object}	Problem
 //	@Router		/api/v1/journeys/{id}/heatmap.svg [get]
 func (s *Server) heatmapChart(c echo.Context) error {
 	j, m, facts, err := s.heatmapData(c)
@@ -132,9 +127,7 @@ func display(m *domain.CatalogueMetric, v *float64) string {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Pilot id"	format(uuid)
 //	@Success		200	{string}	string	"SVG"
-//	@Failure		401	{object}	Problem
-//	@Failure		404	{object}	Problem
-//	@Failure		503	{object}	Problem
+//	@Failure	401,404,503	{object}	Problem
 //	@Router			/api/v1/pilots/{id}/results.svg [get]
 func (s *Server) resultsChart(c echo.Context) error {
 	p, r, err := s.resultsOf(c)
@@ -180,10 +173,7 @@ func forestRowOf(m *domain.MetricResult) chart.ForestRow {
 //	@Param		id			path		string	true	"Touchpoint id"	format(uuid)
 //	@Param		metric_id	query		string	false	"Catalogue metric (default: csat)"	format(uuid)
 //	@Success	200			{string}	string	"SVG"
-//	@Failure	400			{object}	Problem
-//	@Failure	401			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	503			{object}	Problem
+//	@Failure	400,401,404,503	{object}	Problem
 //	@Router		/api/v1/touchpoints/{id}/trend.svg [get]
 func (s *Server) trendChart(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")

@@ -126,14 +126,8 @@ func (s *Server) ideaRoutes(g *echo.Group) {
 //	@Success		201				{object}	Idea
 //	@Header			201				{string}	Location	"URL of the new idea"
 //	@Header			201				{string}	ETag		"Version, for If-Match"
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
+//	@Failure	400,401,403,413,415,422,503	{object}	Problem
 //	@Failure		409				{object}	Problem	"The same Idempotency-Key is in flight"
-//	@Failure		413				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
-//	@Failure		503				{object}	Problem
 //	@Router			/api/v1/ideas [post]
 func (s *Server) createIdea(c echo.Context) error {
 	var in IdeaCreate
@@ -180,8 +174,7 @@ func (s *Server) createIdea(c echo.Context) error {
 //	@Param			cursor			query		string	false	"next_cursor of the previous page (same sort)"
 //	@Success		200				{object}	IdeaList
 //	@Failure		400				{object}	Problem	"Bad or unknown query parameter, or unknown sort"
-//	@Failure		401				{object}	Problem
-//	@Failure		503				{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Router			/api/v1/ideas [get]
 func (s *Server) listIdeas(c echo.Context) error {
 	q := newListQuery(c, "sort", "status", "touchpoint_id", "journey_id", "quadrant", "tag", "owner", "q")
@@ -219,9 +212,8 @@ func (s *Server) listIdeas(c echo.Context) error {
 //	@Param		id	path		string	true	"Idea id"	format(uuid)
 //	@Success	200	{object}	Idea
 //	@Header		200	{string}	ETag	"Version, for If-Match"
-//	@Failure	401	{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Failure	404	{object}	Problem	"Unknown, or in another workspace"
-//	@Failure	503	{object}	Problem
 //	@Router		/api/v1/ideas/{id} [get]
 func (s *Server) getIdea(c echo.Context) error {
 	id, err := pathID(c, "idea")
@@ -250,17 +242,10 @@ func (s *Server) getIdea(c echo.Context) error {
 //	@Param			patch		body		IdeaPatch	true	"Fields to change"
 //	@Success		200			{object}	Idea
 //	@Header			200			{string}	ETag	"The new version"
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
+//	@Failure	400,401,403,404,413,415,422,503	{object}	Problem
 //	@Failure		409			{object}	Problem	"Status move not allowed"
 //	@Failure		412			{object}	Problem	"If-Match is stale"
-//	@Failure		413			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Failure		428			{object}	Problem	"If-Match missing"
-//	@Failure		503			{object}	Problem
 //	@Router			/api/v1/ideas/{id} [patch]
 func (s *Server) patchIdea(c echo.Context) error {
 	id, err := pathID(c, "idea")
@@ -330,13 +315,7 @@ func moveIdea(i *domain.Idea, to *string) error {
 //	@Param		id			path	string	true	"Idea id"	format(uuid)
 //	@Param		If-Match	header	string	true	"ETag of the version being deleted"
 //	@Success	204
-//	@Failure	400	{object}	Problem
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
-//	@Failure	412	{object}	Problem
-//	@Failure	428	{object}	Problem
-//	@Failure	503	{object}	Problem
+//	@Failure	400,401,403,404,412,428,503	{object}	Problem
 //	@Router		/api/v1/ideas/{id} [delete]
 func (s *Server) deleteIdea(c echo.Context) error {
 	id, err := pathID(c, "idea")
@@ -363,10 +342,7 @@ func (s *Server) deleteIdea(c echo.Context) error {
 //	@Param		limit	query		int		false	"Page size, 1–100"	default(20)
 //	@Param		cursor	query		string	false	"next_cursor of the previous page"
 //	@Success	200		{object}	HistoryList
-//	@Failure	400		{object}	Problem
-//	@Failure	401		{object}	Problem
-//	@Failure	404		{object}	Problem
-//	@Failure	503		{object}	Problem
+//	@Failure	400,401,404,503	{object}	Problem
 //	@Router		/api/v1/ideas/{id}/history [get]
 func (s *Server) ideaHistory(c echo.Context) error {
 	id, err := pathID(c, "idea")

@@ -94,13 +94,10 @@ func (s *Server) journeyRoutes(g *echo.Group) {
 //	@Header			201				{string}	Location		"URL of the new journey"
 //	@Header			201				{string}	ETag			"Version, for If-Match"
 //	@Failure		400				{object}	Problem			"Malformed JSON or unknown field"
-//	@Failure		401				{object}	Problem
+//	@Failure	401,413,415,503	{object}	Problem
 //	@Failure		403				{object}	Problem	"Needs role editor"
 //	@Failure		409				{object}	Problem	"The same Idempotency-Key is in flight"
-//	@Failure		413				{object}	Problem
-//	@Failure		415				{object}	Problem
 //	@Failure		422				{object}	Problem	"Invalid values, or Idempotency-Key reused with another body"
-//	@Failure		503				{object}	Problem
 //	@Router			/api/v1/journeys [post]
 func (s *Server) createJourney(c echo.Context) error {
 	var in JourneyCreate
@@ -127,8 +124,7 @@ func (s *Server) createJourney(c echo.Context) error {
 //	@Param		cursor	query		string	false	"next_cursor of the previous page"
 //	@Success	200		{object}	JourneyList
 //	@Failure	400		{object}	Problem	"Bad or unknown query parameter"
-//	@Failure	401		{object}	Problem
-//	@Failure	503		{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Router		/api/v1/journeys [get]
 func (s *Server) listJourneys(c echo.Context) error {
 	q := newListQuery(c)
@@ -156,9 +152,8 @@ func (s *Server) listJourneys(c echo.Context) error {
 //	@Param		id	path		string	true	"Journey id"	format(uuid)
 //	@Success	200	{object}	Journey
 //	@Header		200	{string}	ETag	"Version, for If-Match"
-//	@Failure	401	{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Failure	404	{object}	Problem	"Unknown, or in another workspace"
-//	@Failure	503	{object}	Problem
 //	@Router		/api/v1/journeys/{id} [get]
 func (s *Server) getJourney(c echo.Context) error {
 	id, err := pathID(c, "journey")
@@ -187,17 +182,10 @@ func (s *Server) getJourney(c echo.Context) error {
 //	@Param			patch		body		JourneyPatch	true	"Fields to change"
 //	@Success		200			{object}	Journey
 //	@Header			200			{string}	ETag	"The new version"
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
+//	@Failure	400,401,403,404,413,415,422,503	{object}	Problem
 //	@Failure		409			{object}	Problem	"A removed stage still has touchpoints"
 //	@Failure		412			{object}	Problem	"If-Match is stale"
-//	@Failure		413			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Failure		428			{object}	Problem	"If-Match missing"
-//	@Failure		503			{object}	Problem
 //	@Router			/api/v1/journeys/{id} [patch]
 func (s *Server) patchJourney(c echo.Context) error {
 	id, err := pathID(c, "journey")
@@ -239,14 +227,8 @@ func (s *Server) patchJourney(c echo.Context) error {
 //	@Param		id			path	string	true	"Journey id"	format(uuid)
 //	@Param		If-Match	header	string	true	"ETag of the version being deleted"
 //	@Success	204
-//	@Failure	400	{object}	Problem
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
+//	@Failure	400,401,403,404,412,428,503	{object}	Problem
 //	@Failure	409	{object}	Problem	"The journey still has touchpoints"
-//	@Failure	412	{object}	Problem
-//	@Failure	428	{object}	Problem
-//	@Failure	503	{object}	Problem
 //	@Router		/api/v1/journeys/{id} [delete]
 func (s *Server) deleteJourney(c echo.Context) error {
 	id, err := pathID(c, "journey")

@@ -72,14 +72,9 @@ func (s *Server) keyRoutes(g *echo.Group) {
 //	@Param			key				body		APIKeyCreate	true	"The key"
 //	@Success		201				{object}	APIKeyCreated
 //	@Header			201				{string}	Location	"URL of the new key"
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
+//	@Failure	400,401,413,415,422,503	{object}	Problem
 //	@Failure		403				{object}	Problem	"Needs role admin"
 //	@Failure		409				{object}	Problem	"The workspace has as many active keys as it may (100 by default)"
-//	@Failure		413				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
-//	@Failure		503				{object}	Problem
 //	@Router			/api/v1/api-keys [post]
 func (s *Server) createKey(c echo.Context) error {
 	var in APIKeyCreate
@@ -118,10 +113,8 @@ func (s *Server) createKey(c echo.Context) error {
 //	@Param		limit	query		int		false	"Page size, 1–100"	default(20)
 //	@Param		cursor	query		string	false	"next_cursor of the previous page"
 //	@Success	200		{object}	APIKeyList
-//	@Failure	400		{object}	Problem
-//	@Failure	401		{object}	Problem
+//	@Failure	400,401,503	{object}	Problem
 //	@Failure	403		{object}	Problem	"Needs role admin"
-//	@Failure	503		{object}	Problem
 //	@Router		/api/v1/api-keys [get]
 func (s *Server) listKeys(c echo.Context) error {
 	q := newListQuery(c)
@@ -148,10 +141,9 @@ func (s *Server) listKeys(c echo.Context) error {
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Key id"	format(uuid)
 //	@Success	200	{object}	APIKey
-//	@Failure	401	{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Failure	403	{object}	Problem	"Needs role admin"
 //	@Failure	404	{object}	Problem	"Unknown, or in another workspace"
-//	@Failure	503	{object}	Problem
 //	@Router		/api/v1/api-keys/{id} [get]
 func (s *Server) getKey(c echo.Context) error {
 	id, err := pathID(c, "API key")
@@ -179,10 +171,8 @@ func (s *Server) getKey(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Key id"	format(uuid)
 //	@Success		200	{object}	APIKey
-//	@Failure		401	{object}	Problem
+//	@Failure	401,404,503	{object}	Problem
 //	@Failure		403	{object}	Problem	"Needs role admin"
-//	@Failure		404	{object}	Problem
-//	@Failure		503	{object}	Problem
 //	@Router			/api/v1/api-keys/{id}/revoke [post]
 func (s *Server) revokeKey(c echo.Context) error {
 	id, err := pathID(c, "API key")

@@ -114,15 +114,7 @@ func measurementOf(in *MeasurementInput, ws, touchpointID string, catalogue map[
 //	@Param			Idempotency-Key	header		string				false	"Makes the request safe to retry"
 //	@Param			measurement		body		MeasurementInput	true	"The measurement"
 //	@Success		201				{object}	Measurement
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		409				{object}	Problem
-//	@Failure		413				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
-//	@Failure		503				{object}	Problem
+//	@Failure	400,401,403,404,409,413,415,422,503	{object}	Problem
 //	@Router			/api/v1/touchpoints/{id}/measurements [post]
 func (s *Server) addMeasurement(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")
@@ -177,10 +169,7 @@ func withoutLines(err error) error {
 //	@Param		metric_id	query		string	false	"Only this catalogue metric"	format(uuid)
 //	@Param		limit		query		int		false	"At most this many, 1–100"	default(20)
 //	@Success	200			{object}	MeasurementList
-//	@Failure	400			{object}	Problem
-//	@Failure	401			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	503			{object}	Problem
+//	@Failure	400,401,404,503	{object}	Problem
 //	@Router		/api/v1/touchpoints/{id}/measurements [get]
 func (s *Server) listMeasurements(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")
@@ -217,14 +206,9 @@ func (s *Server) listMeasurements(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Param			rows	body		string	true	"CSV rows"
 //	@Success		200		{object}	MeasurementImport
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
+//	@Failure	400,401,403,413,415,503	{object}	Problem
 //	@Failure		409		{object}	Problem	"A period is measured already"
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
 //	@Failure		422		{object}	Problem	"A bad row; errors[0].line names it"
-//	@Failure		503		{object}	Problem
 //	@Router			/api/v1/measurements/import [post]
 func (s *Server) importMeasurements(c echo.Context) error {
 	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != ingest.MediaCSV {

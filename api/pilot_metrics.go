@@ -110,15 +110,7 @@ func (s *Server) editPilot(c echo.Context, pilotID string, fn func(ctx context.C
 //	@Success		201				{object}	Metric
 //	@Header			201				{string}	Location	"URL of the new metric"
 //	@Header			201				{string}	ETag		"Version, for If-Match"
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		409				{object}	Problem
-//	@Failure		413				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
-//	@Failure		503				{object}	Problem
+//	@Failure	400,401,403,404,409,413,415,422,503	{object}	Problem
 //	@Router			/api/v1/pilots/{id}/metrics [post]
 func (s *Server) createMetric(c echo.Context) error {
 	pilotID, err := pathID(c, "pilot")
@@ -149,9 +141,7 @@ func (s *Server) createMetric(c echo.Context) error {
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Pilot id"	format(uuid)
 //	@Success	200	{object}	MetricList
-//	@Failure	401	{object}	Problem
-//	@Failure	404	{object}	Problem
-//	@Failure	503	{object}	Problem
+//	@Failure	401,404,503	{object}	Problem
 //	@Router		/api/v1/pilots/{id}/metrics [get]
 func (s *Server) listMetrics(c echo.Context) error {
 	pilotID, err := pathID(c, "pilot")
@@ -183,9 +173,7 @@ func (s *Server) listMetrics(c echo.Context) error {
 //	@Param		metric_id	path		string	true	"Metric id"	format(uuid)
 //	@Success	200			{object}	Metric
 //	@Header		200			{string}	ETag	"Version, for If-Match"
-//	@Failure	401			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	503			{object}	Problem
+//	@Failure	401,404,503	{object}	Problem
 //	@Router		/api/v1/pilots/{id}/metrics/{metric_id} [get]
 func (s *Server) getMetric(c echo.Context) error {
 	pilotID, metricID, err := pilotAndMetric(c)
@@ -215,16 +203,7 @@ func (s *Server) getMetric(c echo.Context) error {
 //	@Param			patch		body		MetricPatch	true	"Fields to change"
 //	@Success		200			{object}	Metric
 //	@Header			200			{string}	ETag	"The new version"
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
-//	@Failure		428			{object}	Problem
-//	@Failure		503			{object}	Problem
+//	@Failure	400,401,403,404,409,412,415,422,428,503	{object}	Problem
 //	@Router			/api/v1/pilots/{id}/metrics/{metric_id} [patch]
 func (s *Server) patchMetric(c echo.Context) error {
 	pilotID, metricID, err := pilotAndMetric(c)
@@ -274,14 +253,8 @@ func (s *Server) patchMetric(c echo.Context) error {
 //	@Param		metric_id	path	string	true	"Metric id"	format(uuid)
 //	@Param		If-Match	header	string	true	"ETag of the version being deleted"
 //	@Success	204
-//	@Failure	400	{object}	Problem
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
+//	@Failure	400,401,403,404,412,428,503	{object}	Problem
 //	@Failure	409	{object}	Problem	"The pilot is completed or cancelled"
-//	@Failure	412	{object}	Problem
-//	@Failure	428	{object}	Problem
-//	@Failure	503	{object}	Problem
 //	@Router		/api/v1/pilots/{id}/metrics/{metric_id} [delete]
 func (s *Server) deleteMetric(c echo.Context) error {
 	pilotID, metricID, err := pilotAndMetric(c)

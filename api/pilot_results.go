@@ -118,9 +118,7 @@ func metricResultOut(m *domain.MetricResult) MetricResult {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Pilot id"	format(uuid)
 //	@Success		200	{object}	PilotResults
-//	@Failure		401	{object}	Problem
-//	@Failure		404	{object}	Problem
-//	@Failure		503	{object}	Problem
+//	@Failure	401,404,503	{object}	Problem
 //	@Router			/api/v1/pilots/{id}/results [get]
 func (s *Server) pilotResults(c echo.Context) error {
 	p, r, err := s.resultsOf(c)
@@ -181,11 +179,7 @@ type Plan struct {
 //	@Security		BearerAuth
 //	@Param			plan	body		PlanRequest	true	"What to plan"
 //	@Success		200		{object}	Plan
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
-//	@Failure		503		{object}	Problem
+//	@Failure	400,401,415,422,503	{object}	Problem
 //	@Router			/api/v1/pilots/plan [post]
 func (s *Server) planPilot(c echo.Context) error {
 	var in PlanRequest

@@ -164,16 +164,9 @@ func sampleAt(c echo.Context) (pilotID string, key domain.Sample, err error) {
 //	@Success		200			{object}	Sample
 //	@Success		201			{object}	Sample
 //	@Header			200			{string}	ETag	"The sample's version"
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
+//	@Failure	400,401,403,404,412,415,422,503	{object}	Problem
 //	@Failure		409			{object}	Problem	"The pilot is completed or cancelled, or the sample comes from observations"
-//	@Failure		412			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Failure		428			{object}	Problem	"The sample exists and If-Match is missing"
-//	@Failure		503			{object}	Problem
 //	@Router			/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [put]
 func (s *Server) putSample(c echo.Context) error {
 	pilotID, key, err := sampleAt(c)
@@ -227,9 +220,7 @@ func (s *Server) putSample(c echo.Context) error {
 //	@Param		period		path		string	true	"Period"	Enums(before,after)
 //	@Success	200			{object}	Sample
 //	@Header		200			{string}	ETag	"The sample's version"
-//	@Failure	401			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	503			{object}	Problem
+//	@Failure	401,404,503	{object}	Problem
 //	@Router		/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [get]
 func (s *Server) getSample(c echo.Context) error {
 	pilotID, key, err := sampleAt(c)
@@ -260,14 +251,8 @@ func (s *Server) getSample(c echo.Context) error {
 //	@Param		period		path	string	true	"Period"	Enums(before,after)
 //	@Param		If-Match	header	string	true	"ETag of the sample"
 //	@Success	204
-//	@Failure	400	{object}	Problem
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
+//	@Failure	400,401,403,404,412,428,503	{object}	Problem
 //	@Failure	409	{object}	Problem	"The pilot is completed or cancelled, or the sample comes from observations"
-//	@Failure	412	{object}	Problem
-//	@Failure	428	{object}	Problem
-//	@Failure	503	{object}	Problem
 //	@Router		/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [delete]
 func (s *Server) deleteSample(c echo.Context) error {
 	pilotID, key, err := sampleAt(c)
@@ -301,14 +286,10 @@ func (s *Server) deleteSample(c echo.Context) error {
 //	@Param			rows		body		string	true	"NDJSON or CSV rows"
 //	@Param			Idempotency-Key	header	string	false	"Makes the upload safe to retry: the first response is replayed for 24 h"
 //	@Success		200			{object}	ObservationUpload
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
+//	@Failure	400,401,403,404,415	{object}	Problem
 //	@Failure		408			{object}	Problem	"The body arrived too slowly"
 //	@Failure		409			{object}	Problem	"The pilot is completed or cancelled, a summary sample is in the way, or the same Idempotency-Key is in flight"
 //	@Failure		413			{object}	Problem	"More than 1,000,000 rows or the body limit"
-//	@Failure		415			{object}	Problem
 //	@Failure		422			{object}	Problem	"A bad row (errors[0].line names it), or an Idempotency-Key reused for a different body"
 //	@Failure		429			{object}	Problem	"Too many requests or uploads in flight; see Retry-After"
 //	@Header			429			{string}	Retry-After	"Seconds to wait"
@@ -350,11 +331,8 @@ func (s *Server) uploadObservations(c echo.Context) error {
 //	@Param			id			path		string	true	"Pilot id"	format(uuid)
 //	@Param			metric_id	path		string	true	"Metric id"	format(uuid)
 //	@Success		200			{object}	ObservationsDeleted
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
+//	@Failure	401,403,404,503	{object}	Problem
 //	@Failure		409			{object}	Problem	"The pilot is completed or cancelled"
-//	@Failure		503			{object}	Problem
 //	@Router			/api/v1/pilots/{id}/metrics/{metric_id}/observations [delete]
 func (s *Server) deleteObservations(c echo.Context) error {
 	pilotID, metricID, err := pilotAndMetric(c)

@@ -154,14 +154,8 @@ func (s *Server) pilotRoutes(g *echo.Group) {
 //	@Success		201				{object}	Pilot
 //	@Header			201				{string}	Location	"URL of the new pilot"
 //	@Header			201				{string}	ETag		"Version, for If-Match"
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
+//	@Failure	400,401,403,413,415,422,503	{object}	Problem
 //	@Failure		409				{object}	Problem	"The same Idempotency-Key is in flight"
-//	@Failure		413				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
-//	@Failure		503				{object}	Problem
 //	@Router			/api/v1/pilots [post]
 func (s *Server) createPilot(c echo.Context) error {
 	var in PilotCreate
@@ -199,9 +193,7 @@ func (s *Server) createPilot(c echo.Context) error {
 //	@Param		limit			query		int		false	"Page size, 1–100"	default(20)
 //	@Param		cursor			query		string	false	"next_cursor of the previous page"
 //	@Success	200				{object}	PilotList
-//	@Failure	400				{object}	Problem
-//	@Failure	401				{object}	Problem
-//	@Failure	503				{object}	Problem
+//	@Failure	400,401,503	{object}	Problem
 //	@Router		/api/v1/pilots [get]
 func (s *Server) listPilots(c echo.Context) error {
 	q := newListQuery(c, "status", "idea_id", "touchpoint_id")
@@ -220,10 +212,8 @@ func (s *Server) listPilots(c echo.Context) error {
 //	@Param		limit	query		int		false	"Page size, 1–100"	default(20)
 //	@Param		cursor	query		string	false	"next_cursor of the previous page"
 //	@Success	200		{object}	PilotList
-//	@Failure	400		{object}	Problem
-//	@Failure	401		{object}	Problem
+//	@Failure	400,401,503	{object}	Problem
 //	@Failure	404		{object}	Problem	"Unknown idea, or in another workspace"
-//	@Failure	503		{object}	Problem
 //	@Router		/api/v1/ideas/{id}/pilots [get]
 func (s *Server) ideaPilots(c echo.Context) error {
 	id, err := pathID(c, "idea")
@@ -262,9 +252,8 @@ func (s *Server) pilotPage(c echo.Context, q *listQuery, f domain.PilotFilter) e
 //	@Param		id	path		string	true	"Pilot id"	format(uuid)
 //	@Success	200	{object}	Pilot
 //	@Header		200	{string}	ETag	"Version, for If-Match"
-//	@Failure	401	{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Failure	404	{object}	Problem	"Unknown, or in another workspace"
-//	@Failure	503	{object}	Problem
 //	@Router		/api/v1/pilots/{id} [get]
 func (s *Server) getPilot(c echo.Context) error {
 	id, err := pathID(c, "pilot")
@@ -293,17 +282,8 @@ func (s *Server) getPilot(c echo.Context) error {
 //	@Param			patch		body		PilotPatch	true	"Fields to change"
 //	@Success		200			{object}	Pilot
 //	@Header			200			{string}	ETag	"The new version"
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
+//	@Failure	400,401,403,404,412,413,415,422,428,503	{object}	Problem
 //	@Failure		409			{object}	Problem	"The pilot is completed or cancelled"
-//	@Failure		412			{object}	Problem
-//	@Failure		413			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
-//	@Failure		428			{object}	Problem
-//	@Failure		503			{object}	Problem
 //	@Router			/api/v1/pilots/{id} [patch]
 func (s *Server) patchPilot(c echo.Context) error {
 	id, err := pathID(c, "pilot")
@@ -359,13 +339,7 @@ func (s *Server) patchPilot(c echo.Context) error {
 //	@Param		id			path	string	true	"Pilot id"	format(uuid)
 //	@Param		If-Match	header	string	true	"ETag of the version being deleted"
 //	@Success	204
-//	@Failure	400	{object}	Problem
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
-//	@Failure	412	{object}	Problem
-//	@Failure	428	{object}	Problem
-//	@Failure	503	{object}	Problem
+//	@Failure	400,401,403,404,412,428,503	{object}	Problem
 //	@Router		/api/v1/pilots/{id} [delete]
 func (s *Server) deletePilot(c echo.Context) error {
 	id, err := pathID(c, "pilot")
@@ -421,13 +395,8 @@ func (s *Server) pilotAction(c echo.Context, act func(ctx context.Context, ws, i
 //	@Param			If-Match	header		string	false	"When given, the pilot's version must match (412)"
 //	@Success		200			{object}	Pilot
 //	@Header			200			{string}	ETag	"The new version"
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
+//	@Failure	400,401,403,404,412,503	{object}	Problem
 //	@Failure		409			{object}	Problem	"Not planned, or the idea cannot be piloted"
-//	@Failure		412			{object}	Problem
-//	@Failure		503			{object}	Problem
 //	@Router			/api/v1/pilots/{id}/start [post]
 func (s *Server) startPilot(c echo.Context) error {
 	return s.pilotAction(c, s.pilots.Start)
@@ -443,13 +412,8 @@ func (s *Server) startPilot(c echo.Context) error {
 //	@Param		If-Match	header		string	false	"When given, the pilot's version must match (412)"
 //	@Success	200			{object}	Pilot
 //	@Header		200			{string}	ETag	"The new version"
-//	@Failure	400			{object}	Problem
-//	@Failure	401			{object}	Problem
-//	@Failure	403			{object}	Problem
-//	@Failure	404			{object}	Problem
+//	@Failure	400,401,403,404,412,503	{object}	Problem
 //	@Failure	409			{object}	Problem	"Already completed or cancelled"
-//	@Failure	412			{object}	Problem
-//	@Failure	503			{object}	Problem
 //	@Router		/api/v1/pilots/{id}/cancel [post]
 func (s *Server) cancelPilot(c echo.Context) error {
 	return s.pilotAction(c, s.pilots.Cancel)
@@ -468,15 +432,8 @@ func (s *Server) cancelPilot(c echo.Context) error {
 //	@Param			decision	body		PilotComplete	true	"The decision"
 //	@Success		200			{object}	Pilot
 //	@Header			200			{string}	ETag	"The new version"
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
+//	@Failure	400,401,403,404,412,415,422,503	{object}	Problem
 //	@Failure		409			{object}	Problem	"Not running, no primary metric, or the idea cannot move"
-//	@Failure		412			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
-//	@Failure		503			{object}	Problem
 //	@Router			/api/v1/pilots/{id}/complete [post]
 func (s *Server) completePilot(c echo.Context) error {
 	var in PilotComplete

@@ -166,10 +166,7 @@ func (s *Server) reportMetric(c echo.Context, id *string) (*domain.CatalogueMetr
 //	@Param			id			path		string	true	"Journey id"	format(uuid)
 //	@Param			metric_id	query		string	false	"Catalogue metric (default: csat)"	format(uuid)
 //	@Success		200			{object}	Heatmap
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		503			{object}	Problem
+//	@Failure	400,401,404,503	{object}	Problem
 //	@Router			/api/v1/journeys/{id}/heatmap [get]
 func (s *Server) heatmap(c echo.Context) error {
 	j, m, facts, err := s.heatmapData(c)
@@ -225,9 +222,7 @@ type TouchpointHealth struct {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Touchpoint id"	format(uuid)
 //	@Success		200	{object}	TouchpointHealth
-//	@Failure		401	{object}	Problem
-//	@Failure		404	{object}	Problem
-//	@Failure		503	{object}	Problem
+//	@Failure	401,404,503	{object}	Problem
 //	@Router			/api/v1/touchpoints/{id}/health [get]
 func (s *Server) touchpointHealth(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")
@@ -281,9 +276,7 @@ func metricHealth(touchpointID string, m domain.CatalogueMetric, newestFirst []d
 //	@Security		BearerAuth
 //	@Param			days	query		int	false	"A touchpoint not measured for this many days is stale (1–3650)"	default(90)
 //	@Success		200		{object}	BlindSpots
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		503		{object}	Problem
+//	@Failure	400,401,503	{object}	Problem
 //	@Router			/api/v1/reports/blind-spots [get]
 func (s *Server) blindSpots(c echo.Context) error {
 	q := newListQuery(c, "days")
@@ -322,8 +315,7 @@ func (s *Server) blindSpots(c echo.Context) error {
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Success	200	{object}	Coverage
-//	@Failure	401	{object}	Problem
-//	@Failure	503	{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Router		/api/v1/reports/coverage [get]
 func (s *Server) coverage(c echo.Context) error {
 	facts, err := s.store.TouchpointFacts(c.Request().Context(), principal(c).WorkspaceID, nil)
@@ -360,8 +352,7 @@ func coverageRow(r domain.CoverageRow) CoverageRow {
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Success		200	{object}	ImpactLedger
-//	@Failure		401	{object}	Problem
-//	@Failure		503	{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Router			/api/v1/reports/impact [get]
 func (s *Server) impact(c echo.Context) error {
 	ctx, ws := c.Request().Context(), principal(c).WorkspaceID

@@ -82,14 +82,8 @@ func (s *Server) touchpointRoutes(g *echo.Group) {
 //	@Success		201				{object}	Touchpoint
 //	@Header			201				{string}	Location	"URL of the new touchpoint"
 //	@Header			201				{string}	ETag		"Version, for If-Match"
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
+//	@Failure	400,401,403,413,415,422,503	{object}	Problem
 //	@Failure		409				{object}	Problem	"The same Idempotency-Key is in flight"
-//	@Failure		413				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
-//	@Failure		503				{object}	Problem
 //	@Router			/api/v1/touchpoints [post]
 func (s *Server) createTouchpoint(c echo.Context) error {
 	var in TouchpointCreate
@@ -122,8 +116,7 @@ func (s *Server) createTouchpoint(c echo.Context) error {
 //	@Param		cursor		query		string	false	"next_cursor of the previous page"
 //	@Success	200			{object}	TouchpointList
 //	@Failure	400			{object}	Problem	"Bad or unknown query parameter"
-//	@Failure	401			{object}	Problem
-//	@Failure	503			{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Router		/api/v1/touchpoints [get]
 func (s *Server) listTouchpoints(c echo.Context) error {
 	q := newListQuery(c, "journey_id", "stage_id", "channel", "owner", "q")
@@ -155,9 +148,8 @@ func (s *Server) listTouchpoints(c echo.Context) error {
 //	@Param		id	path		string	true	"Touchpoint id"	format(uuid)
 //	@Success	200	{object}	TouchpointDetail
 //	@Header		200	{string}	ETag	"Version, for If-Match"
-//	@Failure	401	{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Failure	404	{object}	Problem	"Unknown, or in another workspace"
-//	@Failure	503	{object}	Problem
 //	@Router		/api/v1/touchpoints/{id} [get]
 func (s *Server) getTouchpoint(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")
@@ -195,16 +187,9 @@ func (s *Server) getTouchpoint(c echo.Context) error {
 //	@Param			patch		body		TouchpointPatch	true	"Fields to change"
 //	@Success		200			{object}	Touchpoint
 //	@Header			200			{string}	ETag	"The new version"
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
+//	@Failure	400,401,403,404,413,415,422,503	{object}	Problem
 //	@Failure		412			{object}	Problem	"If-Match is stale"
-//	@Failure		413			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Failure		428			{object}	Problem	"If-Match missing"
-//	@Failure		503			{object}	Problem
 //	@Router			/api/v1/touchpoints/{id} [patch]
 func (s *Server) patchTouchpoint(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")
@@ -244,14 +229,8 @@ func (s *Server) patchTouchpoint(c echo.Context) error {
 //	@Param		id			path	string	true	"Touchpoint id"	format(uuid)
 //	@Param		If-Match	header	string	true	"ETag of the version being deleted"
 //	@Success	204
-//	@Failure	400	{object}	Problem
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
+//	@Failure	400,401,403,404,412,428,503	{object}	Problem
 //	@Failure	409	{object}	Problem	"Ideas target the touchpoint"
-//	@Failure	412	{object}	Problem
-//	@Failure	428	{object}	Problem
-//	@Failure	503	{object}	Problem
 //	@Router		/api/v1/touchpoints/{id} [delete]
 func (s *Server) deleteTouchpoint(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")

@@ -92,8 +92,7 @@ func scoringOut(sc domain.Scoring, version int) ScoringSettings {
 //	@Security	BearerAuth
 //	@Success	200	{object}	ScoringSettings
 //	@Header		200	{string}	ETag	"Version, for If-Match"
-//	@Failure	401	{object}	Problem
-//	@Failure	503	{object}	Problem
+//	@Failure	401,503	{object}	Problem
 //	@Router		/api/v1/scoring [get]
 func (s *Server) getScoring(c echo.Context) error {
 	sc, version, err := s.store.GetScoring(c.Request().Context(), principal(c).WorkspaceID)
@@ -116,15 +115,8 @@ func (s *Server) getScoring(c echo.Context) error {
 //	@Param			scoring		body		ScoringUpdate	true	"New settings"
 //	@Success		200			{object}	ScoringSettings
 //	@Header			200			{string}	ETag	"The new version"
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
+//	@Failure	400,401,412,413,415,422,428,503	{object}	Problem
 //	@Failure		403			{object}	Problem	"Needs role admin"
-//	@Failure		412			{object}	Problem
-//	@Failure		413			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
-//	@Failure		428			{object}	Problem
-//	@Failure		503			{object}	Problem
 //	@Router			/api/v1/scoring [put]
 func (s *Server) putScoring(c echo.Context) error {
 	version, err := ifMatch(c)
@@ -160,9 +152,7 @@ func (s *Server) putScoring(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Param			limit	query		int	false	"Ideas per lane, 1–100"	default(20)
 //	@Success		200		{object}	Roadmap
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		503		{object}	Problem
+//	@Failure	400,401,503	{object}	Problem
 //	@Router			/api/v1/roadmap [get]
 func (s *Server) roadmap(c echo.Context) error {
 	q := newListQuery(c)
@@ -208,9 +198,7 @@ func (s *Server) roadmap(c echo.Context) error {
 //	@Security	BearerAuth
 //	@Param		limit	query		int	false	"Ideas per quadrant, by priority, 1–100"	default(20)
 //	@Success	200	{object}	Matrix
-//	@Failure	400	{object}	Problem
-//	@Failure	401	{object}	Problem
-//	@Failure	503	{object}	Problem
+//	@Failure	400,401,503	{object}	Problem
 //	@Router		/api/v1/reports/matrix [get]
 func (s *Server) matrix(c echo.Context) error {
 	q := newListQuery(c)
