@@ -58,14 +58,6 @@ func catalogueMetricOut(m *domain.CatalogueMetric) CatalogueMetric {
 	}
 }
 
-func (s *Server) catalogueRoutes(g *echo.Group) {
-	s.route(g, http.MethodPost, "/metrics", s.createCatalogueMetric, domain.RoleEditor, s.idempotent)
-	s.route(g, http.MethodGet, "/metrics", s.listCatalogueMetrics, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/metrics/:id", s.getCatalogueMetric, domain.RoleViewer)
-	s.route(g, http.MethodPatch, "/metrics/:id", s.patchCatalogueMetric, domain.RoleEditor)
-	s.route(g, http.MethodDelete, "/metrics/:id", s.deleteCatalogueMetric, domain.RoleEditor)
-}
-
 // createCatalogueMetric godoc
 //
 //	@Summary		Add a metric to the catalogue

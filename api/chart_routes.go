@@ -18,13 +18,6 @@ import (
 // matrixChartPerQuadrant is how many ideas of each quadrant the matrix chart draws.
 const matrixChartPerQuadrant = 150
 
-func (s *Server) chartRoutes(g *echo.Group) {
-	s.route(g, http.MethodGet, "/reports/matrix.svg", s.matrixChart, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/journeys/:id/heatmap.svg", s.heatmapChart, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/pilots/:id/results.svg", s.resultsChart, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/touchpoints/:id/trend.svg", s.trendChart, domain.RoleViewer)
-}
-
 func svg(c echo.Context, body []byte, err error) error {
 	if err != nil {
 		return domain.Wrap(domain.EInternal, err, "the chart could not be drawn")

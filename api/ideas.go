@@ -104,15 +104,6 @@ func scoreOut(s domain.Score) Score {
 	return Score{Value: s.Value, Priority: s.Priority, Quadrant: string(s.Quadrant), Explanation: s.Explanation}
 }
 
-func (s *Server) ideaRoutes(g *echo.Group) {
-	s.route(g, http.MethodPost, "/ideas", s.createIdea, domain.RoleEditor, s.idempotent)
-	s.route(g, http.MethodGet, "/ideas", s.listIdeas, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/ideas/:id", s.getIdea, domain.RoleViewer)
-	s.route(g, http.MethodPatch, "/ideas/:id", s.patchIdea, domain.RoleEditor)
-	s.route(g, http.MethodDelete, "/ideas/:id", s.deleteIdea, domain.RoleEditor)
-	s.route(g, http.MethodGet, "/ideas/:id/history", s.ideaHistory, domain.RoleViewer)
-}
-
 // createIdea godoc
 //
 //	@Summary		Create an idea

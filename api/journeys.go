@@ -72,14 +72,6 @@ func stagesIn(in []StageInput) []domain.Stage {
 	return out
 }
 
-func (s *Server) journeyRoutes(g *echo.Group) {
-	s.route(g, http.MethodPost, "/journeys", s.createJourney, domain.RoleEditor, s.idempotent)
-	s.route(g, http.MethodGet, "/journeys", s.listJourneys, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/journeys/:id", s.getJourney, domain.RoleViewer)
-	s.route(g, http.MethodPatch, "/journeys/:id", s.patchJourney, domain.RoleEditor)
-	s.route(g, http.MethodDelete, "/journeys/:id", s.deleteJourney, domain.RoleEditor)
-}
-
 // createJourney godoc
 //
 //	@Summary		Create a journey

@@ -54,13 +54,6 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-func (s *Server) keyRoutes(g *echo.Group) {
-	s.route(g, http.MethodPost, "/api-keys", s.createKey, domain.RoleAdmin)
-	s.route(g, http.MethodGet, "/api-keys", s.listKeys, domain.RoleAdmin)
-	s.route(g, http.MethodGet, "/api-keys/:id", s.getKey, domain.RoleAdmin)
-	s.route(g, http.MethodPost, "/api-keys/:id/revoke", s.revokeKey, domain.RoleAdmin)
-}
-
 // createKey godoc
 //
 //	@Summary		Create an API key in the caller's workspace

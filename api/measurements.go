@@ -63,12 +63,6 @@ func measurementOut(kind domain.MetricKind, m *domain.Measurement) Measurement {
 	}
 }
 
-func (s *Server) measurementRoutes(g *echo.Group) {
-	s.route(g, http.MethodPost, "/touchpoints/:id/measurements", s.addMeasurement, domain.RoleEditor, s.idempotent)
-	s.route(g, http.MethodGet, "/touchpoints/:id/measurements", s.listMeasurements, domain.RoleViewer)
-	s.route(g, http.MethodPost, measurementImportPath, s.importMeasurements, domain.RoleEditor)
-}
-
 const measurementImportPath = "/measurements/import"
 
 // catalogueByID loads the workspace's catalogue, by id.

@@ -67,15 +67,6 @@ func metricOut(m *domain.Metric, samples []domain.Sample) Metric {
 	return out
 }
 
-func (s *Server) metricRoutes(g *echo.Group) {
-	s.route(g, http.MethodPost, "/pilots/:id/metrics", s.createMetric, domain.RoleEditor, s.idempotent)
-	s.route(g, http.MethodGet, "/pilots/:id/metrics", s.listMetrics, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/pilots/:id/metrics/:metric_id", s.getMetric, domain.RoleViewer)
-	s.route(g, http.MethodPatch, "/pilots/:id/metrics/:metric_id", s.patchMetric, domain.RoleEditor)
-	s.route(g, http.MethodDelete, "/pilots/:id/metrics/:metric_id", s.deleteMetric, domain.RoleEditor)
-	s.sampleRoutes(g)
-}
-
 // pilotAndMetric reads the pilot and metric ids of the path.
 func pilotAndMetric(c echo.Context) (string, string, error) {
 	pilotID, err := pathID(c, "pilot")

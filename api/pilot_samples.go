@@ -119,15 +119,6 @@ func sampleOut(kind domain.MetricKind, s *domain.Sample) Sample {
 	return out
 }
 
-func (s *Server) sampleRoutes(g *echo.Group) {
-	const sample = "/pilots/:id/metrics/:metric_id/samples/:group/:period"
-	s.route(g, http.MethodPut, sample, s.putSample, domain.RoleEditor)
-	s.route(g, http.MethodGet, sample, s.getSample, domain.RoleViewer)
-	s.route(g, http.MethodDelete, sample, s.deleteSample, domain.RoleEditor)
-	s.route(g, http.MethodPost, observationsPath, s.uploadObservations, domain.RoleEditor, append(bulkLimits(s.bulk), s.spoolUpload, s.idempotent)...)
-	s.route(g, http.MethodDelete, observationsPath, s.deleteObservations, domain.RoleEditor)
-}
-
 // observationsPath is the bulk upload route, which gets its own body limit,
 // timeout and media types.
 const observationsPath = "/pilots/:id/metrics/:metric_id/observations"

@@ -126,21 +126,6 @@ func withFields(fields []domain.FieldError, err error) error {
 	return err
 }
 
-func (s *Server) pilotRoutes(g *echo.Group) {
-	s.route(g, http.MethodPost, "/pilots/plan", s.planPilot, domain.RoleViewer)
-	s.route(g, http.MethodPost, "/pilots", s.createPilot, domain.RoleEditor, s.idempotent)
-	s.route(g, http.MethodGet, "/pilots", s.listPilots, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/pilots/:id", s.getPilot, domain.RoleViewer)
-	s.route(g, http.MethodPatch, "/pilots/:id", s.patchPilot, domain.RoleEditor)
-	s.route(g, http.MethodDelete, "/pilots/:id", s.deletePilot, domain.RoleEditor)
-	s.route(g, http.MethodPost, "/pilots/:id/start", s.startPilot, domain.RoleEditor)
-	s.route(g, http.MethodPost, "/pilots/:id/complete", s.completePilot, domain.RoleEditor)
-	s.route(g, http.MethodPost, "/pilots/:id/cancel", s.cancelPilot, domain.RoleEditor)
-	s.route(g, http.MethodGet, "/pilots/:id/results", s.pilotResults, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/ideas/:id/pilots", s.ideaPilots, domain.RoleViewer)
-	s.metricRoutes(g)
-}
-
 // createPilot godoc
 //
 //	@Summary		Plan a pilot of an idea

@@ -104,14 +104,6 @@ type ImpactLedger struct {
 	AdoptedWithoutPilot []Idea        `json:"adopted_without_pilot"` // at most 100, by priority
 } // @name ImpactLedger
 
-func (s *Server) reportRoutes(g *echo.Group) {
-	s.route(g, http.MethodGet, "/journeys/:id/heatmap", s.heatmap, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/touchpoints/:id/health", s.touchpointHealth, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/reports/blind-spots", s.blindSpots, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/reports/coverage", s.coverage, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/reports/impact", s.impact, domain.RoleViewer)
-}
-
 // heatmapData loads what the heatmap shows: the journey, the metric (by
 // metric_id, default the catalogue's csat) and the journey's touchpoint facts.
 func (s *Server) heatmapData(c echo.Context) (*domain.Journey, *domain.CatalogueMetric, []domain.TouchpointFacts, error) {

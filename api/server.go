@@ -139,17 +139,7 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 		Route{http.MethodGet, "/metrics", ""}, Route{http.MethodGet, swaggerRoute, ""})
 
 	v1 := e.Group("/api/v1", append(append([]echo.MiddlewareFunc{s.authenticate}, rateLimits(cfg.Limits)...), checkContentType)...)
-	s.route(v1, http.MethodGet, "/me", s.me, domain.RoleViewer)
-	s.journeyRoutes(v1)
-	s.touchpointRoutes(v1)
-	s.keyRoutes(v1)
-	s.ideaRoutes(v1)
-	s.viewRoutes(v1)
-	s.pilotRoutes(v1)
-	s.catalogueRoutes(v1)
-	s.measurementRoutes(v1)
-	s.reportRoutes(v1)
-	s.chartRoutes(v1)
+	s.apiRoutes(v1)
 	return s
 }
 

@@ -61,14 +61,6 @@ func touchpointOut(t *domain.Touchpoint) Touchpoint {
 		Channel: string(t.Channel), Owner: t.Owner, CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(), Version: t.Version}
 }
 
-func (s *Server) touchpointRoutes(g *echo.Group) {
-	s.route(g, http.MethodPost, "/touchpoints", s.createTouchpoint, domain.RoleEditor, s.idempotent)
-	s.route(g, http.MethodGet, "/touchpoints", s.listTouchpoints, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/touchpoints/:id", s.getTouchpoint, domain.RoleViewer)
-	s.route(g, http.MethodPatch, "/touchpoints/:id", s.patchTouchpoint, domain.RoleEditor)
-	s.route(g, http.MethodDelete, "/touchpoints/:id", s.deleteTouchpoint, domain.RoleEditor)
-}
-
 // createTouchpoint godoc
 //
 //	@Summary		Create a touchpoint

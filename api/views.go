@@ -72,13 +72,6 @@ type Matrix struct {
 	SVG             string   `json:"svg" example:"/api/v1/reports/matrix.svg"` // the same as a chart
 } // @name Matrix
 
-func (s *Server) viewRoutes(g *echo.Group) {
-	s.route(g, http.MethodGet, "/scoring", s.getScoring, domain.RoleViewer)
-	s.route(g, http.MethodPut, "/scoring", s.putScoring, domain.RoleAdmin)
-	s.route(g, http.MethodGet, "/roadmap", s.roadmap, domain.RoleViewer)
-	s.route(g, http.MethodGet, "/reports/matrix", s.matrix, domain.RoleViewer)
-}
-
 func scoringOut(sc domain.Scoring, version int) ScoringSettings {
 	return ScoringSettings{WeightImpact: sc.WeightImpact, WeightExperience: sc.WeightExperience,
 		ValueThreshold: sc.ValueThreshold, EffortThreshold: sc.EffortThreshold, Version: version}

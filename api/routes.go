@@ -1,0 +1,93 @@
+package api
+
+import (
+	"net/http"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+)
+
+// apiRoutes registers every /api/v1 endpoint with the least role it needs,
+// one resource after another: the whole API in one place. The handlers live
+// in the resource's file (journeys.go, ideas.go, ...).
+func (s *Server) apiRoutes(g *echo.Group) {
+	const (
+		viewer, editor, admin = domain.RoleViewer, domain.RoleEditor, domain.RoleAdmin
+		get, post, put        = http.MethodGet, http.MethodPost, http.MethodPut
+		patch, del            = http.MethodPatch, http.MethodDelete
+	)
+	s.route(g, get, "/me", s.me, viewer)
+
+	s.route(g, post, "/api-keys", s.createKey, admin)
+	s.route(g, get, "/api-keys", s.listKeys, admin)
+	s.route(g, get, "/api-keys/:id", s.getKey, admin)
+	s.route(g, post, "/api-keys/:id/revoke", s.revokeKey, admin)
+
+	s.route(g, post, "/journeys", s.createJourney, editor, s.idempotent)
+	s.route(g, get, "/journeys", s.listJourneys, viewer)
+	s.route(g, get, "/journeys/:id", s.getJourney, viewer)
+	s.route(g, patch, "/journeys/:id", s.patchJourney, editor)
+	s.route(g, del, "/journeys/:id", s.deleteJourney, editor)
+	s.route(g, get, "/journeys/:id/heatmap", s.heatmap, viewer)
+	s.route(g, get, "/journeys/:id/heatmap.svg", s.heatmapChart, viewer)
+
+	s.route(g, post, "/touchpoints", s.createTouchpoint, editor, s.idempotent)
+	s.route(g, get, "/touchpoints", s.listTouchpoints, viewer)
+	s.route(g, get, "/touchpoints/:id", s.getTouchpoint, viewer)
+	s.route(g, patch, "/touchpoints/:id", s.patchTouchpoint, editor)
+	s.route(g, del, "/touchpoints/:id", s.deleteTouchpoint, editor)
+	s.route(g, get, "/touchpoints/:id/health", s.touchpointHealth, viewer)
+	s.route(g, get, "/touchpoints/:id/trend.svg", s.trendChart, viewer)
+	s.route(g, post, "/touchpoints/:id/measurements", s.addMeasurement, editor, s.idempotent)
+	s.route(g, get, "/touchpoints/:id/measurements", s.listMeasurements, viewer)
+	s.route(g, post, measurementImportPath, s.importMeasurements, editor)
+
+	s.route(g, post, "/metrics", s.createCatalogueMetric, editor, s.idempotent)
+	s.route(g, get, "/metrics", s.listCatalogueMetrics, viewer)
+	s.route(g, get, "/metrics/:id", s.getCatalogueMetric, viewer)
+	s.route(g, patch, "/metrics/:id", s.patchCatalogueMetric, editor)
+	s.route(g, del, "/metrics/:id", s.deleteCatalogueMetric, editor)
+
+	s.route(g, get, "/scoring", s.getScoring, viewer)
+	s.route(g, put, "/scoring", s.putScoring, admin)
+
+	s.route(g, post, "/ideas", s.createIdea, editor, s.idempotent)
+	s.route(g, get, "/ideas", s.listIdeas, viewer)
+	s.route(g, get, "/ideas/:id", s.getIdea, viewer)
+	s.route(g, patch, "/ideas/:id", s.patchIdea, editor)
+	s.route(g, del, "/ideas/:id", s.deleteIdea, editor)
+	s.route(g, get, "/ideas/:id/history", s.ideaHistory, viewer)
+	s.route(g, get, "/ideas/:id/pilots", s.ideaPilots, viewer)
+
+	s.route(g, get, "/roadmap", s.roadmap, viewer)
+	s.route(g, get, "/reports/matrix", s.matrix, viewer)
+	s.route(g, get, "/reports/matrix.svg", s.matrixChart, viewer)
+	s.route(g, get, "/reports/blind-spots", s.blindSpots, viewer)
+	s.route(g, get, "/reports/coverage", s.coverage, viewer)
+	s.route(g, get, "/reports/impact", s.impact, viewer)
+
+	s.route(g, post, "/pilots/plan", s.planPilot, viewer)
+	s.route(g, post, "/pilots", s.createPilot, editor, s.idempotent)
+	s.route(g, get, "/pilots", s.listPilots, viewer)
+	s.route(g, get, "/pilots/:id", s.getPilot, viewer)
+	s.route(g, patch, "/pilots/:id", s.patchPilot, editor)
+	s.route(g, del, "/pilots/:id", s.deletePilot, editor)
+	s.route(g, post, "/pilots/:id/start", s.startPilot, editor)
+	s.route(g, post, "/pilots/:id/complete", s.completePilot, editor)
+	s.route(g, post, "/pilots/:id/cancel", s.cancelPilot, editor)
+	s.route(g, get, "/pilots/:id/results", s.pilotResults, viewer)
+	s.route(g, get, "/pilots/:id/results.svg", s.resultsChart, viewer)
+
+	s.route(g, post, "/pilots/:id/metrics", s.createMetric, editor, s.idempotent)
+	s.route(g, get, "/pilots/:id/metrics", s.listMetrics, viewer)
+	s.route(g, get, "/pilots/:id/metrics/:metric_id", s.getMetric, viewer)
+	s.route(g, patch, "/pilots/:id/metrics/:metric_id", s.patchMetric, editor)
+	s.route(g, del, "/pilots/:id/metrics/:metric_id", s.deleteMetric, editor)
+	const sample = "/pilots/:id/metrics/:metric_id/samples/:group/:period"
+	s.route(g, put, sample, s.putSample, editor)
+	s.route(g, get, sample, s.getSample, viewer)
+	s.route(g, del, sample, s.deleteSample, editor)
+	s.route(g, post, observationsPath, s.uploadObservations, editor, append(bulkLimits(s.bulk), s.spoolUpload, s.idempotent)...)
+	s.route(g, del, observationsPath, s.deleteObservations, editor)
+}
