@@ -19,67 +19,8 @@ import (
 
 	"cxbacklog/domain"
 
-	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 )
-
-// newValidator reports fields by their JSON names, so problem pointers match
-// what the client sent.
-func newValidator() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			return ""
-		}
-		return name
-	})
-	return v
-}
-
-// validationProblem turns validator errors into field errors with JSON
-// Pointers: "journeyCreate.stages[1].name" becomes "/stages/1/name".
-func validationProblem(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ve validator.ValidationErrors
-	if !errors.As(err, &ve) {
-		return domain.Wrap(domain.EInternal, err, "internal error")
-	}
-	fields := make([]domain.FieldError, len(ve))
-	for i, fe := range ve {
-		ns := fe.Namespace()
-		if _, rest, ok := strings.Cut(ns, "."); ok {
-			ns = rest
-		}
-		ns = strings.NewReplacer("[", ".", "]", "").Replace(ns)
-		fields[i] = domain.FieldError{Pointer: "/" + strings.ReplaceAll(ns, ".", "/"), Detail: ruleDetail(fe)}
-	}
-	return domain.Invalid(fields...)
-}
-
-func ruleDetail(fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "required":
-		return "is required"
-	case "max":
-		if fe.Kind() == reflect.Slice {
-			return "must have at most " + fe.Param() + " items"
-		}
-		return "must be at most " + fe.Param() + " characters"
-	case "min":
-		if fe.Kind() == reflect.Slice {
-			return "must have at least " + fe.Param() + " items"
-		}
-		return "must be at least " + fe.Param() + " characters"
-	case "uuid":
-		return "must be a UUID"
-	case "oneof":
-		return "must be one of " + strings.ReplaceAll(fe.Param(), " ", ", ")
-	}
-	return "fails the " + fe.Tag() + " rule"
-}
 
 // isTooLarge tells whether a body read stopped at the body limit (Echo's
 // middleware or net/http's MaxBytesReader).
@@ -396,30 +337,25 @@ func bindCreate(c echo.Context, dst any) error {
 	return decodeStrict(body, dst)
 }
 
-// checkCreate validates a decoded request's shape (validator tags) and the
-// domain object built from it, reporting every bad field at once.
-func (s *Server) checkCreate(in any, domainErr error) error {
-	var fields []domain.FieldError
-	seen := map[string]bool{}
-	for _, err := range []error{validationProblem(s.validate.Struct(in)), domainErr} {
-		var de *domain.Error
-		if err == nil {
-			continue
-		}
-		if !errors.As(err, &de) || de.Code != domain.EInvalid {
-			return err
-		}
-		for _, f := range de.Fields {
-			if !seen[f.Pointer] {
-				seen[f.Pointer] = true
-				fields = append(fields, f)
-			}
+// requirePresent refuses a body that leaves out a field the operation needs
+// whole (PUT /scoring): 422 naming each one, in the order given.
+func requirePresent(fields ...presence) error {
+	var missing []domain.FieldError
+	for _, f := range fields {
+		if !f.present {
+			missing = append(missing, domain.FieldError{Pointer: f.pointer, Detail: "is required"})
 		}
 	}
-	if len(fields) == 0 {
-		return nil
+	if len(missing) > 0 {
+		return domain.Invalid(missing...)
 	}
-	return domain.Invalid(fields...)
+	return nil
+}
+
+// presence is whether a body gave the field at pointer.
+type presence struct {
+	pointer string
+	present bool
 }
 
 // mergePatch is a decoded JSON Merge Patch (RFC 7396): the fields present,

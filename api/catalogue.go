@@ -11,13 +11,13 @@ import (
 
 // CatalogueMetricCreate is the body of POST /metrics.
 type CatalogueMetricCreate struct {
-	Key         string   `json:"key" validate:"required" example:"csat"`
-	Name        string   `json:"name" validate:"required,max=200" example:"Customer satisfaction (CSAT)"`
-	Kind        string   `json:"kind" validate:"required" enums:"mean,proportion,nps,count" example:"proportion"`
-	Direction   string   `json:"direction" validate:"required" enums:"higher_is_better,lower_is_better" example:"higher_is_better"`
-	Unit        string   `json:"unit" validate:"max=100" example:"share satisfied (4–5 of 5)"`
+	Key         string   `json:"key" binding:"required" example:"csat"`
+	Name        string   `json:"name" binding:"required,max=200" example:"Customer satisfaction (CSAT)"`
+	Kind        string   `json:"kind" binding:"required" enums:"mean,proportion,nps,count" example:"proportion"`
+	Direction   string   `json:"direction" binding:"required" enums:"higher_is_better,lower_is_better" example:"higher_is_better"`
+	Unit        string   `json:"unit" binding:"max=100" example:"share satisfied (4–5 of 5)"`
 	Target      *float64 `json:"target" example:"0.8"` // in the kind's scale: a share for proportions, NPS points, events per unit of exposure
-	Description string   `json:"description" validate:"max=10000"`
+	Description string   `json:"description" binding:"max=10000"`
 } // @name CatalogueMetricCreate
 
 // CatalogueMetricPatch is a JSON Merge Patch of a catalogue metric. The
@@ -82,7 +82,7 @@ func (s *Server) createCatalogueMetric(c echo.Context) error {
 		WorkspaceID: principal(c).WorkspaceID, Key: in.Key, Name: in.Name, Kind: domain.MetricKind(in.Kind),
 		Direction: domain.Direction(in.Direction), Unit: in.Unit, Target: in.Target, Description: in.Description,
 	}
-	if err := s.checkCreate(&in, m.Validate()); err != nil {
+	if err := m.Validate(); err != nil {
 		return err
 	}
 	if err := s.store.CreateCatalogueMetric(c.Request().Context(), m); err != nil {

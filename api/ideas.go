@@ -11,15 +11,15 @@ import (
 
 // IdeaCreate is the body of POST /ideas.
 type IdeaCreate struct {
-	Title         string   `json:"title" validate:"required,max=200" example:"Headsets and sound barriers for agents"`
-	Problem       string   `json:"problem" validate:"max=10000" example:"Agents strain to hear callers; calls run long"`
-	Proposal      string   `json:"proposal" validate:"max=10000" example:"Noise-cancelling headsets and desk barriers"`
-	TouchpointIDs []string `json:"touchpoint_ids" validate:"required,min=1,max=50,dive,uuid" format:"uuid"`
-	Impact        int      `json:"impact" validate:"required,min=1,max=5" minimum:"1" maximum:"5" example:"4"`
-	Experience    int      `json:"experience" validate:"required,min=1,max=5" minimum:"1" maximum:"5" example:"5"`
-	Effort        int      `json:"effort" validate:"required,min=1,max=5" minimum:"1" maximum:"5" example:"2"`
+	Title         string   `json:"title" binding:"required,max=200" example:"Headsets and sound barriers for agents"`
+	Problem       string   `json:"problem" binding:"max=10000" example:"Agents strain to hear callers; calls run long"`
+	Proposal      string   `json:"proposal" binding:"max=10000" example:"Noise-cancelling headsets and desk barriers"`
+	TouchpointIDs []string `json:"touchpoint_ids" binding:"required,min=1,max=50,dive,uuid" format:"uuid"`
+	Impact        int      `json:"impact" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"4"`
+	Experience    int      `json:"experience" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"5"`
+	Effort        int      `json:"effort" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"2"`
 	Confidence    *float64 `json:"confidence" minimum:"0" maximum:"1" example:"0.8"` // default 0.5
-	Owner         string   `json:"owner" validate:"max=200" example:"Contact centre"`
+	Owner         string   `json:"owner" binding:"max=200" example:"Contact centre"`
 	Tags          []string `json:"tags" example:"noise,agents"`
 	Source        string   `json:"source" enums:"customer_feedback,employee,data,research,other" example:"employee"`
 } // @name IdeaCreate
@@ -137,7 +137,7 @@ func (s *Server) createIdea(c echo.Context) error {
 	if i.Tags == nil {
 		i.Tags = []string{}
 	}
-	if err := s.checkCreate(&in, i.Validate()); err != nil {
+	if err := i.Validate(); err != nil {
 		return err
 	}
 	if err := s.store.CreateIdea(c.Request().Context(), i, principal(c).KeyName); err != nil {

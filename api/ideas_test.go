@@ -58,6 +58,12 @@ func TestIdeasRankedAndRescored(t *testing.T) {
 	e.do(http.MethodPut, "/api/v1/scoring", e.admin, body, "If-Match", `"99"`).problem(t, http.StatusPreconditionFailed)
 	e.do(http.MethodPut, "/api/v1/scoring", e.admin, `{"weight_impact":0,"weight_experience":0,"value_threshold":3,"effort_threshold":2}`,
 		"If-Match", fmt.Sprintf(`"%d"`, sc.Version)).problem(t, http.StatusUnprocessableEntity)
+	// A PUT replaces the whole: every field left out is named.
+	p := e.do(http.MethodPut, "/api/v1/scoring", e.admin, `{"weight_impact":1,"effort_threshold":null}`, "If-Match", fmt.Sprintf(`"%d"`, sc.Version)).
+		problem(t, http.StatusUnprocessableEntity)
+	if len(p.Errors) != 3 || !hasPointer(p, "/weight_experience") || !hasPointer(p, "/value_threshold") || !hasPointer(p, "/effort_threshold") {
+		t.Fatalf("missing scoring fields: %+v", p.Errors)
+	}
 	e.do(http.MethodPut, "/api/v1/scoring", e.admin, body, "If-Match", fmt.Sprintf(`"%d"`, sc.Version)).want(t, http.StatusOK)
 	// Headsets (4+25)/6=4.83·0.8/2·20=38.67; Callback (5+5)/6·20=33.33; Queue music (1+15)/6·0.5·20=26.67; Chatbot (2+20)/6·0.5/5·20=7.33
 	if got := strings.Join(e.ideaTitles(""), ","); got != "Headsets,Callback,Queue music,Chatbot" {

@@ -12,15 +12,15 @@ import (
 // StageInput is a stage in a create or patch request. Without an id the
 // stage is new; with the id of an existing stage it keeps that id.
 type StageInput struct {
-	ID   string `json:"id,omitempty" validate:"omitempty,uuid" format:"uuid"`
-	Name string `json:"name" validate:"required,max=100" example:"Order"`
+	ID   string `json:"id,omitempty" binding:"omitempty,uuid" format:"uuid"`
+	Name string `json:"name" binding:"required,max=100" example:"Order"`
 } // @name StageInput
 
 // JourneyCreate is the body of POST /journeys.
 type JourneyCreate struct {
-	Name        string       `json:"name" validate:"required,max=200" example:"Lunch at the restaurant"`
-	Description string       `json:"description" validate:"max=10000" example:"From finding the menu online to paying the bill"`
-	Stages      []StageInput `json:"stages" validate:"required,min=1,max=50,dive"`
+	Name        string       `json:"name" binding:"required,max=200" example:"Lunch at the restaurant"`
+	Description string       `json:"description" binding:"max=10000" example:"From finding the menu online to paying the bill"`
+	Stages      []StageInput `json:"stages" binding:"required,min=1,max=50,dive"`
 } // @name JourneyCreate
 
 // JourneyPatch is a JSON Merge Patch of a journey: absent fields stay, null
@@ -97,7 +97,7 @@ func (s *Server) createJourney(c echo.Context) error {
 		return err
 	}
 	j := &domain.Journey{WorkspaceID: principal(c).WorkspaceID, Name: in.Name, Description: in.Description, Stages: stagesIn(in.Stages)}
-	if err := s.checkCreate(&in, j.Validate()); err != nil {
+	if err := j.Validate(); err != nil {
 		return err
 	}
 	if err := s.store.CreateJourney(c.Request().Context(), j); err != nil {

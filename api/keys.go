@@ -12,8 +12,8 @@ import (
 
 // APIKeyCreate is the body of POST /api-keys.
 type APIKeyCreate struct {
-	Name      string     `json:"name" validate:"required,max=100" example:"ci pipeline"`
-	Role      string     `json:"role" validate:"required" enums:"viewer,editor,admin" example:"editor"`
+	Name      string     `json:"name" binding:"required,max=100" example:"ci pipeline"`
+	Role      string     `json:"role" binding:"required" enums:"viewer,editor,admin" example:"editor"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty" extensions:"x-nullable"` // optional; the key stops working then
 } // @name APIKeyCreate
 
@@ -77,7 +77,7 @@ func (s *Server) createKey(c echo.Context) error {
 	id, token := domain.NewKeyToken()
 	k := &domain.APIKey{ID: id, WorkspaceID: principal(c).WorkspaceID, Name: in.Name, Role: domain.Role(in.Role),
 		SecretHash: domain.HashToken(token), ExpiresAt: in.ExpiresAt}
-	if err := s.checkCreate(&in, k.Validate(s.now())); err != nil {
+	if err := k.Validate(s.now()); err != nil {
 		return err
 	}
 	err := s.store.InTx(c.Request().Context(), func(ctx context.Context) error {

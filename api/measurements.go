@@ -19,11 +19,11 @@ import (
 // proportion {n, successes}; nps {promoters, passives, detractors}; count
 // {events, exposure}).
 type MeasurementInput struct {
-	MetricID    string `json:"metric_id" validate:"required,uuid" format:"uuid"`
-	PeriodStart string `json:"period_start" validate:"required" format:"date" example:"2026-10-01"`
-	PeriodEnd   string `json:"period_end" validate:"required" format:"date" example:"2026-10-31"`
+	MetricID    string `json:"metric_id" binding:"required,uuid" format:"uuid"`
+	PeriodStart string `json:"period_start" binding:"required" format:"date" example:"2026-10-01"`
+	PeriodEnd   string `json:"period_end" binding:"required" format:"date" example:"2026-10-31"`
 	SampleInput
-	Source string `json:"source" validate:"max=200" example:"Post-call survey, October"`
+	Source string `json:"source" binding:"max=200" example:"Post-call survey, October"`
 } // @name MeasurementInput
 
 // Measurement is what a touchpoint measured on a catalogue metric in one
@@ -121,9 +121,6 @@ func (s *Server) addMeasurement(c echo.Context) error {
 	}
 	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
 	if _, err := s.store.GetTouchpoint(ctx, ws, id); err != nil {
-		return err
-	}
-	if err := validationProblem(s.validate.Struct(&in)); err != nil {
 		return err
 	}
 	catalogue, _, err := s.catalogueByID(c)

@@ -149,7 +149,7 @@ func (s *Server) resultsOf(c echo.Context) (*domain.Pilot, *domain.PilotResult, 
 // PlanRequest is the body of POST /pilots/plan. Give mde to get the sample
 // size per group, or n_per_group to get the minimum detectable effect.
 type PlanRequest struct {
-	Kind               string   `json:"kind" validate:"required" enums:"mean,proportion" example:"mean"`
+	Kind               string   `json:"kind" binding:"required" enums:"mean,proportion" example:"mean"`
 	BaselineMean       *float64 `json:"baseline_mean" example:"320"`        // mean
 	BaselineSD         *float64 `json:"baseline_sd" example:"75"`           // mean, > 0
 	BaselineProportion *float64 `json:"baseline_proportion" example:"0.72"` // proportion, 0 < p < 1
@@ -184,9 +184,6 @@ type Plan struct {
 func (s *Server) planPilot(c echo.Context) error {
 	var in PlanRequest
 	if err := bindCreate(c, &in); err != nil {
-		return err
-	}
-	if err := validationProblem(s.validate.Struct(&in)); err != nil {
 		return err
 	}
 	req := domain.PlanInput{Kind: domain.MetricKind(in.Kind), MDE: in.MDE, NPerGroup: in.NPerGroup, Alpha: 0.05, Power: 0.8}

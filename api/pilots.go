@@ -12,14 +12,14 @@ import (
 
 // PilotCreate is the body of POST /pilots.
 type PilotCreate struct {
-	IdeaID          string   `json:"idea_id" validate:"required,uuid" format:"uuid"`
-	Title           string   `json:"title" validate:"max=200" example:"Headsets for team B"`
-	Hypothesis      string   `json:"hypothesis" validate:"required,max=10000" example:"Agents who hear callers clearly resolve calls faster and please callers more"`
-	Scope           string   `json:"scope" validate:"max=10000" example:"Team B (24 agents), inbound billing calls; team A is the control"`
-	TouchpointIDs   []string `json:"touchpoint_ids" validate:"max=50,dive,uuid" format:"uuid"` // default: the idea's
+	IdeaID          string   `json:"idea_id" binding:"required,uuid" format:"uuid"`
+	Title           string   `json:"title" binding:"max=200" example:"Headsets for team B"`
+	Hypothesis      string   `json:"hypothesis" binding:"required,max=10000" example:"Agents who hear callers clearly resolve calls faster and please callers more"`
+	Scope           string   `json:"scope" binding:"max=10000" example:"Team B (24 agents), inbound billing calls; team A is the control"`
+	TouchpointIDs   []string `json:"touchpoint_ids" binding:"max=50,dive,uuid" format:"uuid"` // default: the idea's
 	StartDate       *string  `json:"start_date" format:"date" example:"2026-09-01"`
 	EndDate         *string  `json:"end_date" format:"date" example:"2026-11-30"` // on or after start_date
-	Owner           string   `json:"owner" validate:"max=200" example:"Contact centre operations"`
+	Owner           string   `json:"owner" binding:"max=200" example:"Contact centre operations"`
 	ConfidenceLevel *float64 `json:"confidence_level" minimum:"0.8" maximum:"0.99" example:"0.95"` // default 0.95
 } // @name PilotCreate
 
@@ -38,7 +38,7 @@ type PilotPatch struct {
 
 // PilotComplete is the body of POST /pilots/{id}/complete.
 type PilotComplete struct {
-	Decision string `json:"decision" validate:"required" enums:"adopt,iterate,abandon" example:"adopt"`
+	Decision string `json:"decision" binding:"required" enums:"adopt,iterate,abandon" example:"adopt"`
 } // @name PilotComplete
 
 // Pilot is a small, time-boxed test of an idea.
@@ -157,7 +157,7 @@ func (s *Server) createPilot(c echo.Context) error {
 	if in.ConfidenceLevel != nil {
 		p.ConfidenceLevel = *in.ConfidenceLevel
 	}
-	if err := s.checkCreate(&in, withFields(fields, p.Validate())); err != nil {
+	if err := withFields(fields, p.Validate()); err != nil {
 		return err
 	}
 	if err := s.store.CreatePilot(c.Request().Context(), p); err != nil {

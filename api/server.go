@@ -12,7 +12,6 @@ import (
 	_ "cxbacklog/docs" // registers the generated spec served at /swagger/doc.json
 	"cxbacklog/domain"
 
-	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo-contrib/echoprometheus"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -75,7 +74,6 @@ type Server struct {
 	store    Store
 	log      *slog.Logger
 	echo     *echo.Echo
-	validate *validator.Validate
 	routes   []Route
 	now      func() time.Time
 	bulk     Config
@@ -94,7 +92,7 @@ type Route struct {
 
 // New builds the router with its middleware and every route.
 func New(store Store, log *slog.Logger, cfg Config) *Server {
-	s := &Server{store: store, log: log, echo: echo.New(), validate: newValidator(), now: cfg.Clock, bulk: cfg,
+	s := &Server{store: store, log: log, echo: echo.New(), now: cfg.Clock, bulk: cfg,
 		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), pilots: domain.PilotActions{Store: store, Catalogue: store}}
 	if s.now == nil {
 		s.now = time.Now

@@ -11,12 +11,12 @@ import (
 
 // TouchpointCreate is the body of POST /touchpoints.
 type TouchpointCreate struct {
-	JourneyID   string `json:"journey_id" validate:"required,uuid" format:"uuid"`
-	StageID     string `json:"stage_id" validate:"required,uuid" format:"uuid"`
-	Name        string `json:"name" validate:"required,max=200" example:"Phone queue"`
-	Description string `json:"description" validate:"max=10000" example:"Waiting to reach an agent"`
-	Channel     string `json:"channel" validate:"required" enums:"web,mobile_app,phone,email,chat,in_person,social,mail,self_service,partner,physical_environment" example:"phone"`
-	Owner       string `json:"owner" validate:"max=200" example:"Contact centre"`
+	JourneyID   string `json:"journey_id" binding:"required,uuid" format:"uuid"`
+	StageID     string `json:"stage_id" binding:"required,uuid" format:"uuid"`
+	Name        string `json:"name" binding:"required,max=200" example:"Phone queue"`
+	Description string `json:"description" binding:"max=10000" example:"Waiting to reach an agent"`
+	Channel     string `json:"channel" binding:"required" enums:"web,mobile_app,phone,email,chat,in_person,social,mail,self_service,partner,physical_environment" example:"phone"`
+	Owner       string `json:"owner" binding:"max=200" example:"Contact centre"`
 } // @name TouchpointCreate
 
 // TouchpointPatch is a JSON Merge Patch of a touchpoint.
@@ -84,7 +84,7 @@ func (s *Server) createTouchpoint(c echo.Context) error {
 	}
 	t := &domain.Touchpoint{WorkspaceID: principal(c).WorkspaceID, JourneyID: in.JourneyID, StageID: in.StageID,
 		Name: in.Name, Description: in.Description, Channel: domain.Channel(in.Channel), Owner: in.Owner}
-	if err := s.checkCreate(&in, t.Validate()); err != nil {
+	if err := t.Validate(); err != nil {
 		return err
 	}
 	if err := s.store.CreateTouchpoint(c.Request().Context(), t); err != nil {

@@ -19,10 +19,10 @@ type ScoringSettings struct {
 
 // ScoringUpdate is the body of PUT /scoring: every field is required.
 type ScoringUpdate struct {
-	WeightImpact     *float64 `json:"weight_impact" validate:"required" example:"2"`
-	WeightExperience *float64 `json:"weight_experience" validate:"required" example:"1"`
-	ValueThreshold   *float64 `json:"value_threshold" validate:"required" example:"3"`
-	EffortThreshold  *float64 `json:"effort_threshold" validate:"required" example:"2"`
+	WeightImpact     *float64 `json:"weight_impact" binding:"required" example:"2"`
+	WeightExperience *float64 `json:"weight_experience" binding:"required" example:"1"`
+	ValueThreshold   *float64 `json:"value_threshold" binding:"required" example:"3"`
+	EffortThreshold  *float64 `json:"effort_threshold" binding:"required" example:"2"`
 } // @name ScoringUpdate
 
 // RoadmapIdea is an idea on the roadmap with its touchpoints' names.
@@ -120,7 +120,8 @@ func (s *Server) putScoring(c echo.Context) error {
 	if err := bindCreate(c, &in); err != nil {
 		return err
 	}
-	if err := validationProblem(s.validate.Struct(&in)); err != nil {
+	if err := requirePresent(presence{"/weight_impact", in.WeightImpact != nil}, presence{"/weight_experience", in.WeightExperience != nil},
+		presence{"/value_threshold", in.ValueThreshold != nil}, presence{"/effort_threshold", in.EffortThreshold != nil}); err != nil {
 		return err
 	}
 	sc := domain.Scoring{WeightImpact: *in.WeightImpact, WeightExperience: *in.WeightExperience,
