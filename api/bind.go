@@ -42,6 +42,11 @@ func readBody(c echo.Context) ([]byte, error) {
 	return body, nil
 }
 
+// Request types describe their rules to the spec with binding: tags
+// (required, max=200, min=1 ...), which swag reads; nothing here enforces
+// them. The domain's Validate methods are the one place each rule is
+// checked, so the API, the web pages and the demo loader cannot disagree.
+
 // decodeStrict decodes one JSON value into dst, refusing unknown fields,
 // repeated fields and trailing data: a typo in a field name must not
 // silently do nothing, nor a second value silently win.
