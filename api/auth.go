@@ -20,7 +20,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		addr, token, now := c.RealIP(), bearerToken(c), s.now()
 		if s.failures.blocked(addr, token, now) {
-			return domain.Errorf(domain.ERateLimited, "too many failed authentications from this address; retry after the time in Retry-After")
+			return domain.Errorf(eRateLimited, "too many failed authentications from this address; retry after the time in Retry-After")
 		}
 		p, err := s.principalOf(c.Request().Context(), token, now)
 		if domain.ErrorCodeOf(err) == domain.EUnauthorized {

@@ -52,7 +52,7 @@ func rateLimit(r float64, burst int, identify func(echo.Context) string, message
 		}),
 		IdentifierExtractor: func(c echo.Context) (string, error) { return identify(c), nil },
 		DenyHandler: func(echo.Context, string, error) error {
-			return domain.Errorf(domain.ERateLimited, "%s; retry after the time in Retry-After", message)
+			return domain.Errorf(eRateLimited, "%s; retry after the time in Retry-After", message)
 		},
 	})
 }
@@ -123,7 +123,7 @@ func (w *workspaceTurns) acquire(ctx context.Context, ws string) error {
 		return nil
 	case <-ctx.Done():
 		w.leave(ws, s)
-		return domain.Errorf(domain.ERateLimited, "this workspace has %d requests being served and more waiting; retry after the time in Retry-After", w.n)
+		return domain.Errorf(eRateLimited, "this workspace has %d requests being served and more waiting; retry after the time in Retry-After", w.n)
 	}
 }
 

@@ -22,7 +22,7 @@ func TestWorkspaceTurns(t *testing.T) {
 	}
 	start := time.Now()
 	err := w.acquire(ctx, "busy")
-	if domain.ErrorCodeOf(err) != domain.ERateLimited || time.Since(start) < inFlightWait {
+	if domain.ErrorCodeOf(err) != eRateLimited || time.Since(start) < inFlightWait {
 		t.Fatalf("third request of a busy workspace: %v after %s; want rate_limited after %s", err, time.Since(start), inFlightWait)
 	}
 	if err := w.acquire(ctx, "quiet"); err != nil {

@@ -28,6 +28,13 @@ type ProblemField struct {
 	Detail    string `json:"detail" example:"must not be empty"`
 } // @name ProblemField
 
+// Codes of refusals only HTTP makes (budgets, slow clients); the domain
+// never produces them.
+const (
+	eRateLimited domain.ErrorCode = "rate_limited" // over a rate or concurrency budget
+	eTimeout     domain.ErrorCode = "timeout"      // the client sent its request too slowly
+)
+
 // statusOf is the one table from domain error code to HTTP status.
 var statusOf = map[domain.ErrorCode]int{
 	domain.EMalformed:            http.StatusBadRequest,
@@ -40,8 +47,8 @@ var statusOf = map[domain.ErrorCode]int{
 	domain.EUnsupportedMedia:     http.StatusUnsupportedMediaType,
 	domain.EInvalid:              http.StatusUnprocessableEntity,
 	domain.EPreconditionRequired: http.StatusPreconditionRequired,
-	domain.ERateLimited:          http.StatusTooManyRequests,
-	domain.ETimeout:              http.StatusRequestTimeout,
+	eRateLimited:                 http.StatusTooManyRequests,
+	eTimeout:                     http.StatusRequestTimeout,
 	domain.EInternal:             http.StatusInternalServerError,
 	domain.EUnavailable:          http.StatusServiceUnavailable,
 }

@@ -55,7 +55,7 @@ func (g *uploadGate) enter(ws string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.inFlight[ws] >= g.perWS {
-		return domain.Errorf(domain.ERateLimited, "this workspace already has %d uploads in flight; retry when one has finished", g.perWS)
+		return domain.Errorf(eRateLimited, "this workspace already has %d uploads in flight; retry when one has finished", g.perWS)
 	}
 	select {
 	case g.receiving <- struct{}{}:
@@ -146,7 +146,7 @@ func receiveError(err error, cfg Config) error {
 		return domain.Errorf(domain.ETooLarge, "the upload is larger than the limit of %s", cfg.BulkBodyLimit)
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return domain.Errorf(domain.ETimeout, "the upload arrived slower than %d bytes/s after the first %s; send it faster or in smaller parts",
+		return domain.Errorf(eTimeout, "the upload arrived slower than %d bytes/s after the first %s; send it faster or in smaller parts",
 			cfg.MinUploadRate, cfg.UploadGrace)
 	}
 	return domain.Wrap(domain.EMalformed, err, "the request body could not be read")

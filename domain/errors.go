@@ -23,8 +23,6 @@ const (
 	EPreconditionRequired ErrorCode = "precondition_required" // If-Match missing where required
 	ETooLarge             ErrorCode = "too_large"             // body over the limit
 	EUnsupportedMedia     ErrorCode = "unsupported_media"     // wrong Content-Type
-	ERateLimited          ErrorCode = "rate_limited"          // the key sent too many requests
-	ETimeout              ErrorCode = "timeout"               // the client sent its request too slowly
 	EUnavailable          ErrorCode = "unavailable"           // the database cannot be reached
 	EInternal             ErrorCode = "internal"              // anything unexpected
 )
