@@ -85,7 +85,10 @@ func measurementOf(in *MeasurementInput, ws, touchpointID string, catalogue map[
 	}
 	start := parseDate(&fields, "/period_start", &in.PeriodStart)
 	end := parseDate(&fields, "/period_end", &in.PeriodEnd)
-	smp, err := sampleOf(&in.SampleInput, metric.Kind, metric.ID, "", "")
+	smp, err := sampleOf(&in.SampleInput, metric.Kind, "", "")
+	if err == nil {
+		err = smp.Validate(metric.Kind) // reported with the dates' problems
+	}
 	if err != nil {
 		return nil, withFields(fields, err)
 	}

@@ -64,7 +64,7 @@ const MaxObservationsPerRequest = ingest.MaxObservations
 
 // sampleOf checks that in has exactly the fields of kind and builds the
 // sample, naming every missing or foreign field.
-func sampleOf(in *SampleInput, kind domain.MetricKind, metricID string, g domain.Group, p domain.Period) (*domain.Sample, error) {
+func sampleOf(in *SampleInput, kind domain.MetricKind, g domain.Group, p domain.Period) (*domain.Sample, error) {
 	present := map[string]bool{"n": in.N != nil, "mean": in.Mean != nil, "sd": in.SD != nil, "successes": in.Successes != nil,
 		"promoters": in.Promoters != nil, "passives": in.Passives != nil, "detractors": in.Detractors != nil,
 		"events": in.Events != nil, "exposure": in.Exposure != nil}
@@ -85,7 +85,7 @@ func sampleOf(in *SampleInput, kind domain.MetricKind, metricID string, g domain
 	if len(fields) > 0 {
 		return nil, domain.Invalid(fields...)
 	}
-	smp := &domain.Sample{MetricID: metricID, Group: g, Period: p}
+	smp := &domain.Sample{Group: g, Period: p}
 	deref(in.N, &smp.N)
 	deref(in.Mean, &smp.Mean)
 	deref(in.SD, &smp.SD)
@@ -95,7 +95,7 @@ func sampleOf(in *SampleInput, kind domain.MetricKind, metricID string, g domain
 	deref(in.Detractors, &smp.Detractors)
 	deref(in.Events, &smp.Events)
 	deref(in.Exposure, &smp.Exposure)
-	return smp, smp.Validate(kind)
+	return smp, nil
 }
 
 func deref[T any](p *T, dst *T) {
@@ -172,21 +172,8 @@ func (s *Server) putSample(c echo.Context) error {
 	if err := bindCreate(c, &in); err != nil {
 		return err
 	}
-	var smp *domain.Sample
-	var kind domain.MetricKind
-	created := false
-	err = s.editPilot(c, pilotID, func(ctx context.Context) error {
-		m, err := s.store.GetMetric(ctx, principal(c).WorkspaceID, pilotID, key.MetricID)
-		if err != nil {
-			return err
-		}
-		kind = m.Kind
-		if smp, err = sampleOf(&in, kind, key.MetricID, key.Group, key.Period); err != nil {
-			return err
-		}
-		created, err = s.store.PutSample(ctx, principal(c).WorkspaceID, pilotID, smp, version)
-		return err
-	})
+	smp, kind, created, err := s.pilots.PutSample(c.Request().Context(), principal(c).WorkspaceID, pilotID, key.MetricID, version,
+		func(kind domain.MetricKind) (*domain.Sample, error) { return sampleOf(&in, kind, key.Group, key.Period) })
 	if err != nil {
 		return err
 	}

@@ -78,6 +78,35 @@ func (a PilotActions) Complete(ctx context.Context, workspaceID, id string, vers
 	})
 }
 
+// PutSample enters a summary sample of a pilot's metric while the pilot is
+// planned or running: created when version is 0, else replaced at version
+// (see PilotStore.PutSample). build makes the sample once the metric's kind
+// is known, because which statistics a sample holds depends on it; the
+// sample is validated for that kind before it is stored. It answers the
+// sample as stored, the metric's kind, and whether it was created.
+func (a PilotActions) PutSample(ctx context.Context, workspaceID, pilotID, metricID string, version int, build func(MetricKind) (*Sample, error)) (smp *Sample, kind MetricKind, created bool, err error) {
+	err = a.Store.LockPilot(ctx, workspaceID, pilotID, func(ctx context.Context, p *Pilot) error {
+		if err := p.Editable(); err != nil {
+			return err
+		}
+		m, err := a.Store.GetMetric(ctx, workspaceID, pilotID, metricID)
+		if err != nil {
+			return err
+		}
+		kind = m.Kind
+		if smp, err = build(kind); err != nil {
+			return err
+		}
+		smp.MetricID, smp.Source = metricID, SourceSummary
+		if err := smp.Validate(kind); err != nil {
+			return err
+		}
+		created, err = a.Store.PutSample(ctx, workspaceID, pilotID, smp, version)
+		return err
+	})
+	return smp, kind, created, err
+}
+
 // HistoryNote says, in the history of the idea a pilot moved, which pilot
 // moved it and why.
 func (p *Pilot) HistoryNote() string {

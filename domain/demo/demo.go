@@ -436,11 +436,9 @@ func (d *loader) pilot(ctx context.Context, key string, p *domain.Pilot, metrics
 			if s == nil {
 				continue
 			}
-			s.MetricID, s.Group, s.Period, s.Source = m.ID, cells[n].g, cells[n].p, domain.SourceSummary
-			if err := s.Validate(m.Kind); err != nil {
-				return fmt.Errorf("pilot %q metric %q sample %s %s: %w", p.Title, m.Name, s.Group, s.Period, err)
-			}
-			if _, err := d.store.PutSample(ctx, d.ws, p.ID, s, 0); err != nil {
+			s.Group, s.Period = cells[n].g, cells[n].p
+			build := func(domain.MetricKind) (*domain.Sample, error) { return s, nil }
+			if _, _, _, err := d.pilots.PutSample(ctx, d.ws, p.ID, m.ID, 0, build); err != nil {
 				return fmt.Errorf("pilot %q metric %q sample %s %s: %w", p.Title, m.Name, s.Group, s.Period, err)
 			}
 		}
