@@ -57,7 +57,8 @@ environment:
 limits (per process; 0 disables one; with N replicas a client gets N times each):
   RATE_LIMIT_KEY_RPS, RATE_LIMIT_KEY_BURST              per API key (default 50, 100)
   RATE_LIMIT_WORKSPACE_RPS, RATE_LIMIT_WORKSPACE_BURST  all keys of a workspace together (default 100, 200)
-  RATE_LIMIT_WORKSPACE_IN_FLIGHT   requests of one workspace served at once; more wait up to 2 s (default 4)
+  RATE_LIMIT_WORKSPACE_IN_FLIGHT   requests of one workspace served at once; more wait up to 2 s
+                                   (default half the CPUs, at least 1)
   RATE_LIMIT_AUTH_FAILURE_RPS, RATE_LIMIT_AUTH_FAILURE_BURST
                                    failed authentications per client address (default 1, 20)
   RATE_LIMIT_ACTIVE_KEYS           active API keys per workspace (default 100)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -30,9 +31,13 @@ type Limits struct {
 }
 
 // DefaultLimits are the budgets the service runs with unless told otherwise.
+// A workspace is served half the CPUs' worth of requests at once: with 4 on
+// 2 cores, one workspace's heavy reports filled both cores and another
+// workspace's p99 rose 5–7× (make soak).
 var DefaultLimits = Limits{
-	RatePerKey: 50, BurstPerKey: 100, RatePerWorkspace: 100, BurstPerWorkspace: 200, InFlightPerWorkspace: 4,
-	AuthFailureRate: 1, AuthFailureBurst: 20, ActiveKeys: 100,
+	RatePerKey: 50, BurstPerKey: 100, RatePerWorkspace: 100, BurstPerWorkspace: 200,
+	InFlightPerWorkspace: max(1, runtime.GOMAXPROCS(0)/2),
+	AuthFailureRate:      1, AuthFailureBurst: 20, ActiveKeys: 100,
 }
 
 // inFlightWait is how long a request waits for its workspace's turn before
@@ -219,18 +224,18 @@ func (f *failureThrottle) fail(addr string, now time.Time) {
 	l.AllowN(now, 1)
 }
 
-// succeed remembers a key that authenticated, while some address is out of
-// budget (the only time it is asked for).
+// succeed remembers a key that authenticated (refreshed at most once a
+// minute), so that it still gets through once its address is out of budget,
+// however soon after that happens. Only keys that exist get here, so the map
+// holds at most the keys used in the last knownKeyFor.
 func (f *failureThrottle) succeed(keyID, token string, now time.Time) {
 	if f.limit <= 0 {
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.addresses) == 0 {
-		return
-	}
 	if k, ok := f.known[keyID]; !ok || now.Sub(k.at) > time.Minute {
+		f.sweep(now)
 		f.known[keyID] = knownKey{hash: domain.HashToken(token), at: now}
 	}
 }

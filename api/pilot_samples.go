@@ -173,7 +173,9 @@ func (s *Server) putSample(c echo.Context) error {
 		return err
 	}
 	smp, kind, created, err := s.pilots.PutSample(c.Request().Context(), principal(c).WorkspaceID, pilotID, key.MetricID, version,
-		func(kind domain.MetricKind) (*domain.Sample, error) { return sampleOf(&in, kind, key.Group, key.Period) })
+		func(kind domain.MetricKind) (*domain.Sample, error) {
+			return sampleOf(&in, kind, key.Group, key.Period)
+		})
 	if err != nil {
 		return err
 	}

@@ -75,18 +75,29 @@ func (g *uploadGate) leave(ws string) {
 	}
 }
 
+// admitUpload lets an upload in within the gate's caps. It runs before the
+// connection's deadlines are moved out for a long body, and a refusal closes
+// the connection: otherwise net/http would read (and discard) the refused
+// body first, and a client sending a byte a second would wait minutes for
+// its 429 while holding a connection and a goroutine.
+func (s *Server) admitUpload(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ws := principal(c).WorkspaceID
+		if err := s.uploads.enter(ws); err != nil {
+			c.Response().Header().Set(echo.HeaderConnection, "close")
+			return err
+		}
+		defer s.uploads.leave(ws)
+		return next(c)
+	}
+}
+
 // spoolUpload receives an upload's whole body into a temporary file before
 // anything touches the database: a client that sends slowly holds a file and
 // a goroutine, never a connection of the pool. A client slower than
 // MinUploadRate (after UploadGrace) is cut off with 408.
 func (s *Server) spoolUpload(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ws := principal(c).WorkspaceID
-		if err := s.uploads.enter(ws); err != nil {
-			return err
-		}
-		defer s.uploads.leave(ws)
-
 		f, err := os.CreateTemp("", "cxbacklog-upload-*")
 		if err != nil {
 			return domain.Wrap(domain.EInternal, err, "internal error")
@@ -95,6 +106,7 @@ func (s *Server) spoolUpload(next echo.HandlerFunc) echo.HandlerFunc {
 		defer f.Close()
 		h := newRequestHash(c)
 		if err := s.receive(c, io.MultiWriter(f, h)); err != nil {
+			c.Response().Header().Set(echo.HeaderConnection, "close") // what is left of the body is not read
 			return err
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {

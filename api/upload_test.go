@@ -159,6 +159,22 @@ func TestUploadLimits(t *testing.T) {
 	if status, retry := post(e.editor, strings.NewReader("group,period,value\npilot,before,1\n")); status != http.StatusTooManyRequests || retry == "" {
 		t.Fatalf("third upload of one workspace: %d, Retry-After %q; want 429 with Retry-After", status, retry)
 	}
+	// A refused upload whose body stalls is answered at once, not after
+	// the server has waited to read and discard its body.
+	stalledBody, stall := io.Pipe()
+	defer stall.Close()
+	req, _ := http.NewRequest(http.MethodPost, url, stalledBody)
+	req.Header.Set("Authorization", "Bearer "+e.editor)
+	req.Header.Set("Content-Type", "text/csv")
+	start := time.Now()
+	res, err := (&http.Client{Timeout: 1500 * time.Millisecond}).Do(req)
+	if err != nil {
+		t.Fatalf("refused upload with a stalled body: %v after %s", err, time.Since(start))
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("refused upload with a stalled body: %d", res.StatusCode)
+	}
 	// The stalled ones send nothing: below the minimum rate they end in 408.
 	wg.Wait()
 	for n, s := range stalled {
