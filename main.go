@@ -33,6 +33,7 @@ import (
 	"cxbacklog/domain"
 	"cxbacklog/domain/demo"
 	"cxbacklog/repository"
+	"cxbacklog/repository/pgcluster"
 )
 
 const usage = `usage: cxbacklog [command]
@@ -196,7 +197,7 @@ func database(ctx context.Context, cfg config, log *slog.Logger, shared bool) (s
 		}
 		return store, func() { _ = store.Close() }, nil
 	}
-	cluster, err := repository.StartCluster(ctx, repository.ClusterOptions{
+	cluster, err := pgcluster.Start(ctx, pgcluster.Options{
 		Dir: filepath.Join(cfg.dataDir, "postgres"), Logger: log, Shared: shared,
 	})
 	if err != nil {

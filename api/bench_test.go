@@ -57,6 +57,7 @@ import (
 	"cxbacklog/api"
 	"cxbacklog/domain"
 	"cxbacklog/repository"
+	"cxbacklog/repository/pgcluster"
 	"cxbacklog/repository/pgtest"
 )
 
@@ -126,7 +127,7 @@ type benchEnv struct {
 	dir     string
 	work    string // scratch files, readable and writable by the server's OS user
 	pgLog   string
-	cluster *repository.Cluster
+	cluster *pgcluster.Cluster
 	binDir  string
 	cred    *syscall.Credential // nil: run the client tools as ourselves
 	store   *repository.Store   // the API's
@@ -152,7 +153,7 @@ func benchStart(t *testing.T, fast bool) *benchEnv {
 	}
 	e := &benchEnv{t: t, dir: dir, work: filepath.Join(dir, "work"), pgLog: filepath.Join(dir, "pg.log")}
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e.cluster, err = repository.StartCluster(ctx, repository.ClusterOptions{Dir: filepath.Join(dir, "pg"), Logger: quiet, Fast: fast})
+	e.cluster, err = pgcluster.Start(ctx, pgcluster.Options{Dir: filepath.Join(dir, "pg"), Logger: quiet, Fast: fast})
 	if err != nil {
 		t.Fatalf("start PostgreSQL: %v", err)
 	}
@@ -161,7 +162,7 @@ func benchStart(t *testing.T, fast bool) *benchEnv {
 		defer cancel()
 		_ = e.cluster.Stop(stopCtx)
 	})
-	if e.binDir, err = repository.FindPostgresBinaries(); err != nil {
+	if e.binDir, err = pgcluster.FindPostgresBinaries(); err != nil {
 		t.Fatal(err)
 	}
 	if e.cred, err = benchCredential(); err != nil {

@@ -18,12 +18,13 @@ import (
 	"cxbacklog/api"
 	"cxbacklog/domain"
 	"cxbacklog/repository"
+	"cxbacklog/repository/pgcluster"
 	"cxbacklog/repository/pgtest"
 )
 
 // ownCluster starts a private PostgreSQL that the test may stop and start
 // again on the same port, with a migrated database and an editor key.
-func ownCluster(t *testing.T) (*repository.Cluster, *repository.Store, string, func() *repository.Cluster) {
+func ownCluster(t *testing.T) (*pgcluster.Cluster, *repository.Store, string, func() *pgcluster.Cluster) {
 	t.Helper()
 	ctx := context.Background()
 	// The server runs as OS user postgres, which must reach the data directory.
@@ -34,7 +35,7 @@ func ownCluster(t *testing.T) (*repository.Cluster, *repository.Store, string, f
 	t.Cleanup(func() { _ = os.RemoveAll(base) })
 	dir := base + "/pg"
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c, err := repository.StartCluster(ctx, repository.ClusterOptions{Dir: dir, Fast: true, Logger: quiet})
+	c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Fast: true, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,9 +53,9 @@ func ownCluster(t *testing.T) (*repository.Cluster, *repository.Store, string, f
 		t.Fatal(err)
 	}
 	_, key := pgtest.Workspace(t, store, "outage", domain.RoleEditor)
-	restart := func() *repository.Cluster {
+	restart := func() *pgcluster.Cluster {
 		t.Helper()
-		c, err := repository.StartCluster(ctx, repository.ClusterOptions{Dir: dir, Fast: true, Logger: quiet, Port: current.Port()})
+		c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Fast: true, Logger: quiet, Port: current.Port()})
 		if err != nil {
 			t.Fatal(err)
 		}

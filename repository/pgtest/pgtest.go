@@ -17,6 +17,7 @@ import (
 
 	"cxbacklog/domain"
 	"cxbacklog/repository"
+	"cxbacklog/repository/pgcluster"
 
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -28,7 +29,7 @@ var (
 	adminURL  string
 	admin     *sql.DB
 	template  string
-	cluster   *repository.Cluster
+	cluster   *pgcluster.Cluster
 	tmpDir    string
 	counter   atomic.Int64
 )
@@ -104,7 +105,7 @@ func setup() error {
 			return err
 		}
 		quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		cluster, err = repository.StartCluster(ctx, repository.ClusterOptions{Dir: tmpDir + "/pg", Logger: quiet, Fast: true})
+		cluster, err = pgcluster.Start(ctx, pgcluster.Options{Dir: tmpDir + "/pg", Logger: quiet, Fast: true})
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,6 @@
-package repository
+// Package pgcluster runs a private PostgreSQL cluster from the host's
+// binaries: the embedded default behind make run, and the tests' server.
+package pgcluster
 
 import (
 	"bytes"
@@ -22,15 +24,15 @@ import (
 	"time"
 )
 
-// ClusterOptions configures StartCluster.
-type ClusterOptions struct {
+// Options configures Start.
+type Options struct {
 	// Dir is the cluster data directory, e.g. "./.data/postgres". It is made
 	// absolute and created if missing. The lock file Dir+".lock" and the server
 	// log Dir+".log" live next to it.
 	Dir string
 	// Logger may be nil, meaning slog.Default().
 	Logger *slog.Logger
-	// Shared makes StartCluster connect as a client to a cluster that another
+	// Shared makes Start connect as a client to a cluster that another
 	// process already runs on Dir (e.g. `keys create` while `serve` runs)
 	// instead of failing.
 	Shared bool
@@ -42,7 +44,7 @@ type ClusterOptions struct {
 	Port int
 }
 
-// Cluster is a private PostgreSQL cluster started by StartCluster, or a client
+// Cluster is a private PostgreSQL cluster started by Start, or a client
 // handle on one that another process runs.
 type Cluster struct {
 	dir    string
@@ -61,9 +63,9 @@ const (
 	logTailLines = 20
 )
 
-// StartCluster creates the cluster on opts.Dir if needed and starts it on a
+// Start creates the cluster on opts.Dir if needed and starts it on a
 // free loopback port, or attaches to the one another process runs (Shared).
-func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("data directory %q: %w", opts.Dir, err)
@@ -102,7 +104,7 @@ func (c *Cluster) URL(dbname string) string {
 // Stop shuts the server down if this Cluster started it and releases the data
 // directory lock. It is a no-op for a shared client and when called again.
 // ctx bounds the shutdown: a cancelled ctx leaves the server running (the next
-// StartCluster on Dir stops such an orphan).
+// Start on Dir stops such an orphan).
 func (c *Cluster) Stop(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

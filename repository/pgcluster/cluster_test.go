@@ -1,4 +1,4 @@
-package repository
+package pgcluster
 
 import (
 	"context"
@@ -20,13 +20,13 @@ func TestCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	dir := filepath.Join(clusterTempDir(t), "data", "postgres")
-	opts := ClusterOptions{Dir: dir, Fast: true}
+	opts := Options{Dir: dir, Fast: true}
 
 	c := startTestCluster(ctx, t, opts)
 	assertQueryable(t, binDir, c)
 
-	if _, err := StartCluster(ctx, opts); err == nil || !strings.Contains(err.Error(), "in use") {
-		t.Fatalf("second StartCluster on a locked dir: err = %v, want an \"in use\" error", err)
+	if _, err := Start(ctx, opts); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second Start on a locked dir: err = %v, want an \"in use\" error", err)
 	}
 	shared := opts
 	shared.Shared = true
@@ -60,11 +60,11 @@ func clusterTempDir(t *testing.T) string {
 	return dir
 }
 
-func startTestCluster(ctx context.Context, t *testing.T, opts ClusterOptions) *Cluster {
+func startTestCluster(ctx context.Context, t *testing.T, opts Options) *Cluster {
 	t.Helper()
-	c, err := StartCluster(ctx, opts)
+	c, err := Start(ctx, opts)
 	if err != nil {
-		t.Fatalf("StartCluster(%+v): %v", opts, err)
+		t.Fatalf("Start(%+v): %v", opts, err)
 	}
 	// Stop is idempotent, so this only matters when the test fails early;
 	// it must run before t.TempDir's cleanup removes the data directory.
