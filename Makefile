@@ -36,7 +36,7 @@ fuzz: ## run every fuzz target for FUZZTIME each (their seed corpora also run in
 	done
 
 SOAK_DURATION ?= 90s
-soak: ## a bounded load run with a database restart; prints requests, statuses and lost writes (must be 0)
+soak: ## a bounded load run with a database restart (lost writes must be 0), then an attack mix (SOAK_ATTACK, 30s) against a bystander workspace: prints its p50/p99 before and during
 	SOAK_DURATION=$(SOAK_DURATION) go test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 10m ./api/
 
 bench: ## seed 1,000,000 ideas in a private PostgreSQL, load the API at concurrency 16 and print the figures (docs/performance.md)

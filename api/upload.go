@@ -76,15 +76,13 @@ func (g *uploadGate) leave(ws string) {
 }
 
 // admitUpload lets an upload in within the gate's caps. It runs before the
-// connection's deadlines are moved out for a long body, and a refusal closes
-// the connection: otherwise net/http would read (and discard) the refused
-// body first, and a client sending a byte a second would wait minutes for
-// its 429 while holding a connection and a goroutine.
+// connection's deadlines are moved out for a long body, so a refusal is
+// answered at once (the error handler closes an upload's connection rather
+// than read the rest of its body).
 func (s *Server) admitUpload(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ws := principal(c).WorkspaceID
 		if err := s.uploads.enter(ws); err != nil {
-			c.Response().Header().Set(echo.HeaderConnection, "close")
 			return err
 		}
 		defer s.uploads.leave(ws)
@@ -106,7 +104,6 @@ func (s *Server) spoolUpload(next echo.HandlerFunc) echo.HandlerFunc {
 		defer f.Close()
 		h := newRequestHash(c)
 		if err := s.receive(c, io.MultiWriter(f, h)); err != nil {
-			c.Response().Header().Set(echo.HeaderConnection, "close") // what is left of the body is not read
 			return err
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {

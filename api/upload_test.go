@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -248,4 +249,54 @@ func TestIdempotentUpload(t *testing.T) {
 		problem(t, http.StatusUnprocessableEntity)
 	e.do(http.MethodPost, path, e.editor, "group,period,value\npilot,after,290\n", "Content-Type", "text/csv", "Idempotency-Key", "upload-2").
 		want(t, http.StatusOK)
+}
+
+// TestRefusedUploadAnsweredAtOnce: an upload refused before its body is
+// read (an unknown key, a spent budget) is answered at once even though its
+// body stalls: the server closes the connection instead of reading the rest
+// of the body first (30 s in make soak).
+func TestRefusedUploadAnsweredAtOnce(t *testing.T) {
+	t.Parallel()
+	e, path := uploadTarget(t, api.DefaultConfig)
+	cfg := api.DefaultConfig
+	cfg.RatePerKey, cfg.BurstPerKey = 0.001, 1
+	strict := api.New(e.store, slog.New(slog.DiscardHandler), cfg)
+	srv := httptest.NewServer(strict.Handler())
+	defer srv.Close()
+	spend, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/me", nil)
+	spend.Header.Set("Authorization", "Bearer "+e.editor)
+	if res, err := http.DefaultClient.Do(spend); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("spending the budget: %v %v", res, err)
+	}
+	for _, tc := range []struct {
+		name, token string
+		status      int
+	}{{"bad key", "cxb_x", http.StatusUnauthorized}, {"spent budget", e.editor, http.StatusTooManyRequests}} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, stall := io.Pipe()
+			defer stall.Close()
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+path, body)
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+			req.Header.Set("Content-Type", "text/csv")
+			status := make(chan int, 1)
+			go func() {
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					status <- 0
+					return
+				}
+				res.Body.Close()
+				status <- res.StatusCode
+			}()
+			select {
+			case got := <-status:
+				if got != tc.status {
+					t.Fatalf("status %d, want %d", got, tc.status)
+				}
+			case <-time.After(2 * time.Second):
+				stall.CloseWithError(io.ErrUnexpectedEOF)
+				t.Fatal("no answer within 2 s: the server is reading the refused body")
+			}
+		})
+	}
 }
