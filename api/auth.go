@@ -14,13 +14,17 @@ import (
 const principalKey = "principal"
 
 // authenticate resolves the bearer key into a principal for the request.
-// A client address that keeps failing is refused before its key is looked
-// up (see failureThrottle).
+// A client address that keeps failing, and a known key whose budget is
+// spent, are refused before the key is looked up (see failureThrottle and
+// budgets); then the request spends its key's and its workspace's budgets.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		addr, token, now := c.RealIP(), bearerToken(c), s.now()
 		if s.failures.blocked(addr, token, now) {
 			return domain.Errorf(eRateLimited, "too many failed authentications from this address; retry after the time in Retry-After")
+		}
+		if err := s.budgets.spent(token, now); err != nil {
+			return err
 		}
 		p, err := s.principalOf(c.Request().Context(), token, now)
 		if domain.ErrorCodeOf(err) == domain.EUnauthorized {
@@ -30,6 +34,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		s.failures.succeed(p.KeyID, token, now)
+		if err := s.budgets.take(p, token, now); err != nil {
+			return err
+		}
 		c.Set(principalKey, p)
 		return next(c)
 	}

@@ -11,7 +11,6 @@ import (
 	"cxbacklog/domain"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 )
 
@@ -45,36 +44,111 @@ var DefaultLimits = Limits{
 // client flooding one workspace is told so.
 const inFlightWait = 2 * time.Second
 
-// rateLimit gives every identity (key, workspace) its own token bucket;
-// a zero rate lets everything through.
-func rateLimit(r float64, burst int, identify func(echo.Context) string, message string) echo.MiddlewareFunc {
-	if r <= 0 {
-		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
-	}
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(r), Burst: max(burst, 1), ExpiresIn: 3 * time.Minute,
-		}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return identify(c), nil },
-		DenyHandler: func(echo.Context, string, error) error {
-			return domain.Errorf(eRateLimited, "%s; retry after the time in Retry-After", message)
-		},
-	})
+// budgets are the per-key and per-workspace token buckets: a workspace
+// that minted many keys still has one budget. A key whose budget (or its
+// workspace's) is spent is refused before it is looked up in the database
+// when this process authenticated its very token recently: at thousands of
+// refused requests a second, the look-ups alone took most of a core in make
+// soak. Only the key's holder can be refused that way (the token's hash must
+// match), and a revoked key is refused either way.
+type budgets struct {
+	key, ws           rate.Limit
+	keyBurst, wsBurst int
+
+	mu         sync.Mutex
+	keys       map[string]*keyBudget // by key id
+	workspaces map[string]*rate.Limiter
+	swept      time.Time
 }
 
-// rateLimits are the per-key and per-workspace budgets, then the
-// workspace's share of the requests being served: a workspace that minted
-// many keys still has one budget, and cannot hold every database
-// connection while another workspace waits.
-func rateLimits(l Limits) []echo.MiddlewareFunc {
-	return []echo.MiddlewareFunc{
-		rateLimit(l.RatePerKey, l.BurstPerKey, func(c echo.Context) string { return principal(c).KeyID },
-			"this API key sent too many requests"),
-		rateLimit(l.RatePerWorkspace, l.BurstPerWorkspace, func(c echo.Context) string { return principal(c).WorkspaceID },
-			"this workspace's keys together sent too many requests"),
-		newWorkspaceTurns(l.InFlightPerWorkspace).middleware,
+// keyBudget is a key's bucket, the hash of the token that filled it, and
+// its workspace's id.
+type keyBudget struct {
+	bucket    *rate.Limiter
+	hash      []byte
+	workspace string
+	seen      time.Time
+}
+
+func newBudgets(l Limits) *budgets {
+	return &budgets{key: rate.Limit(l.RatePerKey), ws: rate.Limit(l.RatePerWorkspace),
+		keyBurst: max(l.BurstPerKey, 1), wsBurst: max(l.BurstPerWorkspace, 1),
+		keys: map[string]*keyBudget{}, workspaces: map[string]*rate.Limiter{}}
+}
+
+// spent refuses, without a look-up, a token this process knows whose key or
+// workspace has no budget left; nil otherwise.
+func (b *budgets) spent(token string, now time.Time) error {
+	id, ok := domain.KeyIDFromToken(token)
+	if !ok {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := b.keys[id]
+	if k == nil || subtle.ConstantTimeCompare(k.hash, domain.HashToken(token)) != 1 {
+		return nil
+	}
+	if b.key > 0 && k.bucket.TokensAt(now) < 1 {
+		return keyBudgetSpent
+	}
+	if w := b.workspaces[k.workspace]; b.ws > 0 && w != nil && w.TokensAt(now) < 1 {
+		return workspaceBudgetSpent
+	}
+	return nil
+}
+
+// take spends one request of p's key and workspace budgets.
+func (b *budgets) take(p *domain.Principal, token string, now time.Time) error {
+	if b.key <= 0 && b.ws <= 0 {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sweep(now)
+	k := b.keys[p.KeyID]
+	if k == nil {
+		k = &keyBudget{bucket: rate.NewLimiter(b.key, b.keyBurst), hash: domain.HashToken(token), workspace: p.WorkspaceID}
+		b.keys[p.KeyID] = k
+	}
+	k.seen = now
+	w := b.workspaces[p.WorkspaceID]
+	if w == nil {
+		w = rate.NewLimiter(b.ws, b.wsBurst)
+		b.workspaces[p.WorkspaceID] = w
+	}
+	if b.key > 0 && !k.bucket.AllowN(now, 1) {
+		return keyBudgetSpent
+	}
+	if b.ws > 0 && !w.AllowN(now, 1) {
+		return workspaceBudgetSpent
+	}
+	return nil
+}
+
+// sweep forgets, once a minute, keys not seen for three minutes and
+// workspaces whose bucket is full again.
+func (b *budgets) sweep(now time.Time) {
+	if now.Sub(b.swept) < time.Minute {
+		return
+	}
+	b.swept = now
+	for id, k := range b.keys {
+		if now.Sub(k.seen) > 3*time.Minute {
+			delete(b.keys, id)
+		}
+	}
+	for id, w := range b.workspaces {
+		if b.ws <= 0 || w.TokensAt(now) >= float64(b.wsBurst) {
+			delete(b.workspaces, id)
+		}
 	}
 }
+
+var (
+	keyBudgetSpent       = domain.Errorf(eRateLimited, "this API key sent too many requests; retry after the time in Retry-After")
+	workspaceBudgetSpent = domain.Errorf(eRateLimited, "this workspace's keys together sent too many requests; retry after the time in Retry-After")
+)
 
 // workspaceTurns lets at most n requests of one workspace be served at once.
 type workspaceTurns struct {

@@ -1,13 +1,17 @@
 package api_test
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"cxbacklog/api"
 	"cxbacklog/domain"
+	"cxbacklog/repository"
 	"cxbacklog/repository/pgtest"
 )
 
@@ -104,4 +108,55 @@ func TestForeignKeyLooksUnknown(t *testing.T) {
 		}
 	}
 	e.do(http.MethodGet, "/api/v1/me", e.other, nil).want(t, http.StatusOK) // not revoked by the attempt
+}
+
+// countingKeys is the store, counting key look-ups.
+type countingKeys struct {
+	*repository.Store
+	lookups atomic.Int64
+}
+
+func (s *countingKeys) GetKey(ctx context.Context, id string) (*domain.APIKey, error) {
+	s.lookups.Add(1)
+	return s.Store.GetKey(ctx, id)
+}
+
+// TestSpentBudgetCostsNoLookup: once a key's budget is spent, its further
+// requests are refused without a database look-up (at thousands a second
+// those took most of a core); an impostor with the key's id but another
+// secret still gets the look-up and its 401.
+func TestSpentBudgetCostsNoLookup(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	store := &countingKeys{Store: e.store}
+	cfg := api.DefaultConfig
+	cfg.RatePerKey, cfg.BurstPerKey = 0.001, 2
+	srv := api.New(store, slog.New(slog.DiscardHandler), cfg)
+	get := func(token string) int {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for range 2 {
+		if got := get(e.viewer); got != http.StatusOK {
+			t.Fatalf("within the burst: %d", got)
+		}
+	}
+	if got := get(e.viewer); got != http.StatusTooManyRequests {
+		t.Fatalf("past the burst: %d", got)
+	}
+	before := store.lookups.Load()
+	for range 50 {
+		if got := get(e.viewer); got != http.StatusTooManyRequests {
+			t.Fatalf("spent key: %d", got)
+		}
+	}
+	if n := store.lookups.Load() - before; n != 0 {
+		t.Fatalf("%d key look-ups for 50 requests of a spent key, want 0", n)
+	}
+	if got := get(e.viewer[:len(e.viewer)-2] + "xx"); got != http.StatusUnauthorized {
+		t.Fatalf("the key's id with another secret: %d, want 401", got)
+	}
 }

@@ -79,6 +79,7 @@ type Server struct {
 	bulk     Config
 	uploads  *uploadGate
 	failures *failureThrottle
+	budgets  *budgets
 	pilots   domain.PilotActions
 }
 
@@ -93,7 +94,7 @@ type Route struct {
 // New builds the router with its middleware and every route.
 func New(store Store, log *slog.Logger, cfg Config) *Server {
 	s := &Server{store: store, log: log, echo: echo.New(), now: cfg.Clock, bulk: cfg,
-		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), pilots: domain.PilotActions{Store: store, Catalogue: store}}
+		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), budgets: newBudgets(cfg.Limits), pilots: domain.PilotActions{Store: store, Catalogue: store}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -136,7 +137,8 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 		Route{http.MethodGet, "/healthz", ""}, Route{http.MethodGet, "/readyz", ""},
 		Route{http.MethodGet, "/metrics", ""}, Route{http.MethodGet, swaggerRoute, ""})
 
-	v1 := e.Group("/api/v1", append(append([]echo.MiddlewareFunc{s.authenticate}, rateLimits(cfg.Limits)...), checkContentType)...)
+	// A workspace cannot hold every connection while another waits.
+	v1 := e.Group("/api/v1", s.authenticate, newWorkspaceTurns(cfg.InFlightPerWorkspace).middleware, checkContentType)
 	s.apiRoutes(v1)
 	return s
 }
