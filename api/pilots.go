@@ -160,7 +160,7 @@ func (s *Server) createPilot(c echo.Context) error {
 	if err := withFields(fields, p.Validate()); err != nil {
 		return err
 	}
-	if err := s.store.CreatePilot(c.Request().Context(), p); err != nil {
+	if err := s.pilots.Create(c.Request().Context(), p); err != nil {
 		return err
 	}
 	return created(c, "/api/v1/pilots/"+p.ID, p.Version, pilotOut(p))

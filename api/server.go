@@ -94,7 +94,7 @@ type Route struct {
 // New builds the router with its middleware and every route.
 func New(store Store, log *slog.Logger, cfg Config) *Server {
 	s := &Server{store: store, log: log, echo: echo.New(), now: cfg.Clock, bulk: cfg,
-		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), budgets: newBudgets(cfg.Limits), pilots: domain.PilotActions{Store: store, Catalogue: store}}
+		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), budgets: newBudgets(cfg.Limits), pilots: domain.PilotActions{Store: store}}
 	if s.now == nil {
 		s.now = time.Now
 	}

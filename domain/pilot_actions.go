@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -10,8 +11,30 @@ import (
 // calls. Each is the one function the JSON handlers, the web pages and the
 // demo loader call, so the sequence and its checks are written once.
 type PilotActions struct {
-	Store     PilotStore
-	Catalogue CatalogueStore
+	Store interface {
+		Transactor
+		PilotStore
+		IdeaStore
+		CatalogueStore
+	}
+}
+
+// Create plans pilot p (validated) of its idea. A pilot given no
+// touchpoints targets its idea's. EInvalid naming /idea_id when the idea is
+// not in the workspace, or /touchpoint_ids/N for a touchpoint that is not.
+func (a PilotActions) Create(ctx context.Context, p *Pilot) error {
+	return a.Store.InTx(ctx, func(ctx context.Context) error {
+		if len(p.TouchpointIDs) == 0 {
+			i, err := a.Store.GetIdea(ctx, p.WorkspaceID, p.IdeaID)
+			if ErrorCodeOf(err) == ENotFound {
+				return Invalid(FieldError{Pointer: "/idea_id", Detail: "no such idea in this workspace"})
+			} else if err != nil {
+				return err
+			}
+			p.TouchpointIDs = slices.Clone(i.TouchpointIDs)
+		}
+		return a.Store.CreatePilot(ctx, p)
+	})
 }
 
 // AddMetric adds m to its pilot while the pilot is planned or running. With
@@ -28,7 +51,7 @@ func (a PilotActions) AddMetric(ctx context.Context, m *Metric, catalogueID stri
 		}
 		var fe fieldErrors
 		if catalogueID != "" {
-			cm, err := a.Catalogue.GetCatalogueMetric(ctx, m.WorkspaceID, strings.ToLower(catalogueID))
+			cm, err := a.Store.GetCatalogueMetric(ctx, m.WorkspaceID, strings.ToLower(catalogueID))
 			if ErrorCodeOf(err) == ENotFound {
 				return Invalid(FieldError{Pointer: "/metric_id", Detail: "no such catalogue metric in this workspace"})
 			} else if err != nil {

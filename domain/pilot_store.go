@@ -21,9 +21,9 @@ type ObservationLoad struct {
 // inside LockPilot, which hands them the pilot so that the caller can refuse
 // changes to a completed or cancelled pilot.
 type PilotStore interface {
-	// CreatePilot stores a validated pilot; empty TouchpointIDs take the
-	// idea's. EInvalid naming /idea_id or /touchpoint_ids/N when they are not
-	// in the workspace.
+	// CreatePilot stores a validated pilot with its touchpoints (see
+	// PilotActions.Create for the default). EInvalid naming /idea_id or
+	// /touchpoint_ids/N when they are not in the workspace.
 	CreatePilot(ctx context.Context, p *Pilot) error
 	// GetPilot returns one pilot. ENotFound.
 	GetPilot(ctx context.Context, workspaceID, id string) (*Pilot, error)

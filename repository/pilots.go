@@ -93,13 +93,6 @@ func utcDate(t *time.Time) *time.Time {
 // CreatePilot implements domain.PilotStore.
 func (s *Store) CreatePilot(ctx context.Context, p *domain.Pilot) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
-		if len(p.TouchpointIDs) == 0 {
-			tps, err := s.touchpointsOf(ctx, []string{p.IdeaID})
-			if err != nil {
-				return err
-			}
-			p.TouchpointIDs = slices.Clone(tps[p.IdeaID])
-		}
 		p.ID = domain.NewID()
 		p.CreatedAt = s.now()
 		p.UpdatedAt, p.Version = p.CreatedAt, 1

@@ -31,7 +31,8 @@ func newPilotFixture(t *testing.T, store *repository.Store) pilotFixture {
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.CreatePilot(ctx, p); err != nil {
+	// Through the use case, which gives a pilot without touchpoints its idea's.
+	if err := (domain.PilotActions{Store: store}).Create(ctx, p); err != nil {
 		t.Fatal(err)
 	}
 	if len(p.TouchpointIDs) != 1 || p.TouchpointIDs[0] != tpt.ID {

@@ -55,7 +55,7 @@ func Load(ctx context.Context, store Store, workspaceID, actor string, now time.
 		if len(journeys) > 0 {
 			return ErrNotEmpty
 		}
-		d := &loader{store: store, pilots: domain.PilotActions{Store: store, Catalogue: store}, ws: workspaceID, actor: actor, now: now,
+		d := &loader{store: store, pilots: domain.PilotActions{Store: store}, ws: workspaceID, actor: actor, now: now,
 			rng: rand.New(rand.NewPCG(20260901, 7)), touchpoints: map[string]string{}, ideas: map[string]*domain.Idea{},
 			metrics: map[string]domain.CatalogueMetric{}}
 		for _, step := range []func(context.Context) error{d.catalogue, d.journeys, d.ideaBacklog, d.headsetPilot, d.queueScreenPilot, d.measurements} {
@@ -419,7 +419,7 @@ func (d *loader) pilot(ctx context.Context, key string, p *domain.Pilot, metrics
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("pilot %q: %w", p.Title, err)
 	}
-	if err := d.store.CreatePilot(ctx, p); err != nil {
+	if err := d.pilots.Create(ctx, p); err != nil {
 		return fmt.Errorf("pilot %q: %w", p.Title, err)
 	}
 	cells := [4]struct {
