@@ -208,21 +208,22 @@ func (s *Server) importMeasurements(c echo.Context) error {
 	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != ingest.MediaCSV {
 		return domain.Errorf(domain.EUnsupportedMedia, "send the rows as Content-Type: text/csv")
 	}
-	catalogue, metrics, err := s.catalogueByID(c)
-	if err != nil {
-		return err
-	}
-	for _, m := range metrics {
-		catalogue[m.Key] = m
-	}
-	rows, err := ingest.Measurements(requestBody{c.Request().Body}, principal(c).WorkspaceID, catalogue)
-	if err != nil {
-		return err
-	}
-	if err := s.store.AddMeasurements(c.Request().Context(), rows.Measurements); err != nil {
+	ws := principal(c).WorkspaceID
+	var rows *ingest.MeasurementRows
+	stored, err := domain.ImportMeasurements(c.Request().Context(), s.store, ws, func(catalogue map[string]domain.CatalogueMetric) ([]domain.Measurement, error) {
+		var err error
+		if rows, err = ingest.Measurements(requestBody{c.Request().Body}, ws, catalogue); err != nil {
+			return nil, err
+		}
+		return rows.Measurements, nil
+	})
+	if err != nil && rows != nil {
 		return rows.Locate(err) // the store names a row by its position
 	}
-	return c.JSON(http.StatusOK, MeasurementImport{Stored: len(rows.Measurements)})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, MeasurementImport{Stored: stored})
 }
 
 // requestBody is a request body for the ingest readers, which know nothing

@@ -280,23 +280,21 @@ func (s *Server) uploadObservations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
-	m, err := s.store.GetMetric(ctx, ws, pilotID, metricID)
-	if err != nil {
-		return err
-	}
 	mediaType, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	rows, err := ingest.Observations(requestBody{c.Request().Body}, mediaType, m.Kind)
-	if err != nil {
-		return err
-	}
-	load, err := s.store.AddObservations(ctx, ws, pilotID, metricID, (*domain.Pilot).Editable, rows.Next)
+	load, kind, err := s.pilots.AddObservations(c.Request().Context(), principal(c).WorkspaceID, pilotID, metricID,
+		func(kind domain.MetricKind) (func() (domain.Observation, error), error) {
+			rows, err := ingest.Observations(requestBody{c.Request().Body}, mediaType, kind)
+			if err != nil {
+				return nil, err
+			}
+			return rows.Next, nil
+		})
 	if err != nil {
 		return err
 	}
 	out := ObservationUpload{Rows: load.Rows, Paired: load.Paired, Samples: make([]Sample, len(load.Samples))}
 	for n := range load.Samples {
-		out.Samples[n] = sampleOut(m.Kind, &load.Samples[n])
+		out.Samples[n] = sampleOut(kind, &load.Samples[n])
 	}
 	return c.JSON(http.StatusOK, out)
 }

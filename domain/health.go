@@ -157,3 +157,26 @@ type MeasurementStore interface {
 	// perMetric measurements of each metric, newest period first. ENotFound.
 	RecentMeasurements(ctx context.Context, workspaceID, touchpointID string, perMetric int) (map[string][]Measurement, error)
 }
+
+// ImportMeasurements stores, all or nothing, the measurements that read
+// makes of an import; read is given the workspace's catalogue by id and by
+// key, to resolve each row's metric. It answers how many were stored.
+// Errors of read, and of MeasurementStore.AddMeasurements.
+func ImportMeasurements(ctx context.Context, store interface {
+	CatalogueStore
+	MeasurementStore
+}, workspaceID string, read func(catalogue map[string]CatalogueMetric) ([]Measurement, error)) (int, error) {
+	metrics, err := store.ListCatalogueMetrics(ctx, workspaceID)
+	if err != nil {
+		return 0, err
+	}
+	catalogue := make(map[string]CatalogueMetric, 2*len(metrics))
+	for _, m := range metrics {
+		catalogue[m.ID], catalogue[m.Key] = m, m
+	}
+	ms, err := read(catalogue)
+	if err != nil {
+		return 0, err
+	}
+	return len(ms), store.AddMeasurements(ctx, ms)
+}

@@ -130,6 +130,24 @@ func (a PilotActions) PutSample(ctx context.Context, workspaceID, pilotID, metri
 	return smp, kind, created, err
 }
 
+// AddObservations loads raw observations into a metric of a planned or
+// running pilot and recomputes its observed samples (see
+// PilotStore.AddObservations). rows opens the upload once the metric's kind
+// is known, because which values are valid depends on it. It answers what
+// was loaded and the metric's kind.
+func (a PilotActions) AddObservations(ctx context.Context, workspaceID, pilotID, metricID string, rows func(MetricKind) (func() (Observation, error), error)) (ObservationLoad, MetricKind, error) {
+	m, err := a.Store.GetMetric(ctx, workspaceID, pilotID, metricID)
+	if err != nil {
+		return ObservationLoad{}, "", err
+	}
+	next, err := rows(m.Kind)
+	if err != nil {
+		return ObservationLoad{}, m.Kind, err
+	}
+	load, err := a.Store.AddObservations(ctx, workspaceID, pilotID, metricID, (*Pilot).Editable, next)
+	return load, m.Kind, err
+}
+
 // HistoryNote says, in the history of the idea a pilot moved, which pilot
 // moved it and why.
 func (p *Pilot) HistoryNote() string {
