@@ -84,27 +84,16 @@ func (s *Store) ListCatalogueMetrics(ctx context.Context, workspaceID string) ([
 
 // UpdateCatalogueMetric implements domain.CatalogueStore.
 func (s *Store) UpdateCatalogueMetric(ctx context.Context, workspaceID, id string, version int, change func(*domain.CatalogueMetric) error) (*domain.CatalogueMetric, error) {
-	var updated *domain.CatalogueMetric
-	err := s.InTx(ctx, func(ctx context.Context) error {
-		m, err := s.loadCatalogueMetric(ctx, workspaceID, id, true)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(m.Version, version); err != nil {
-			return err
-		}
-		if err := change(m); err != nil {
-			return err
-		}
-		m.UpdatedAt, m.Version = s.now(), m.Version+1
-		err = s.conn(ctx).Model(&catalogueRow{}).Where("id = ?", id).Updates(map[string]any{
+	load := func(ctx context.Context) (*domain.CatalogueMetric, error) {
+		return s.loadCatalogueMetric(ctx, workspaceID, id, true)
+	}
+	rev := func(m *domain.CatalogueMetric) (*int, *time.Time) { return &m.Version, &m.UpdatedAt }
+	return updateVersioned(ctx, s, version, load, rev, change, func(ctx context.Context, m *domain.CatalogueMetric) error {
+		return translate(s.conn(ctx).Model(&catalogueRow{}).Where("id = ?", id).Updates(map[string]any{
 			"key": m.Key, "name": m.Name, "direction": string(m.Direction), "unit": m.Unit, "target": m.Target,
 			"description": m.Description, "updated_at": m.UpdatedAt, "version": m.Version,
-		}).Error
-		updated = m
-		return translate(err)
+		}).Error)
 	})
-	return updated, err
 }
 
 // DeleteCatalogueMetric implements domain.CatalogueStore.

@@ -130,31 +130,16 @@ func (s *Store) ListJourneys(ctx context.Context, workspaceID string, page domai
 
 // UpdateJourney implements domain.JourneyStore.
 func (s *Store) UpdateJourney(ctx context.Context, workspaceID, id string, version int, change func(*domain.Journey) error) (*domain.Journey, error) {
-	var updated *domain.Journey
-	err := s.InTx(ctx, func(ctx context.Context) error {
-		j, err := s.loadJourney(ctx, workspaceID, id, true)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(j.Version, version); err != nil {
-			return err
-		}
-		if err := change(j); err != nil {
-			return err
-		}
-		j.UpdatedAt, j.Version = s.now(), j.Version+1
+	load := func(ctx context.Context) (*domain.Journey, error) { return s.loadJourney(ctx, workspaceID, id, true) }
+	rev := func(j *domain.Journey) (*int, *time.Time) { return &j.Version, &j.UpdatedAt }
+	return updateVersioned(ctx, s, version, load, rev, change, func(ctx context.Context, j *domain.Journey) error {
 		if err := s.conn(ctx).Model(&journeyRow{}).Where("id = ?", id).Updates(map[string]any{
 			"name": j.Name, "description": j.Description, "updated_at": j.UpdatedAt, "version": j.Version,
 		}).Error; err != nil {
 			return translate(err)
 		}
-		if err := s.replaceStages(ctx, j); err != nil {
-			return err
-		}
-		updated = j
-		return nil
+		return s.replaceStages(ctx, j)
 	})
-	return updated, err
 }
 
 // replaceStages makes the stored stages equal j.Stages: removed stages are

@@ -148,27 +148,16 @@ func (s *Store) ListMetrics(ctx context.Context, workspaceID, pilotID string) ([
 
 // UpdateMetric implements domain.PilotStore.
 func (s *Store) UpdateMetric(ctx context.Context, workspaceID, pilotID, id string, version int, change func(*domain.Metric) error) (*domain.Metric, error) {
-	var updated *domain.Metric
-	err := s.InTx(ctx, func(ctx context.Context) error {
-		m, err := s.loadMetric(ctx, workspaceID, pilotID, id, true)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(m.Version, version); err != nil {
-			return err
-		}
-		if err := change(m); err != nil {
-			return err
-		}
-		m.UpdatedAt, m.Version = s.now(), m.Version+1
-		err = s.conn(ctx).Model(&metricRow{}).Where("id = ?", id).Updates(map[string]any{
+	load := func(ctx context.Context) (*domain.Metric, error) {
+		return s.loadMetric(ctx, workspaceID, pilotID, id, true)
+	}
+	rev := func(m *domain.Metric) (*int, *time.Time) { return &m.Version, &m.UpdatedAt }
+	return updateVersioned(ctx, s, version, load, rev, change, func(ctx context.Context, m *domain.Metric) error {
+		return translate(s.conn(ctx).Model(&metricRow{}).Where("id = ?", id).Updates(map[string]any{
 			"name": m.Name, "unit": m.Unit, "direction": string(m.Direction), "primary": m.Primary,
 			"guardrail": m.Guardrail, "updated_at": m.UpdatedAt, "version": m.Version,
-		}).Error
-		updated = m
-		return translate(err)
+		}).Error)
 	})
-	return updated, err
 }
 
 // DeleteMetric implements domain.PilotStore.

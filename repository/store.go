@@ -158,3 +158,33 @@ func EnsureDatabase(ctx context.Context, adminURL, name string) error {
 	}
 	return nil
 }
+
+// updateVersioned is the one If-Match write of a resource: in one
+// transaction, load reads it locked, its version must be version (else
+// EPreconditionFailed), change edits it, and save writes it back with the
+// version bumped and the store's clock as its update time. rev points at the
+// resource's version and update time.
+func updateVersioned[T any](ctx context.Context, s *Store, version int, load func(context.Context) (*T, error),
+	rev func(*T) (*int, *time.Time), change func(*T) error, save func(context.Context, *T) error) (*T, error) {
+	var updated *T
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		v, err := load(ctx)
+		if err != nil {
+			return err
+		}
+		current, at := rev(v)
+		if err := checkVersion(*current, version); err != nil {
+			return err
+		}
+		if err := change(v); err != nil {
+			return err
+		}
+		*current, *at = *current+1, s.now()
+		if err := save(ctx, v); err != nil {
+			return err
+		}
+		updated = v
+		return nil
+	})
+	return updated, err
+}

@@ -97,39 +97,23 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // UpdateTouchpoint implements domain.TouchpointStore.
 func (s *Store) UpdateTouchpoint(ctx context.Context, workspaceID, id string, version int, change func(*domain.Touchpoint) error) (*domain.Touchpoint, error) {
-	var updated *domain.Touchpoint
-	err := s.InTx(ctx, func(ctx context.Context) error {
-		t, err := s.lockTouchpoint(ctx, workspaceID, id, version)
-		if err != nil {
-			return err
-		}
-		if err := change(t); err != nil {
-			return err
-		}
-		t.UpdatedAt, t.Version = s.now(), t.Version+1
-		err = s.conn(ctx).Model(&touchpointRow{}).Where("id = ?", id).Updates(map[string]any{
+	load := func(ctx context.Context) (*domain.Touchpoint, error) { return s.lockTouchpoint(ctx, workspaceID, id) }
+	rev := func(t *domain.Touchpoint) (*int, *time.Time) { return &t.Version, &t.UpdatedAt }
+	return updateVersioned(ctx, s, version, load, rev, change, func(ctx context.Context, t *domain.Touchpoint) error {
+		return translate(s.conn(ctx).Model(&touchpointRow{}).Where("id = ?", id).Updates(map[string]any{
 			"journey_id": t.JourneyID, "stage_id": t.StageID, "name": t.Name, "description": t.Description,
 			"channel": string(t.Channel), "owner": t.Owner, "updated_at": t.UpdatedAt, "version": t.Version,
-		}).Error
-		if err != nil {
-			return translate(err)
-		}
-		updated = t
-		return nil
+		}).Error)
 	})
-	return updated, err
 }
 
-// lockTouchpoint reads a touchpoint for update and checks its version.
-func (s *Store) lockTouchpoint(ctx context.Context, workspaceID, id string, version int) (*domain.Touchpoint, error) {
+// lockTouchpoint reads a touchpoint for update.
+func (s *Store) lockTouchpoint(ctx context.Context, workspaceID, id string) (*domain.Touchpoint, error) {
 	var row touchpointRow
 	err := s.conn(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).
 		Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&row).Error
 	if err != nil {
 		return nil, notFound(err, "touchpoint", id)
-	}
-	if err := checkVersion(row.Version, version); err != nil {
-		return nil, err
 	}
 	t := row.domain()
 	return &t, nil
@@ -138,10 +122,14 @@ func (s *Store) lockTouchpoint(ctx context.Context, workspaceID, id string, vers
 // DeleteTouchpoint implements domain.TouchpointStore.
 func (s *Store) DeleteTouchpoint(ctx context.Context, workspaceID, id string, version int) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.lockTouchpoint(ctx, workspaceID, id, version); err != nil {
+		t, err := s.lockTouchpoint(ctx, workspaceID, id)
+		if err != nil {
 			return err
 		}
-		err := s.conn(ctx).Where("id = ?", id).Delete(&touchpointRow{}).Error
+		if err := checkVersion(t.Version, version); err != nil {
+			return err
+		}
+		err = s.conn(ctx).Where("id = ?", id).Delete(&touchpointRow{}).Error
 		if foreignKeyViolation(err, "idea_touchpoints_touchpoint_fk") {
 			return domain.Errorf(domain.EConflict, "ideas target this touchpoint; remove it from them first")
 		}
