@@ -129,23 +129,13 @@ func (s *Server) heatmapData(c echo.Context) (*domain.Journey, *domain.Catalogue
 	return j, m, facts, err
 }
 
-// reportMetric is the catalogue metric named by id, or csat by default.
+// reportMetric is the catalogue metric named by id, or the default one.
 func (s *Server) reportMetric(c echo.Context, id *string) (*domain.CatalogueMetric, error) {
 	_, metrics, err := s.catalogueByID(c)
 	if err != nil {
 		return nil, err
 	}
-	for n, m := range metrics {
-		if (id != nil && m.ID == *id) || (id == nil && m.Key == "csat") {
-			return &metrics[n], nil
-		}
-	}
-	if id == nil {
-		return nil, &domain.Error{Code: domain.EMalformed, Message: "the catalogue has no csat metric; name one",
-			Fields: []domain.FieldError{{Parameter: "metric_id", Detail: "is required"}}}
-	}
-	return nil, &domain.Error{Code: domain.EMalformed, Message: "no such catalogue metric",
-		Fields: []domain.FieldError{{Parameter: "metric_id", Detail: "is not a metric of this workspace's catalogue"}}}
+	return domain.ReportMetric(metrics, id)
 }
 
 // heatmap godoc

@@ -203,25 +203,19 @@ func (s *Server) matrix(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	ws := principal(c).WorkspaceID
-	sc, _, err := s.store.GetScoring(ctx, ws)
+	m, err := domain.ReadMatrix(c.Request().Context(), s.store, principal(c).WorkspaceID, limit)
 	if err != nil {
 		return err
 	}
-	ideas, counts, err := s.store.MatrixIdeas(ctx, ws, limit)
-	if err != nil {
-		return err
-	}
-	out := Matrix{ValueThreshold: sc.ValueThreshold, EffortThreshold: sc.EffortThreshold, SVG: "/api/v1/reports/matrix.svg"}
+	out := Matrix{ValueThreshold: m.Scoring.ValueThreshold, EffortThreshold: m.Scoring.EffortThreshold, SVG: "/api/v1/reports/matrix.svg"}
 	quadrants := map[domain.Quadrant]*Quadrant{
 		domain.QuadrantQuickWin: &out.QuickWin, domain.QuadrantBigBet: &out.BigBet,
 		domain.QuadrantFillIn: &out.FillIn, domain.QuadrantMoneyPit: &out.MoneyPit,
 	}
 	for name, q := range quadrants {
-		q.Ideas, q.Count = []MatrixPoint{}, counts[name]
+		q.Ideas, q.Count = []MatrixPoint{}, m.Counts[name]
 	}
-	for _, i := range ideas {
+	for _, i := range m.Ideas {
 		q := quadrants[i.Score.Quadrant]
 		if q == nil {
 			continue

@@ -177,3 +177,56 @@ type ReportStore interface {
 	// AdoptedWithoutPilot returns adopted ideas that no completed pilot backs.
 	AdoptedWithoutPilot(ctx context.Context, workspaceID string) ([]Idea, error)
 }
+
+// MatrixView is the value/effort matrix of a workspace: the thresholds that
+// split it, each quadrant's count, and the top ideas of each quadrant by
+// priority.
+type MatrixView struct {
+	Scoring Scoring
+	Counts  map[Quadrant]int
+	Ideas   []Idea
+}
+
+// Total is the number of ideas in the matrix.
+func (m *MatrixView) Total() int {
+	total := 0
+	for _, n := range m.Counts {
+		total += n
+	}
+	return total
+}
+
+// ReadMatrix reads the workspace's matrix with up to perQuadrant ideas of
+// each quadrant: the one reading behind the JSON report and the chart.
+func ReadMatrix(ctx context.Context, store IdeaStore, workspaceID string, perQuadrant int) (*MatrixView, error) {
+	sc, _, err := store.GetScoring(ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	ideas, counts, err := store.MatrixIdeas(ctx, workspaceID, perQuadrant)
+	if err != nil {
+		return nil, err
+	}
+	return &MatrixView{Scoring: sc, Counts: counts, Ideas: ideas}, nil
+}
+
+// DefaultReportMetric is the catalogue key a report shows when none is
+// named: satisfaction is what a CX lead reads first.
+const DefaultReportMetric = "csat"
+
+// ReportMetric is the metric of metrics (a workspace's catalogue) with id,
+// or the DefaultReportMetric when id is nil. EMalformed naming the
+// metric_id parameter when there is none such.
+func ReportMetric(metrics []CatalogueMetric, id *string) (*CatalogueMetric, error) {
+	for n, m := range metrics {
+		if (id != nil && m.ID == *id) || (id == nil && m.Key == DefaultReportMetric) {
+			return &metrics[n], nil
+		}
+	}
+	if id == nil {
+		return nil, &Error{Code: EMalformed, Message: "the catalogue has no " + DefaultReportMetric + " metric; name one",
+			Fields: []FieldError{{Parameter: "metric_id", Detail: "is required"}}}
+	}
+	return nil, &Error{Code: EMalformed, Message: "no such catalogue metric",
+		Fields: []FieldError{{Parameter: "metric_id", Detail: "is not a metric of this workspace's catalogue"}}}
+}

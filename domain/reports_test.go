@@ -71,3 +71,30 @@ func TestCoverageOf(t *testing.T) {
 		t.Errorf("channels %+v", c.ByChannel)
 	}
 }
+
+func TestReportMetric(t *testing.T) {
+	metrics := []CatalogueMetric{{ID: "a", Key: "nps"}, {ID: "b", Key: "csat"}}
+	other := "a"
+	unknown := "z"
+	for _, tt := range []struct {
+		name string
+		id   *string
+		want string // id of the metric, "" for an error naming metric_id
+	}{{"default is csat", nil, "b"}, {"named", &other, "a"}, {"unknown", &unknown, ""}} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := ReportMetric(metrics, tt.id)
+			if tt.want == "" {
+				if ErrorCodeOf(err) != EMalformed || FieldsOf(err)[0].Parameter != "metric_id" {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if err != nil || m.ID != tt.want {
+				t.Fatalf("ReportMetric = %+v, %v; want %s", m, err, tt.want)
+			}
+		})
+	}
+	if _, err := ReportMetric(metrics[:1], nil); ErrorCodeOf(err) != EMalformed {
+		t.Fatalf("a catalogue without csat: %v", err)
+	}
+}
