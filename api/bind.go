@@ -429,19 +429,6 @@ func ifMatch(c echo.Context) (int, error) {
 	return v, nil
 }
 
-func setETag(c echo.Context, version int) {
-	c.Response().Header().Set("ETag", `"`+strconv.Itoa(version)+`"`)
-}
-
-// writeJSON writes v with the given status and media type.
-func writeJSON(c echo.Context, status int, mediaType string, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return c.Blob(status, mediaType, body)
-}
-
 // listQuery holds the query parameters of a list endpoint, checked once.
 type listQuery struct {
 	c      echo.Context
@@ -652,4 +639,40 @@ func pathParamID(c echo.Context, param, kind string) (string, error) {
 		return "", domain.Errorf(domain.ENotFound, "no %s %s in this workspace", kind, id)
 	}
 	return id, nil
+}
+
+// optionalIfMatch reads If-Match when given (0 when absent): actions check
+// the version only when the client asks them to.
+func optionalIfMatch(c echo.Context) (int, error) {
+	if c.Request().Header.Get("If-Match") == "" {
+		return 0, nil
+	}
+	return ifMatch(c)
+}
+
+// parseDate reads an optional calendar date, recording a bad one under pointer.
+func parseDate(fields *[]domain.FieldError, pointer string, s *string) *time.Time {
+	if s == nil {
+		return nil
+	}
+	t, err := time.Parse(dateLayout, *s)
+	if err != nil {
+		*fields = append(*fields, domain.FieldError{Pointer: pointer, Detail: "must be a date like 2026-09-01"})
+		return nil
+	}
+	return &t
+}
+
+// withFields adds field errors found at the edge to a domain validation result.
+func withFields(fields []domain.FieldError, err error) error {
+	if len(fields) == 0 {
+		return err
+	}
+	if err == nil {
+		return domain.Invalid(fields...)
+	}
+	if de, ok := err.(*domain.Error); ok && de.Code == domain.EInvalid {
+		return domain.Invalid(append(fields, de.Fields...)...)
+	}
+	return err
 }

@@ -236,10 +236,3 @@ func (s *Server) deleteJourney(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
-
-// created answers 201 with Location and ETag.
-func created(c echo.Context, location string, version int, body any) error {
-	c.Response().Header().Set(echo.HeaderLocation, location)
-	setETag(c, version)
-	return c.JSON(http.StatusCreated, body)
-}

@@ -46,14 +46,6 @@ func apiKeyOut(k *domain.APIKey) APIKey {
 		ExpiresAt: utc(k.ExpiresAt), RevokedAt: utc(k.RevokedAt), LastUsedAt: utc(k.LastUsedAt)}
 }
 
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 // createKey godoc
 //
 //	@Summary		Create an API key in the caller's workspace

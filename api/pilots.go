@@ -84,48 +84,6 @@ func pilotOut(p *domain.Pilot) Pilot {
 	return out
 }
 
-func dateOut(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := t.Format(dateLayout)
-	return &s
-}
-
-// parseDate reads an optional calendar date, recording a bad one under pointer.
-func parseDate(fields *[]domain.FieldError, pointer string, s *string) *time.Time {
-	if s == nil {
-		return nil
-	}
-	t, err := time.Parse(dateLayout, *s)
-	if err != nil {
-		*fields = append(*fields, domain.FieldError{Pointer: pointer, Detail: "must be a date like 2026-09-01"})
-		return nil
-	}
-	return &t
-}
-
-func nilIfEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// withFields adds field errors found at the edge to a domain validation result.
-func withFields(fields []domain.FieldError, err error) error {
-	if len(fields) == 0 {
-		return err
-	}
-	if err == nil {
-		return domain.Invalid(fields...)
-	}
-	if de, ok := err.(*domain.Error); ok && de.Code == domain.EInvalid {
-		return domain.Invalid(append(fields, de.Fields...)...)
-	}
-	return err
-}
-
 // createPilot godoc
 //
 //	@Summary		Plan a pilot of an idea
@@ -339,15 +297,6 @@ func (s *Server) deletePilot(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-// optionalIfMatch reads If-Match when given (0 when absent): actions check
-// the version only when the client asks them to.
-func optionalIfMatch(c echo.Context) (int, error) {
-	if c.Request().Header.Get("If-Match") == "" {
-		return 0, nil
-	}
-	return ifMatch(c)
 }
 
 // pilotAction runs one pilot action with the path's pilot, the optional
