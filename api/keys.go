@@ -77,7 +77,7 @@ func (s *Server) createKey(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := domain.CheckKeyQuota(active, s.bulk.ActiveKeys); err != nil {
+		if err := domain.CheckKeyQuota(active, s.cfg.ActiveKeys); err != nil {
 			return err
 		}
 		return s.store.CreateKey(ctx, k)

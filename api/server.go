@@ -76,7 +76,7 @@ type Server struct {
 	echo     *echo.Echo
 	routes   []Route
 	now      func() time.Time
-	bulk     Config
+	cfg      Config
 	uploads  *uploadGate
 	failures *failureThrottle
 	budgets  *budgets
@@ -93,7 +93,7 @@ type Route struct {
 
 // New builds the router with its middleware and every route.
 func New(store Store, log *slog.Logger, cfg Config) *Server {
-	s := &Server{store: store, log: log, echo: echo.New(), now: cfg.Clock, bulk: cfg,
+	s := &Server{store: store, log: log, echo: echo.New(), now: cfg.Clock, cfg: cfg,
 		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), budgets: newBudgets(cfg.Limits), pilots: domain.PilotActions{Store: store}}
 	if s.now == nil {
 		s.now = time.Now

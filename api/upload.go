@@ -131,9 +131,9 @@ func (s *Server) receive(c echo.Context, w io.Writer) error {
 	start, received := time.Now(), int64(0)
 	buf := make([]byte, 64<<10)
 	for {
-		if s.bulk.MinUploadRate > 0 {
-			due := time.Duration(float64(received) / float64(s.bulk.MinUploadRate) * float64(time.Second))
-			_ = rc.SetReadDeadline(start.Add(s.bulk.UploadGrace + due)) // unsupported by test recorders
+		if s.cfg.MinUploadRate > 0 {
+			due := time.Duration(float64(received) / float64(s.cfg.MinUploadRate) * float64(time.Second))
+			_ = rc.SetReadDeadline(start.Add(s.cfg.UploadGrace + due)) // unsupported by test recorders
 		}
 		n, err := body.Read(buf)
 		received += int64(n)
@@ -144,7 +144,7 @@ func (s *Server) receive(c echo.Context, w io.Writer) error {
 			return nil
 		}
 		if err != nil {
-			return receiveError(err, s.bulk)
+			return receiveError(err, s.cfg)
 		}
 	}
 }
