@@ -20,10 +20,12 @@ const principalKey = "principal"
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		addr, token, now := c.RealIP(), bearerToken(c), s.now()
-		if s.failures.blocked(addr, token, now) {
+		id, _ := domain.KeyIDFromToken(token)
+		hash := domain.HashToken(token)
+		if s.failures.blocked(addr, now) && !s.budgets.knows(id, hash, now) {
 			return domain.Errorf(eRateLimited, "too many failed authentications from this address; retry after the time in Retry-After")
 		}
-		if err := s.budgets.spent(token, now); err != nil {
+		if err := s.budgets.spent(id, hash, now); err != nil {
 			return err
 		}
 		p, err := s.principalOf(c.Request().Context(), token, now)
@@ -33,8 +35,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		s.failures.succeed(p.KeyID, token, now)
-		if err := s.budgets.take(p, token, now); err != nil {
+		if err := s.budgets.take(p, hash, now); err != nil {
 			return err
 		}
 		c.Set(principalKey, p)

@@ -44,13 +44,14 @@ var DefaultLimits = Limits{
 // client flooding one workspace is told so.
 const inFlightWait = 2 * time.Second
 
-// budgets are the per-key and per-workspace token buckets: a workspace
-// that minted many keys still has one budget. A key whose budget (or its
-// workspace's) is spent is refused before it is looked up in the database
-// when this process authenticated its very token recently: at thousands of
-// refused requests a second, the look-ups alone took most of a core in make
-// soak. Only the key's holder can be refused that way (the token's hash must
-// match), and a revoked key is refused either way.
+// budgets are the per-key and per-workspace token buckets (a workspace
+// that minted many keys still has one budget), and the memory of the tokens
+// this process authenticated recently, which two refusals use before any
+// database look-up: a known token over budget is answered 429 (at thousands
+// of refused requests a second, the look-ups alone took most of a core in
+// make soak), and a known token still gets through from an address that
+// failureThrottle refuses (a colleague behind the same NAT as a flood). Only
+// the key's holder is recognised: the token's hash must match.
 type budgets struct {
 	key, ws           rate.Limit
 	keyBurst, wsBurst int
@@ -61,8 +62,8 @@ type budgets struct {
 	swept      time.Time
 }
 
-// keyBudget is a key's bucket, the hash of the token that filled it, and
-// its workspace's id.
+// keyBudget is a key's bucket, the hash of the token it was last seen
+// with, its workspace's id, and when.
 type keyBudget struct {
 	bucket    *rate.Limiter
 	hash      []byte
@@ -70,23 +71,40 @@ type keyBudget struct {
 	seen      time.Time
 }
 
+// knownKeyFor is how long a token that authenticated stays known.
+const knownKeyFor = 10 * time.Minute
+
 func newBudgets(l Limits) *budgets {
 	return &budgets{key: rate.Limit(l.RatePerKey), ws: rate.Limit(l.RatePerWorkspace),
 		keyBurst: max(l.BurstPerKey, 1), wsBurst: max(l.BurstPerWorkspace, 1),
 		keys: map[string]*keyBudget{}, workspaces: map[string]*rate.Limiter{}}
 }
 
-// spent refuses, without a look-up, a token this process knows whose key or
-// workspace has no budget left; nil otherwise.
-func (b *budgets) spent(token string, now time.Time) error {
-	id, ok := domain.KeyIDFromToken(token)
-	if !ok {
+// known is the entry of the token with key id and hash if this process
+// authenticated it within knownKeyFor, else nil. b.mu must be held.
+func (b *budgets) known(id string, hash []byte, now time.Time) *keyBudget {
+	k := b.keys[id]
+	if k == nil || now.Sub(k.seen) > knownKeyFor || subtle.ConstantTimeCompare(k.hash, hash) != 1 {
 		return nil
 	}
+	return k
+}
+
+// knows tells whether the token with key id and hash authenticated here
+// within knownKeyFor.
+func (b *budgets) knows(id string, hash []byte, now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	k := b.keys[id]
-	if k == nil || subtle.ConstantTimeCompare(k.hash, domain.HashToken(token)) != 1 {
+	return b.known(id, hash, now) != nil
+}
+
+// spent refuses, without a look-up, a known token whose key or workspace
+// has no budget left; nil otherwise.
+func (b *budgets) spent(id string, hash []byte, now time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := b.known(id, hash, now)
+	if k == nil {
 		return nil
 	}
 	if b.key > 0 && k.bucket.TokensAt(now) < 1 {
@@ -98,20 +116,18 @@ func (b *budgets) spent(token string, now time.Time) error {
 	return nil
 }
 
-// take spends one request of p's key and workspace budgets.
-func (b *budgets) take(p *domain.Principal, token string, now time.Time) error {
-	if b.key <= 0 && b.ws <= 0 {
-		return nil
-	}
+// take remembers p's token (by hash) and spends one request of its key's
+// and workspace's budgets.
+func (b *budgets) take(p *domain.Principal, hash []byte, now time.Time) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.sweep(now)
 	k := b.keys[p.KeyID]
 	if k == nil {
-		k = &keyBudget{bucket: rate.NewLimiter(b.key, b.keyBurst), hash: domain.HashToken(token), workspace: p.WorkspaceID}
+		k = &keyBudget{bucket: rate.NewLimiter(b.key, b.keyBurst), workspace: p.WorkspaceID}
 		b.keys[p.KeyID] = k
 	}
-	k.seen = now
+	k.hash, k.seen = hash, now
 	w := b.workspaces[p.WorkspaceID]
 	if w == nil {
 		w = rate.NewLimiter(b.ws, b.wsBurst)
@@ -126,15 +142,15 @@ func (b *budgets) take(p *domain.Principal, token string, now time.Time) error {
 	return nil
 }
 
-// sweep forgets, once a minute, keys not seen for three minutes and
-// workspaces whose bucket is full again.
+// sweep forgets, once a minute, keys not seen for knownKeyFor and
+// workspaces whose bucket is full again: the maps hold only what is recent.
 func (b *budgets) sweep(now time.Time) {
 	if now.Sub(b.swept) < time.Minute {
 		return
 	}
 	b.swept = now
 	for id, k := range b.keys {
-		if now.Sub(k.seen) > 3*time.Minute {
+		if now.Sub(k.seen) > knownKeyFor {
 			delete(b.keys, id)
 		}
 	}
@@ -238,48 +254,29 @@ func clientAddress(trusted []*net.IPNet) echo.IPExtractor {
 
 // failureThrottle counts failed authentications per client address. An
 // address out of budget is refused before its key is looked up, so a flood
-// of bad keys costs no database work; a key that authenticated recently
-// still gets through from it, so a client sharing an address (a NAT, an
-// office) with a failing one is not locked out.
+// of bad keys costs no database work (budgets lets a known token through).
 type failureThrottle struct {
 	limit rate.Limit
 	burst int
 
 	mu        sync.Mutex
 	addresses map[string]*rate.Limiter
-	known     map[string]knownKey // by key id
 	swept     time.Time
 }
 
-// knownKey is a key that authenticated recently: the hash of its token.
-type knownKey struct {
-	hash []byte
-	at   time.Time
-}
-
-// knownKeyFor is how long a key that authenticated stays known.
-const knownKeyFor = 10 * time.Minute
-
 func newFailureThrottle(l Limits) *failureThrottle {
-	return &failureThrottle{limit: rate.Limit(l.AuthFailureRate), burst: max(l.AuthFailureBurst, 1),
-		addresses: map[string]*rate.Limiter{}, known: map[string]knownKey{}}
+	return &failureThrottle{limit: rate.Limit(l.AuthFailureRate), burst: max(l.AuthFailureBurst, 1), addresses: map[string]*rate.Limiter{}}
 }
 
-// blocked tells whether a request from addr with token is refused: addr has
-// no failures left to spend and the token is not a recently good key.
-func (f *failureThrottle) blocked(addr, token string, now time.Time) bool {
+// blocked tells whether addr has no failures left to spend.
+func (f *failureThrottle) blocked(addr string, now time.Time) bool {
 	if f.limit <= 0 {
 		return false
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	l := f.addresses[addr]
-	if l == nil || l.TokensAt(now) >= 1 {
-		return false
-	}
-	id, _ := domain.KeyIDFromToken(token)
-	k, ok := f.known[id]
-	return !ok || now.Sub(k.at) > knownKeyFor || subtle.ConstantTimeCompare(k.hash, domain.HashToken(token)) != 1
+	return l != nil && l.TokensAt(now) < 1
 }
 
 // fail spends one of addr's failures.
@@ -298,24 +295,7 @@ func (f *failureThrottle) fail(addr string, now time.Time) {
 	l.AllowN(now, 1)
 }
 
-// succeed remembers a key that authenticated (refreshed at most once a
-// minute), so that it still gets through once its address is out of budget,
-// however soon after that happens. Only keys that exist get here, so the map
-// holds at most the keys used in the last knownKeyFor.
-func (f *failureThrottle) succeed(keyID, token string, now time.Time) {
-	if f.limit <= 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if k, ok := f.known[keyID]; !ok || now.Sub(k.at) > time.Minute {
-		f.sweep(now)
-		f.known[keyID] = knownKey{hash: domain.HashToken(token), at: now}
-	}
-}
-
-// sweep forgets, once a minute, the addresses whose budget has refilled and
-// the keys not seen for knownKeyFor: the maps hold only what is recent.
+// sweep forgets, once a minute, the addresses whose budget has refilled.
 func (f *failureThrottle) sweep(now time.Time) {
 	if now.Sub(f.swept) < time.Minute {
 		return
@@ -324,11 +304,6 @@ func (f *failureThrottle) sweep(now time.Time) {
 	for addr, l := range f.addresses {
 		if l.TokensAt(now) >= float64(f.burst) {
 			delete(f.addresses, addr)
-		}
-	}
-	for id, k := range f.known {
-		if now.Sub(k.at) > knownKeyFor {
-			delete(f.known, id)
 		}
 	}
 }
