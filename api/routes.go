@@ -88,7 +88,6 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.route(g, put, sample, s.putSample, editor)
 	s.route(g, get, sample, s.getSample, viewer)
 	s.route(g, del, sample, s.deleteSample, editor)
-	upload := append(append([]echo.MiddlewareFunc{s.admitUpload}, bulkLimits(s.cfg)...), s.spoolUpload, s.idempotent)
-	s.route(g, post, observationsPath, s.uploadObservations, editor, upload...)
+	s.route(g, post, observationsPath, s.uploadObservations, editor, s.uploadMiddleware()...)
 	s.route(g, del, observationsPath, s.deleteObservations, editor)
 }

@@ -163,26 +163,6 @@ func isUpload(c echo.Context) bool { return c.Path() == "/api/v1"+observationsPa
 // CSV): the observation upload and the measurement import.
 func isBulk(c echo.Context) bool { return isUpload(c) || c.Path() == "/api/v1"+measurementImportPath }
 
-// bulkLimits are the body limit and timeouts of the bulk upload; the
-// connection's read and write deadlines are moved past the server's
-// defaults so that a large upload is not cut off half-way.
-func bulkLimits(cfg Config) []echo.MiddlewareFunc {
-	extendDeadlines := func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			rc := http.NewResponseController(c.Response())
-			deadline := time.Now().Add(cfg.BulkTimeout)
-			_ = rc.SetReadDeadline(deadline) // unsupported by test recorders; the default then applies
-			_ = rc.SetWriteDeadline(deadline)
-			return next(c)
-		}
-	}
-	return []echo.MiddlewareFunc{
-		extendDeadlines,
-		middleware.BodyLimit(cfg.BulkBodyLimit),
-		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: cfg.BulkTimeout}),
-	}
-}
-
 // clock is the time stamped on records, in UTC and truncated to the
 // microseconds PostgreSQL keeps, so a value answered equals the value stored.
 func (s *Server) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

@@ -14,6 +14,7 @@ import (
 	"cxbacklog/domain"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 )
 
 // bodyHashKey holds the request hash an upload computed while spooling, so
@@ -72,6 +73,31 @@ func (g *uploadGate) leave(ws string) {
 	<-g.receiving
 	if g.inFlight[ws]--; g.inFlight[ws] == 0 {
 		delete(g.inFlight, ws)
+	}
+}
+
+// uploadMiddleware is what an observation upload passes through, in order:
+// the gate's caps (before anything waits on the body); the connection's
+// deadlines moved past the server's defaults, the bulk body limit and
+// timeout, so that a large upload is not cut off half-way; the body spooled
+// to a file; and the Idempotency-Key, whose transaction the COPY joins.
+func (s *Server) uploadMiddleware() []echo.MiddlewareFunc {
+	extendDeadlines := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			rc := http.NewResponseController(c.Response())
+			deadline := time.Now().Add(s.cfg.BulkTimeout)
+			_ = rc.SetReadDeadline(deadline) // unsupported by test recorders; the default then applies
+			_ = rc.SetWriteDeadline(deadline)
+			return next(c)
+		}
+	}
+	return []echo.MiddlewareFunc{
+		s.admitUpload,
+		extendDeadlines,
+		middleware.BodyLimit(s.cfg.BulkBodyLimit),
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: s.cfg.BulkTimeout}),
+		s.spoolUpload,
+		s.idempotent,
 	}
 }
 
