@@ -79,12 +79,7 @@ func pilotAndMetric(c echo.Context) (string, string, error) {
 
 // editPilot runs fn holding the pilot, refusing completed and cancelled pilots.
 func (s *Server) editPilot(c echo.Context, pilotID string, fn func(ctx context.Context) error) error {
-	return s.store.LockPilot(c.Request().Context(), principal(c).WorkspaceID, pilotID, func(ctx context.Context, p *domain.Pilot) error {
-		if err := p.Editable(); err != nil {
-			return err
-		}
-		return fn(ctx)
-	})
+	return s.pilots.Edit(c.Request().Context(), principal(c).WorkspaceID, pilotID, fn)
 }
 
 // createMetric godoc

@@ -19,6 +19,18 @@ type PilotActions struct {
 	}
 }
 
+// Edit runs fn holding the pilot against transitions, refusing a
+// completed or cancelled one (EConflict): every change to a pilot's metrics,
+// samples and observations goes through it. ENotFound.
+func (a PilotActions) Edit(ctx context.Context, workspaceID, pilotID string, fn func(ctx context.Context) error) error {
+	return a.Store.LockPilot(ctx, workspaceID, pilotID, func(ctx context.Context, p *Pilot) error {
+		if err := p.Editable(); err != nil {
+			return err
+		}
+		return fn(ctx)
+	})
+}
+
 // Create plans pilot p (validated) of its idea. A pilot given no
 // touchpoints targets its idea's. EInvalid naming /idea_id when the idea is
 // not in the workspace, or /touchpoint_ids/N for a touchpoint that is not.
@@ -45,10 +57,7 @@ func (a PilotActions) Create(ctx context.Context, p *Pilot) error {
 // primary, a duplicate name) or EInvalid (/metric_id not in the catalogue,
 // or m's fields).
 func (a PilotActions) AddMetric(ctx context.Context, m *Metric, catalogueID string) error {
-	return a.Store.LockPilot(ctx, m.WorkspaceID, m.PilotID, func(ctx context.Context, p *Pilot) error {
-		if err := p.Editable(); err != nil {
-			return err
-		}
+	return a.Edit(ctx, m.WorkspaceID, m.PilotID, func(ctx context.Context) error {
 		var fe fieldErrors
 		if catalogueID != "" {
 			cm, err := a.Store.GetCatalogueMetric(ctx, m.WorkspaceID, strings.ToLower(catalogueID))
@@ -108,10 +117,7 @@ func (a PilotActions) Complete(ctx context.Context, workspaceID, id string, vers
 // sample is validated for that kind before it is stored. It answers the
 // sample as stored, the metric's kind, and whether it was created.
 func (a PilotActions) PutSample(ctx context.Context, workspaceID, pilotID, metricID string, version int, build func(MetricKind) (*Sample, error)) (smp *Sample, kind MetricKind, created bool, err error) {
-	err = a.Store.LockPilot(ctx, workspaceID, pilotID, func(ctx context.Context, p *Pilot) error {
-		if err := p.Editable(); err != nil {
-			return err
-		}
+	err = a.Edit(ctx, workspaceID, pilotID, func(ctx context.Context) error {
 		m, err := a.Store.GetMetric(ctx, workspaceID, pilotID, metricID)
 		if err != nil {
 			return err
