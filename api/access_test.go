@@ -88,8 +88,11 @@ func (e *env) routeObjects(keyID string) map[string]string {
 	e.samples(p, m, `{"n":400,"mean":320,"sd":75}`) // concretePath asks for the pilot group before
 	var catalogue api.CatalogueMetricList
 	e.do(http.MethodGet, "/api/v1/metrics", e.viewer, nil).want(e.t, http.StatusOK).json(e.t, &catalogue)
+	var measurement api.Measurement
+	e.do(http.MethodPost, "/api/v1/touchpoints/"+tp.ID+"/measurements", e.editor, `{"metric_id":"`+e.catalogueMetric("csat").ID+
+		`","period_start":"2026-10-01","period_end":"2026-10-31","n":100,"successes":80}`).want(e.t, http.StatusCreated).json(e.t, &measurement)
 	return map[string]string{"journeys": j.ID, "touchpoints": tp.ID, "ideas": i.ID, "api-keys": keyID, "pilots": p.ID,
-		"metric_id": m.ID, "metrics": catalogue.Items[0].ID}
+		"metric_id": m.ID, "metrics": catalogue.Items[0].ID, "measurement_id": measurement.ID}
 }
 
 // concretePath fills the route's :id with an object of the right kind from
@@ -105,7 +108,8 @@ func concretePath(t *testing.T, r api.Route, ids map[string]string) (string, boo
 	if !ok {
 		t.Fatalf("no test object for route %s: add one to the matrix", r.Path)
 	}
-	path := strings.NewReplacer(":id", id, ":metric_id", ids["metric_id"], ":group", "pilot", ":period", "before").Replace(r.Path)
+	path := strings.NewReplacer(":id", id, ":metric_id", ids["metric_id"], ":measurement_id", ids["measurement_id"],
+		":group", "pilot", ":period", "before").Replace(r.Path)
 	return path, true
 }
 

@@ -40,6 +40,8 @@ type Measurement struct {
 	Summary      Sample    `json:"summary"`
 	Source       string    `json:"source"`
 	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`          // when last replaced; created_at until then
+	Version      int       `json:"version" example:"1"` // the ETag, for If-Match
 } // @name Measurement
 
 // MeasurementList is a touchpoint's measurements, newest period first.
@@ -49,17 +51,19 @@ type MeasurementList struct {
 
 // MeasurementImport says what a bulk import stored.
 type MeasurementImport struct {
-	Stored int `json:"stored" example:"240"`
+	Stored   int `json:"stored" example:"240"`   // inserted + replaced
+	Inserted int `json:"inserted" example:"200"` // new measurements
+	Replaced int `json:"replaced" example:"40"`  // measurements replaced (mode=upsert), each now one version further
 } // @name MeasurementImport
 
 func measurementOut(kind domain.MetricKind, m *domain.Measurement) Measurement {
 	v, ci := domain.LevelInterval(kind, m.Sample)
 	summary := sampleOut(kind, &m.Sample)
-	summary.Group, summary.Period, summary.Source, summary.UpdatedAt = "", "", "", m.CreatedAt.UTC()
+	summary.Group, summary.Period, summary.Source, summary.UpdatedAt, summary.Version = "", "", "", m.UpdatedAt.UTC(), m.Version
 	return Measurement{
 		ID: m.ID, TouchpointID: m.TouchpointID, MetricID: m.MetricID, PeriodStart: m.PeriodStart.Format(dateLayout),
 		PeriodEnd: m.PeriodEnd.Format(dateLayout), Value: v, CILow: ci.Low, CIHigh: ci.High,
-		Summary: summary, Source: m.Source, CreatedAt: m.CreatedAt.UTC(),
+		Summary: summary, Source: m.Source, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(), Version: m.Version,
 	}
 }
 
@@ -111,6 +115,8 @@ func measurementOf(in *MeasurementInput, ws, touchpointID string, catalogue map[
 //	@Param			Idempotency-Key	header		string				false	"Makes the request safe to retry"
 //	@Param			measurement		body		MeasurementInput	true	"The measurement"
 //	@Success		201				{object}	Measurement
+//	@Header			201				{string}	Location	"The new measurement"
+//	@Header			201				{string}	ETag		"Version, for If-Match"
 //	@Failure	400,401,403,404,409,413,415,422,503	{object}	Problem
 //	@Router			/api/v1/touchpoints/{id}/measurements [post]
 func (s *Server) addMeasurement(c echo.Context) error {
@@ -138,8 +144,7 @@ func (s *Server) addMeasurement(c echo.Context) error {
 	if err := s.store.AddMeasurements(ctx, ms); err != nil {
 		return withoutLines(err)
 	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/touchpoints/"+id+"/measurements")
-	return c.JSON(http.StatusCreated, measurementOut(catalogue[m.MetricID].Kind, &ms[0]))
+	return created(c, "/api/v1/touchpoints/"+id+"/measurements/"+ms[0].ID, ms[0].Version, measurementOut(catalogue[m.MetricID].Kind, &ms[0]))
 }
 
 // withoutLines drops batch positions from errors about a single measurement.
@@ -193,24 +198,36 @@ func (s *Server) listMeasurements(c echo.Context) error {
 // importMeasurements godoc
 //
 //	@Summary		Import many touchpoints' measurements at once (CSV)
-//	@Description	text/csv with a header naming the columns touchpoint_id, metric (catalogue key or id), period_start, period_end, the summary columns of each metric's kind (n, mean, sd, successes, promoters, passives, detractors, events, exposure; leave the others empty) and optionally source. Up to 10,000 rows; all or nothing: a bad row is 422 naming its line.
+//	@Description	text/csv with a header naming the columns touchpoint_id, metric (catalogue key or id), period_start, period_end, the summary columns of each metric's kind (n, mean, sd, successes, promoters, passives, detractors, events, exposure; leave the others empty) and optionally source. Up to 10,000 rows; all or nothing: a bad row is 422 naming its line, and so is a row repeating the touchpoint, metric and period of an earlier one. With mode=insert (the default) a period measured already is 409 naming its line; with mode=upsert it replaces that measurement (its version + 1) and the other rows are added.
 //	@Tags			touchpoint health
 //	@Accept			text/csv
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Param			mode	query		string	false	"What a row of a period measured already does: insert refuses it (409), upsert replaces the measurement"	Enums(insert,upsert)	default(insert)
 //	@Param			rows	body		string	true	"CSV rows"
 //	@Success		200		{object}	MeasurementImport
-//	@Failure	400,401,403,413,415,503	{object}	Problem
-//	@Failure		409		{object}	Problem	"A period is measured already"
+//	@Failure		400		{object}	Problem	"An unknown query parameter or mode"
+//	@Failure	401,403,413,415,503	{object}	Problem
+//	@Failure		409		{object}	Problem	"mode=insert and a period is measured already; errors[0].line names it"
 //	@Failure		422		{object}	Problem	"A bad row; errors[0].line names it"
 //	@Router			/api/v1/measurements/import [post]
 func (s *Server) importMeasurements(c echo.Context) error {
+	q := newQuery(c, "mode")
+	mode := domain.ImportModes[0]
+	if m := enumParam(q, "mode", domain.ImportModes); m != nil {
+		mode = *m
+	} else if vs := c.QueryParams()["mode"]; len(vs) == 1 && vs[0] == "" {
+		q.fail("mode", "must not be empty; leave it out for insert") // ?mode= names no mode
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
 	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != ingest.MediaCSV {
 		return domain.Errorf(domain.EUnsupportedMedia, "send the rows as Content-Type: text/csv")
 	}
 	ws := principal(c).WorkspaceID
 	var rows *ingest.MeasurementRows
-	stored, err := domain.ImportMeasurements(c.Request().Context(), s.store, ws, func(catalogue map[string]domain.CatalogueMetric) ([]domain.Measurement, error) {
+	res, err := domain.ImportMeasurements(c.Request().Context(), s.store, ws, mode, func(catalogue map[string]domain.CatalogueMetric) ([]domain.Measurement, error) {
 		var err error
 		if rows, err = ingest.Measurements(requestBody{c.Request().Body}, ws, catalogue); err != nil {
 			return nil, err
@@ -218,12 +235,136 @@ func (s *Server) importMeasurements(c echo.Context) error {
 		return rows.Measurements, nil
 	})
 	if err != nil && rows != nil {
-		return rows.Locate(err) // the store names a row by its position
+		return rows.Locate(err) // the domain and the store name a row by its position
 	}
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, MeasurementImport{Stored: stored})
+	return c.JSON(http.StatusOK, MeasurementImport{Stored: res.Inserted + res.Replaced, Inserted: res.Inserted, Replaced: res.Replaced})
+}
+
+// measurementAt reads a measurement's path: its touchpoint and its id.
+func measurementAt(c echo.Context) (touchpointID, id string, err error) {
+	if touchpointID, err = pathID(c, "touchpoint"); err != nil {
+		return "", "", err
+	}
+	if id, err = pathParamID(c, "measurement_id", "measurement"); err != nil {
+		return "", "", err
+	}
+	return touchpointID, id, nil
+}
+
+// getMeasurement godoc
+//
+//	@Summary	Get one of a touchpoint's measurements
+//	@Tags		touchpoint health
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id				path		string	true	"Touchpoint id"		format(uuid)
+//	@Param		measurement_id	path		string	true	"Measurement id"	format(uuid)
+//	@Success	200				{object}	Measurement
+//	@Header		200				{string}	ETag	"Version, for If-Match"
+//	@Failure	400				{object}	Problem	"An unknown query parameter"
+//	@Failure	401,503			{object}	Problem
+//	@Failure	404				{object}	Problem	"Unknown, of another touchpoint, or in another workspace"
+//	@Router		/api/v1/touchpoints/{id}/measurements/{measurement_id} [get]
+func (s *Server) getMeasurement(c echo.Context) error {
+	tpID, id, err := measurementAt(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.store.GetMeasurement(c.Request().Context(), principal(c).WorkspaceID, tpID, id)
+	if err != nil {
+		return err
+	}
+	catalogue, _, err := s.catalogueByID(c)
+	if err != nil {
+		return err
+	}
+	setETag(c, m.Version)
+	return c.JSON(http.StatusOK, measurementOut(catalogue[m.MetricID].Kind, m))
+}
+
+// putMeasurement godoc
+//
+//	@Summary		Correct a touchpoint's measurement: replace it whole
+//	@Description	The body is that of a new measurement (metric, period, the summary fields of the metric's kind, source), all of which replace the measurement's; fields left out are not kept but missing (422). The touchpoint, id and created_at stay; the version counts on. If-Match is required (428 without) and must be the current version (412).
+//	@Tags			touchpoint health
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string				true	"Touchpoint id"		format(uuid)
+//	@Param			measurement_id	path		string				true	"Measurement id"	format(uuid)
+//	@Param			If-Match		header		string				true	"ETag of the version being replaced"
+//	@Param			measurement		body		MeasurementInput	true	"The whole measurement"
+//	@Success		200				{object}	Measurement
+//	@Header			200				{string}	ETag	"The new version"
+//	@Failure		400				{object}	Problem	"A malformed body or If-Match, or an unknown query parameter"
+//	@Failure	401,403,412,413,415,428,503	{object}	Problem
+//	@Failure		404				{object}	Problem	"Unknown, of another touchpoint, or in another workspace"
+//	@Failure		409				{object}	Problem	"Another measurement of the touchpoint has this metric and period"
+//	@Failure		422				{object}	Problem	"Invalid values; errors name the fields"
+//	@Router			/api/v1/touchpoints/{id}/measurements/{measurement_id} [put]
+func (s *Server) putMeasurement(c echo.Context) error {
+	tpID, id, err := measurementAt(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	var in MeasurementInput
+	if err := bindCreate(c, &in); err != nil {
+		return err
+	}
+	ws := principal(c).WorkspaceID
+	catalogue, _, err := s.catalogueByID(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.store.ReplaceMeasurement(c.Request().Context(), ws, tpID, id, version, func(m *domain.Measurement) error {
+		with, err := measurementOf(&in, ws, tpID, catalogue)
+		if err != nil {
+			return err
+		}
+		m.Replace(with)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	setETag(c, m.Version)
+	return c.JSON(http.StatusOK, measurementOut(catalogue[m.MetricID].Kind, m))
+}
+
+// deleteMeasurement godoc
+//
+//	@Summary		Delete a touchpoint's measurement
+//	@Description	If-Match is optional; when sent, it must be the current version (412).
+//	@Tags			touchpoint health
+//	@Security		BearerAuth
+//	@Param			id				path	string	true	"Touchpoint id"		format(uuid)
+//	@Param			measurement_id	path	string	true	"Measurement id"	format(uuid)
+//	@Param			If-Match		header	string	false	"ETag of the version being deleted"
+//	@Success		204
+//	@Failure		400	{object}	Problem	"A malformed If-Match, or an unknown query parameter"
+//	@Failure	401,403,412,503	{object}	Problem
+//	@Failure		404	{object}	Problem	"Unknown, of another touchpoint, or in another workspace"
+//	@Router			/api/v1/touchpoints/{id}/measurements/{measurement_id} [delete]
+func (s *Server) deleteMeasurement(c echo.Context) error {
+	tpID, id, err := measurementAt(c)
+	if err != nil {
+		return err
+	}
+	version, err := optionalIfMatch(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteMeasurement(c.Request().Context(), principal(c).WorkspaceID, tpID, id, version); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 // requestBody is a request body for the ingest readers, which know nothing

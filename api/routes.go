@@ -10,7 +10,8 @@ import (
 
 // apiRoutes registers every /api/v1 endpoint with the least role it needs,
 // one resource after another: the whole API in one place. The handlers live
-// in the resource's file (journeys.go, ideas.go, ...).
+// in the resource's file (journeys.go, ideas.go, ...). routeQuery marks the
+// endpoints that read query parameters; every other one refuses any.
 func (s *Server) apiRoutes(g *echo.Group) {
 	const (
 		viewer, editor, admin = domain.RoleViewer, domain.RoleEditor, domain.RoleAdmin
@@ -20,28 +21,31 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.route(g, get, "/me", s.me, viewer)
 
 	s.route(g, post, "/api-keys", s.createKey, admin)
-	s.route(g, get, "/api-keys", s.listKeys, admin)
+	s.routeQuery(g, get, "/api-keys", s.listKeys, admin)
 	s.route(g, get, "/api-keys/:id", s.getKey, admin)
 	s.route(g, post, "/api-keys/:id/revoke", s.revokeKey, admin)
 
 	s.route(g, post, "/journeys", s.createJourney, editor, s.idempotent)
-	s.route(g, get, "/journeys", s.listJourneys, viewer)
+	s.routeQuery(g, get, "/journeys", s.listJourneys, viewer)
 	s.route(g, get, "/journeys/:id", s.getJourney, viewer)
 	s.route(g, patch, "/journeys/:id", s.patchJourney, editor)
 	s.route(g, del, "/journeys/:id", s.deleteJourney, editor)
-	s.route(g, get, "/journeys/:id/heatmap", s.heatmap, viewer)
-	s.route(g, get, "/journeys/:id/heatmap.svg", s.heatmapChart, viewer)
+	s.routeQuery(g, get, "/journeys/:id/heatmap", s.heatmap, viewer)
+	s.routeQuery(g, get, "/journeys/:id/heatmap.svg", s.heatmapChart, viewer)
 
 	s.route(g, post, "/touchpoints", s.createTouchpoint, editor, s.idempotent)
-	s.route(g, get, "/touchpoints", s.listTouchpoints, viewer)
+	s.routeQuery(g, get, "/touchpoints", s.listTouchpoints, viewer)
 	s.route(g, get, "/touchpoints/:id", s.getTouchpoint, viewer)
 	s.route(g, patch, "/touchpoints/:id", s.patchTouchpoint, editor)
 	s.route(g, del, "/touchpoints/:id", s.deleteTouchpoint, editor)
 	s.route(g, get, "/touchpoints/:id/health", s.touchpointHealth, viewer)
-	s.route(g, get, "/touchpoints/:id/trend.svg", s.trendChart, viewer)
+	s.routeQuery(g, get, "/touchpoints/:id/trend.svg", s.trendChart, viewer)
 	s.route(g, post, "/touchpoints/:id/measurements", s.addMeasurement, editor, s.idempotent)
-	s.route(g, get, "/touchpoints/:id/measurements", s.listMeasurements, viewer)
-	s.route(g, post, measurementImportPath, s.importMeasurements, editor)
+	s.routeQuery(g, get, "/touchpoints/:id/measurements", s.listMeasurements, viewer)
+	s.route(g, get, "/touchpoints/:id/measurements/:measurement_id", s.getMeasurement, viewer)
+	s.route(g, put, "/touchpoints/:id/measurements/:measurement_id", s.putMeasurement, editor)
+	s.route(g, del, "/touchpoints/:id/measurements/:measurement_id", s.deleteMeasurement, editor)
+	s.routeQuery(g, post, measurementImportPath, s.importMeasurements, editor)
 
 	s.route(g, post, "/metrics", s.createCatalogueMetric, editor, s.idempotent)
 	s.route(g, get, "/metrics", s.listCatalogueMetrics, viewer)
@@ -53,23 +57,23 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.route(g, put, "/scoring", s.putScoring, admin)
 
 	s.route(g, post, "/ideas", s.createIdea, editor, s.idempotent)
-	s.route(g, get, "/ideas", s.listIdeas, viewer)
+	s.routeQuery(g, get, "/ideas", s.listIdeas, viewer)
 	s.route(g, get, "/ideas/:id", s.getIdea, viewer)
 	s.route(g, patch, "/ideas/:id", s.patchIdea, editor)
 	s.route(g, del, "/ideas/:id", s.deleteIdea, editor)
-	s.route(g, get, "/ideas/:id/history", s.ideaHistory, viewer)
-	s.route(g, get, "/ideas/:id/pilots", s.ideaPilots, viewer)
+	s.routeQuery(g, get, "/ideas/:id/history", s.ideaHistory, viewer)
+	s.routeQuery(g, get, "/ideas/:id/pilots", s.ideaPilots, viewer)
 
-	s.route(g, get, "/roadmap", s.roadmap, viewer)
-	s.route(g, get, "/reports/matrix", s.matrix, viewer)
-	s.route(g, get, "/reports/matrix.svg", s.matrixChart, viewer)
-	s.route(g, get, "/reports/blind-spots", s.blindSpots, viewer)
+	s.routeQuery(g, get, "/roadmap", s.roadmap, viewer)
+	s.routeQuery(g, get, "/reports/matrix", s.matrix, viewer)
+	s.routeQuery(g, get, "/reports/matrix.svg", s.matrixChart, viewer)
+	s.routeQuery(g, get, "/reports/blind-spots", s.blindSpots, viewer)
 	s.route(g, get, "/reports/coverage", s.coverage, viewer)
 	s.route(g, get, "/reports/impact", s.impact, viewer)
 
 	s.route(g, post, "/pilots/plan", s.planPilot, viewer)
 	s.route(g, post, "/pilots", s.createPilot, editor, s.idempotent)
-	s.route(g, get, "/pilots", s.listPilots, viewer)
+	s.routeQuery(g, get, "/pilots", s.listPilots, viewer)
 	s.route(g, get, "/pilots/:id", s.getPilot, viewer)
 	s.route(g, patch, "/pilots/:id", s.patchPilot, editor)
 	s.route(g, del, "/pilots/:id", s.deletePilot, editor)
@@ -80,7 +84,7 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.route(g, get, "/pilots/:id/results.svg", s.resultsChart, viewer)
 
 	s.route(g, post, "/pilots/:id/metrics", s.createMetric, editor, s.idempotent)
-	s.route(g, get, "/pilots/:id/metrics", s.listMetrics, viewer)
+	s.routeQuery(g, get, "/pilots/:id/metrics", s.listMetrics, viewer)
 	s.route(g, get, "/pilots/:id/metrics/:metric_id", s.getMetric, viewer)
 	s.route(g, patch, "/pilots/:id/metrics/:metric_id", s.patchMetric, editor)
 	s.route(g, del, "/pilots/:id/metrics/:metric_id", s.deleteMetric, editor)

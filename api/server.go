@@ -100,6 +100,7 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
+	e.JSONSerializer = jsonSerializer{}
 	e.HTTPErrorHandler = s.errorHandler
 	e.IPExtractor = clientAddress(cfg.TrustedProxies)
 
@@ -143,9 +144,18 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 	return s
 }
 
-// route registers an endpoint with the role it needs, and for a GET also
-// HEAD with the same role and middleware.
+// route registers an endpoint that takes no query parameters: one sent is
+// refused, naming it, so that ?mode=replace on an import or ?limit=5 on a
+// single resource is an error rather than silently nothing.
 func (s *Server) route(g *echo.Group, method, path string, h echo.HandlerFunc, role domain.Role, mw ...echo.MiddlewareFunc) {
+	s.routeQuery(g, method, path, h, role, append([]echo.MiddlewareFunc{refuseQuery}, mw...)...)
+}
+
+// routeQuery registers an endpoint whose handler reads its query parameters
+// with newQuery or newListQuery, which refuse the ones it does not know,
+// with the role it needs; for a GET also HEAD with the same role and
+// middleware.
+func (s *Server) routeQuery(g *echo.Group, method, path string, h echo.HandlerFunc, role domain.Role, mw ...echo.MiddlewareFunc) {
 	mw = append([]echo.MiddlewareFunc{requireRole(role)}, mw...)
 	if method == http.MethodGet {
 		getAndHead(g, path, h, mw...)

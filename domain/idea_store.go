@@ -2,6 +2,8 @@ package domain
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -23,16 +25,17 @@ const (
 // IdeaSorts lists every accepted order; "" means SortPriorityDesc.
 var IdeaSorts = []IdeaSort{SortPriorityDesc, SortPriority, SortCreatedAt, SortCreatedAtDesc, SortUpdatedAt, SortUpdatedAtDesc, SortTitle}
 
-// IdeaFilter narrows the idea list; nil fields do not filter.
+// IdeaFilter narrows the idea list. A filter of several values keeps an
+// idea matching any of them; an empty one does not filter.
 type IdeaFilter struct {
-	Status       *IdeaStatus
-	TouchpointID *string
-	JourneyID    *string
-	Quadrant     *Quadrant
-	Tag          *string
-	Owner        *string
-	Query        *string // case-insensitive substring of title, problem or proposal
-	Sort         IdeaSort
+	Statuses      []IdeaStatus
+	TouchpointIDs []string // linked to any of them
+	JourneyIDs    []string // linked to a touchpoint of any of them
+	Quadrants     []Quadrant
+	Tags          []string // has any of them
+	Owners        []string
+	Query         *string // case-insensitive substring of title, problem or proposal
+	Sort          IdeaSort
 }
 
 // IdeaCursor marks the last idea of a page under one sort order.
@@ -100,9 +103,33 @@ type IdeaStore interface {
 	// status, by priority, with their touchpoints' names.
 	RankedIdeas(ctx context.Context, workspaceID string, statuses []IdeaStatus, limit int) (map[IdeaStatus][]RankedIdea, error)
 	// MatrixIdeas returns up to perQuadrant ideas of each quadrant (id,
-	// title, scores, status), by priority, and the number of ideas in each
-	// quadrant.
-	MatrixIdeas(ctx context.Context, workspaceID string, perQuadrant int) ([]Idea, map[Quadrant]int, error)
+	// title, scores, status) with one of the statuses (any, when there are
+	// none), by priority, and the number of such ideas in each quadrant.
+	MatrixIdeas(ctx context.Context, workspaceID string, statuses []IdeaStatus, perQuadrant int) ([]Idea, map[Quadrant]int, error)
 	// TouchpointIdeaCounts counts the ideas targeting a touchpoint by status.
 	TouchpointIdeaCounts(ctx context.Context, workspaceID, touchpointID string) (map[IdeaStatus]int, error)
 }
+
+// StatusesInWords names a set of idea statuses for a title: "open" for the
+// OpenIdeaStatuses, "" for none (every status), else the statuses joined
+// by "or" ("planned or piloting").
+func StatusesInWords(statuses []IdeaStatus) string {
+	if len(statuses) == 0 {
+		return ""
+	}
+	set := slices.Clone(statuses)
+	slices.Sort(set)
+	open := slices.Clone(OpenIdeaStatuses)
+	slices.Sort(open)
+	if slices.Equal(slices.Compact(set), open) {
+		return "open"
+	}
+	words := make([]string, len(statuses))
+	for n, s := range statuses {
+		words[n] = strings.ReplaceAll(string(s), "_", " ")
+	}
+	return strings.Join(words, " or ")
+}
+
+// RoadmapStatuses are the statuses of the roadmap's lanes: now, next, later.
+var RoadmapStatuses = []IdeaStatus{StatusPiloting, StatusPlanned, StatusUnderReview}

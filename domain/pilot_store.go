@@ -2,11 +2,12 @@ package domain
 
 import "context"
 
-// PilotFilter narrows the pilot list; nil fields do not filter.
+// PilotFilter narrows the pilot list. A filter of several values keeps a
+// pilot matching any of them; an empty one does not filter.
 type PilotFilter struct {
-	Status       *PilotStatus
-	IdeaID       *string
-	TouchpointID *string
+	Statuses      []PilotStatus
+	IdeaIDs       []string
+	TouchpointIDs []string // at any of them
 }
 
 // ObservationLoad is what one upload of raw observations did.

@@ -82,13 +82,14 @@ func (t *Touchpoint) Validate() error {
 	return fe.err()
 }
 
-// TouchpointFilter narrows a touchpoint list; nil fields do not filter.
+// TouchpointFilter narrows a touchpoint list. A filter of several values
+// keeps a touchpoint matching any of them; an empty one does not filter.
 type TouchpointFilter struct {
-	JourneyID *string
-	StageID   *string
-	Channel   *Channel
-	Owner     *string
-	Query     *string // case-insensitive substring of name or description
+	JourneyIDs []string
+	StageIDs   []string
+	Channels   []Channel
+	Owners     []string
+	Query      *string // case-insensitive substring of name or description
 }
 
 // TouchpointStore keeps touchpoints, scoped to one workspace like JourneyStore.

@@ -199,9 +199,7 @@ func TestHistorySeqMigration(t *testing.T) {
 		before[i.ID] = entries
 	}
 
-	if err := store.MigrateDown(ctx); err != nil { // 00007 only
-		t.Fatalf("MigrateDown: %v", err)
-	}
+	migrateDownBelow(t, store, 7)
 	if n := countSQL(t, store, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'idea_history' AND column_name = 'seq'"); n != 0 {
 		t.Fatal("seq still exists after rolling back 00007")
 	}

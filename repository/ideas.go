@@ -48,6 +48,7 @@ type ideaTouchpointRow struct {
 	// of idea_touchpoints_ranked_idx (a trigger follows re-scoring).
 	Priority  float64
 	CreatedAt time.Time
+	Status    string // and its status, for a backlog of some statuses
 }
 
 func (ideaTouchpointRow) TableName() string { return "idea_touchpoints" }
@@ -228,7 +229,7 @@ func (s *Store) CreateIdea(ctx context.Context, i *domain.Idea, actor string) er
 		if err := s.conn(ctx).Create(&row).Error; err != nil {
 			return translate(err)
 		}
-		if err := ideaLinks.replace(ctx, s, i.WorkspaceID, i.ID, i.TouchpointIDs, i.Score.Priority, i.CreatedAt); err != nil {
+		if err := ideaLinks.replace(ctx, s, i.WorkspaceID, i.ID, i.TouchpointIDs, i.Score.Priority, i.CreatedAt, string(i.Status)); err != nil {
 			return err
 		}
 		return s.recordHistory(ctx, i, actor, []domain.Change{{Field: "created", Old: "", New: i.Title}})
@@ -338,7 +339,7 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 		q = q.Where(cond, args...)
 	}
 	if onlyTouchpoint(f) {
-		q = q.Where("ideas.id IN (?)", touchpointPage(s.conn(ctx), *f.TouchpointID, after, limit+1))
+		q = q.Where("ideas.id IN (?)", touchpointPage(s.conn(ctx), f.TouchpointIDs[0], f.Statuses, after, limit+1))
 	}
 	ideas, err := scanIdeas(q.Order(sort.order).Limit(limit + 1))
 	if err != nil {
@@ -390,42 +391,63 @@ func scanIdeaRows(rows *sql.Rows) ([]domain.Idea, error) {
 }
 
 // onlyTouchpoint reports whether the list is one touchpoint's ranked
-// backlog and nothing else, which touchpointPage answers from one index.
+// backlog, of some statuses or all, and nothing else, which touchpointPage
+// answers from one index.
 func onlyTouchpoint(f domain.IdeaFilter) bool {
-	return f.TouchpointID != nil && f.Sort == domain.SortPriorityDesc && f.Status == nil && f.JourneyID == nil &&
-		f.Quadrant == nil && f.Tag == nil && f.Owner == nil && f.Query == nil
+	return len(f.TouchpointIDs) == 1 && f.Sort == domain.SortPriorityDesc && f.JourneyIDs == nil &&
+		f.Quadrants == nil && f.Tags == nil && f.Owners == nil && f.Query == nil
 }
 
-// touchpointPage is the ids of one page of a touchpoint's ranked backlog,
-// read from the links' copy of the rank keys.
-func touchpointPage(db *gorm.DB, touchpointID string, after *domain.IdeaCursor, n int) *gorm.DB {
-	q := db.Model(&ideaTouchpointRow{}).Select("idea_id").Where("touchpoint_id = ?", touchpointID)
+// touchpointPage is the ids of one page of a touchpoint's ranked backlog of
+// ideas with one of the statuses (any, when there are none), read from the
+// links' copy of the rank keys and status.
+func touchpointPage(db *gorm.DB, touchpointID string, statuses []domain.IdeaStatus, after *domain.IdeaCursor, n int) *gorm.DB {
+	q := anyOf(db.Model(&ideaTouchpointRow{}).Select("idea_id").Where("touchpoint_id = ?", touchpointID), "status", statuses)
 	if after != nil {
 		q = q.Where("(-priority, created_at, idea_id) > (?, ?, ?)", -after.Priority, after.CreatedAt, after.ID)
 	}
 	return q.Order("-priority, created_at, idea_id").Limit(n)
 }
 
+// anyOf keeps the rows whose column holds one of values; no values, no filter.
+func anyOf[T ~string](q *gorm.DB, column string, values []T) *gorm.DB {
+	if cond, args := anyOfSQL(column, values); cond != "" {
+		return q.Where(cond, args...)
+	}
+	return q
+}
+
+// anyOfSQL is the condition of anyOf and its arguments; "" for no values.
+func anyOfSQL[T ~string](column string, values []T) (string, []any) {
+	if len(values) == 0 {
+		return "", nil
+	}
+	strs := make([]string, len(values))
+	for n, v := range values {
+		strs[n] = string(v)
+	}
+	return column + " IN ?", []any{strs}
+}
+
 func filterIdeas(q *gorm.DB, f domain.IdeaFilter) *gorm.DB {
-	if f.Status != nil {
-		q = q.Where("status = ?", string(*f.Status))
+	q = anyOf(q, "status", f.Statuses)
+	q = anyOf(q, "quadrant", f.Quadrants)
+	q = anyOf(q, "owner", f.Owners)
+	if len(f.Tags) > 0 {
+		// One containment test per tag, so each is answered by ideas_tags_idx.
+		conds, args := make([]string, len(f.Tags)), make([]any, len(f.Tags))
+		for n, t := range f.Tags {
+			tag, _ := json.Marshal([]string{t})
+			conds[n], args[n] = "tags @> ?::jsonb", string(tag)
+		}
+		q = q.Where("("+strings.Join(conds, " OR ")+")", args...)
 	}
-	if f.Quadrant != nil {
-		q = q.Where("quadrant = ?", string(*f.Quadrant))
+	if len(f.TouchpointIDs) > 0 {
+		q = q.Where("EXISTS (SELECT 1 FROM idea_touchpoints it WHERE it.idea_id = ideas.id AND it.touchpoint_id IN ?)", f.TouchpointIDs)
 	}
-	if f.Owner != nil {
-		q = q.Where("owner = ?", *f.Owner)
-	}
-	if f.Tag != nil {
-		tag, _ := json.Marshal([]string{*f.Tag})
-		q = q.Where("tags @> ?::jsonb", string(tag))
-	}
-	if f.TouchpointID != nil {
-		q = q.Where("EXISTS (SELECT 1 FROM idea_touchpoints it WHERE it.idea_id = ideas.id AND it.touchpoint_id = ?)", *f.TouchpointID)
-	}
-	if f.JourneyID != nil {
+	if len(f.JourneyIDs) > 0 {
 		q = q.Where(`EXISTS (SELECT 1 FROM idea_touchpoints it JOIN touchpoints t ON t.id = it.touchpoint_id
-			WHERE it.idea_id = ideas.id AND t.journey_id = ?)`, *f.JourneyID)
+			WHERE it.idea_id = ideas.id AND t.journey_id IN ?)`, f.JourneyIDs)
 	}
 	if f.Query != nil {
 		pattern := "%" + likeEscaper.Replace(*f.Query) + "%"
@@ -490,7 +512,7 @@ func (s *Store) saveIdea(ctx context.Context, before, after *domain.Idea, sc dom
 		return translate(err)
 	}
 	if !slices.Equal(before.TouchpointIDs, after.TouchpointIDs) {
-		if err := ideaLinks.replace(ctx, s, after.WorkspaceID, after.ID, after.TouchpointIDs, after.Score.Priority, after.CreatedAt); err != nil {
+		if err := ideaLinks.replace(ctx, s, after.WorkspaceID, after.ID, after.TouchpointIDs, after.Score.Priority, after.CreatedAt, string(after.Status)); err != nil {
 			return err
 		}
 	}
@@ -590,15 +612,19 @@ func (s *Store) touchpointNames(ctx context.Context, ideas []domain.Idea) (map[s
 }
 
 // MatrixIdeas implements domain.IdeaStore: each quadrant's top ideas are a
-// range of ideas_quadrant_ranked_idx, and the counts are kept by triggers,
-// so the cost does not grow with the backlog.
-func (s *Store) MatrixIdeas(ctx context.Context, workspaceID string, perQuadrant int) ([]domain.Idea, map[domain.Quadrant]int, error) {
+// range of ideas_quadrant_ranked_idx, and the counts per quadrant and status
+// are kept by triggers, so the cost does not grow with the backlog.
+func (s *Store) MatrixIdeas(ctx context.Context, workspaceID string, statuses []domain.IdeaStatus, perQuadrant int) ([]domain.Idea, map[domain.Quadrant]int, error) {
 	parts := make([]string, len(domain.Quadrants))
-	args := make([]any, 0, 3*len(domain.Quadrants))
+	args := make([]any, 0, 4*len(domain.Quadrants))
+	byStatus, statusArgs := anyOfSQL("status", statuses)
+	if byStatus != "" {
+		byStatus = " AND " + byStatus
+	}
 	for n, q := range domain.Quadrants {
 		parts[n] = `(SELECT id, title, impact, experience, effort, confidence, value, priority, quadrant, status
-			FROM ideas WHERE workspace_id = ? AND quadrant = ? ORDER BY ` + ideaOrders[domain.SortPriorityDesc].order + ` LIMIT ?)`
-		args = append(args, workspaceID, string(q), perQuadrant)
+			FROM ideas WHERE workspace_id = ? AND quadrant = ?` + byStatus + ` ORDER BY ` + ideaOrders[domain.SortPriorityDesc].order + ` LIMIT ?)`
+		args = append(append(append(args, workspaceID, string(q)), statusArgs...), perQuadrant)
 	}
 	var rows []ideaRow
 	if err := s.conn(ctx).Raw(strings.Join(parts, " UNION ALL "), args...).Scan(&rows).Error; err != nil {
@@ -614,7 +640,8 @@ func (s *Store) MatrixIdeas(ctx context.Context, workspaceID string, perQuadrant
 		Quadrant string
 		N        int
 	}
-	if err := s.conn(ctx).Raw(`SELECT quadrant, n FROM idea_quadrant_counts WHERE workspace_id = ?`, workspaceID).Scan(&counts).Error; err != nil {
+	q := anyOf(s.conn(ctx).Table("idea_quadrant_counts").Select("quadrant, sum(n)::bigint AS n").Where("workspace_id = ?", workspaceID), "status", statuses)
+	if err := q.Group("quadrant").Scan(&counts).Error; err != nil {
 		return nil, nil, translate(err)
 	}
 	byQuadrant := make(map[domain.Quadrant]int, len(counts))

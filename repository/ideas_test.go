@@ -823,28 +823,37 @@ func TestListIdeas(t *testing.T) {
 			f     domain.IdeaFilter
 			match func(domain.Idea) bool
 		}{
-			{"status planned", domain.IdeaFilter{Status: ptr(domain.StatusPlanned)}, func(i domain.Idea) bool { return i.Status == domain.StatusPlanned }},
-			{"status adopted (none)", domain.IdeaFilter{Status: ptr(domain.StatusAdopted)}, func(domain.Idea) bool { return false }},
-			{"quadrant quick win", domain.IdeaFilter{Quadrant: ptr(domain.QuadrantQuickWin)}, func(i domain.Idea) bool { return i.Score.Quadrant == domain.QuadrantQuickWin }},
-			{"quadrant fill-in", domain.IdeaFilter{Quadrant: ptr(domain.QuadrantFillIn)}, func(i domain.Idea) bool { return i.Score.Quadrant == domain.QuadrantFillIn }},
-			{"tag cx, not cx2 or xcx", domain.IdeaFilter{Tag: ptr("cx")}, func(i domain.Idea) bool { return slices.Contains(i.Tags, "cx") }},
-			{"tag cx2", domain.IdeaFilter{Tag: ptr("cx2")}, func(i domain.Idea) bool { return slices.Contains(i.Tags, "cx2") }},
-			{"tag c, no prefix match (none)", domain.IdeaFilter{Tag: ptr("c")}, func(domain.Idea) bool { return false }},
-			{"owner Dana, exactly", domain.IdeaFilter{Owner: ptr("Dana")}, func(i domain.Idea) bool { return i.Owner == "Dana" }},
-			{"touchpoint A", domain.IdeaFilter{TouchpointID: &tpA.ID}, func(i domain.Idea) bool { return has(i.TouchpointIDs, tpA.ID) }},
-			{"touchpoint C", domain.IdeaFilter{TouchpointID: &tpC.ID}, func(i domain.Idea) bool { return has(i.TouchpointIDs, tpC.ID) }},
-			{"journey 1", domain.IdeaFilter{JourneyID: &j1.ID}, inJourney(j1.ID)},
-			{"journey 2", domain.IdeaFilter{JourneyID: &j2.ID}, inJourney(j2.ID)},
+			{"status planned", domain.IdeaFilter{Statuses: []domain.IdeaStatus{domain.StatusPlanned}}, func(i domain.Idea) bool { return i.Status == domain.StatusPlanned }},
+			{"status adopted (none)", domain.IdeaFilter{Statuses: []domain.IdeaStatus{domain.StatusAdopted}}, func(domain.Idea) bool { return false }},
+			{"quadrant quick win", domain.IdeaFilter{Quadrants: []domain.Quadrant{domain.QuadrantQuickWin}}, func(i domain.Idea) bool { return i.Score.Quadrant == domain.QuadrantQuickWin }},
+			{"quadrant fill-in", domain.IdeaFilter{Quadrants: []domain.Quadrant{domain.QuadrantFillIn}}, func(i domain.Idea) bool { return i.Score.Quadrant == domain.QuadrantFillIn }},
+			{"tag cx, not cx2 or xcx", domain.IdeaFilter{Tags: []string{"cx"}}, func(i domain.Idea) bool { return slices.Contains(i.Tags, "cx") }},
+			{"tag cx2", domain.IdeaFilter{Tags: []string{"cx2"}}, func(i domain.Idea) bool { return slices.Contains(i.Tags, "cx2") }},
+			{"tag c, no prefix match (none)", domain.IdeaFilter{Tags: []string{"c"}}, func(domain.Idea) bool { return false }},
+			{"owner Dana, exactly", domain.IdeaFilter{Owners: []string{"Dana"}}, func(i domain.Idea) bool { return i.Owner == "Dana" }},
+			{"touchpoint A", domain.IdeaFilter{TouchpointIDs: []string{tpA.ID}}, func(i domain.Idea) bool { return has(i.TouchpointIDs, tpA.ID) }},
+			{"touchpoint C", domain.IdeaFilter{TouchpointIDs: []string{tpC.ID}}, func(i domain.Idea) bool { return has(i.TouchpointIDs, tpC.ID) }},
+			{"journey 1", domain.IdeaFilter{JourneyIDs: []string{j1.ID}}, inJourney(j1.ID)},
+			{"journey 2", domain.IdeaFilter{JourneyIDs: []string{j2.ID}}, inJourney(j2.ID)},
 			{"query in title, problem or proposal, any case", domain.IdeaFilter{Query: ptr("ReFuNd")}, func(i domain.Idea) bool {
 				return slices.ContainsFunc([]string{i.Title, i.Problem, i.Proposal}, func(s string) bool { return strings.Contains(strings.ToLower(s), "refund") })
 			}},
 			{"query with a literal %", domain.IdeaFilter{Query: ptr("50%")}, func(i domain.Idea) bool { return strings.Contains(i.Proposal, "50%") }},
 			{"query with a literal _", domain.IdeaFilter{Query: ptr("e_c")}, func(i domain.Idea) bool { return strings.Contains(i.Proposal, "e_c") }},
-			{"status, tag and journey together", domain.IdeaFilter{Status: ptr(domain.StatusNew), Tag: ptr("cx"), JourneyID: &j1.ID}, func(i domain.Idea) bool {
+			{"status, tag and journey together", domain.IdeaFilter{Statuses: []domain.IdeaStatus{domain.StatusNew}, Tags: []string{"cx"}, JourneyIDs: []string{j1.ID}}, func(i domain.Idea) bool {
 				return i.Status == domain.StatusNew && slices.Contains(i.Tags, "cx") && inJourney(j1.ID)(i)
 			}},
-			{"touchpoint of another workspace", domain.IdeaFilter{TouchpointID: &foreign.ID}, func(domain.Idea) bool { return false }},
-			{"journey of another workspace", domain.IdeaFilter{JourneyID: &jOther.ID}, func(domain.Idea) bool { return false }},
+			{"status new or planned", domain.IdeaFilter{Statuses: []domain.IdeaStatus{domain.StatusNew, domain.StatusPlanned}}, func(i domain.Idea) bool {
+				return i.Status == domain.StatusNew || i.Status == domain.StatusPlanned
+			}},
+			{"tag cx or cx2", domain.IdeaFilter{Tags: []string{"cx", "cx2"}}, func(i domain.Idea) bool { return slices.Contains(i.Tags, "cx") || slices.Contains(i.Tags, "cx2") }},
+			{"touchpoint A or B", domain.IdeaFilter{TouchpointIDs: []string{tpA.ID, tpB.ID}}, func(i domain.Idea) bool { return has(i.TouchpointIDs, tpA.ID) || has(i.TouchpointIDs, tpB.ID) }},
+			{"touchpoint A, open statuses", domain.IdeaFilter{TouchpointIDs: []string{tpA.ID}, Statuses: []domain.IdeaStatus{domain.StatusNew, domain.StatusPlanned}}, func(i domain.Idea) bool {
+				return has(i.TouchpointIDs, tpA.ID) && (i.Status == domain.StatusNew || i.Status == domain.StatusPlanned)
+			}},
+			{"journey 2 or a foreign journey", domain.IdeaFilter{JourneyIDs: []string{j2.ID, jOther.ID}}, inJourney(j2.ID)},
+			{"touchpoint of another workspace", domain.IdeaFilter{TouchpointIDs: []string{foreign.ID}}, func(domain.Idea) bool { return false }},
+			{"journey of another workspace", domain.IdeaFilter{JourneyIDs: []string{jOther.ID}}, func(domain.Idea) bool { return false }},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -1036,7 +1045,7 @@ func TestRankedMatrixAndCounts(t *testing.T) {
 	})
 
 	t.Run("matrix", func(t *testing.T) {
-		got, counts, err := store.MatrixIdeas(ctx, ws, 100)
+		got, counts, err := store.MatrixIdeas(ctx, ws, nil, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1054,7 +1063,7 @@ func TestRankedMatrixAndCounts(t *testing.T) {
 		if !maps.Equal(counts, wantCounts) {
 			t.Fatalf("counts %v, want %v", counts, wantCounts)
 		}
-		top, _, err := store.MatrixIdeas(ctx, ws, 1)
+		top, _, err := store.MatrixIdeas(ctx, ws, nil, 1)
 		if err != nil || len(top) != len(wantCounts) {
 			t.Fatalf("one per quadrant: %d ideas, %v", len(top), err)
 		}
@@ -1069,7 +1078,7 @@ func TestRankedMatrixAndCounts(t *testing.T) {
 				t.Fatalf("matrix idea %d: %+v, want the values of %+v", n, g, w)
 			}
 		}
-		theirs, theirCounts, err := store.MatrixIdeas(ctx, other, 100)
+		theirs, theirCounts, err := store.MatrixIdeas(ctx, other, nil, 100)
 		if err != nil || len(theirs) != 1 || theirs[0].ID != t1.ID || theirCounts[theirs[0].Score.Quadrant] != 1 {
 			t.Fatalf("other workspace's matrix: %+v, %v; want only %s", theirs, err, t1.ID)
 		}

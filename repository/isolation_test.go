@@ -56,9 +56,9 @@ func TestWorkspaceIsolation(t *testing.T) {
 
 		filters := map[string]domain.TouchpointFilter{
 			"no filter":         {},
-			"A's journey id":    {JourneyID: &jA.ID},
-			"A's stage id":      {StageID: &jA.Stages[0].ID},
-			"A's owner":         {Owner: ptr("Team A")},
+			"A's journey id":    {JourneyIDs: []string{jA.ID}},
+			"A's stage id":      {StageIDs: []string{jA.Stages[0].ID}},
+			"A's owner":         {Owners: []string{"Team A"}},
 			"A's name as query": {Query: ptr("touchpoint")},
 		}
 		for name, f := range filters {

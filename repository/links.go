@@ -16,7 +16,7 @@ type touchpointLinks struct {
 }
 
 var (
-	ideaLinks  = touchpointLinks{table: "idea_touchpoints", owner: "idea_id", copied: []string{"priority", "created_at"}}
+	ideaLinks  = touchpointLinks{table: "idea_touchpoints", owner: "idea_id", copied: []string{"priority", "created_at", "status"}}
 	pilotLinks = touchpointLinks{table: "pilot_touchpoints", owner: "pilot_id"}
 )
 

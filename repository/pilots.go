@@ -162,14 +162,10 @@ func (s *Store) withPilotTouchpoints(ctx context.Context, rows []pilotRow) ([]do
 // ListPilots implements domain.PilotStore.
 func (s *Store) ListPilots(ctx context.Context, workspaceID string, f domain.PilotFilter, page domain.Page) ([]domain.Pilot, *domain.Cursor, error) {
 	q := s.conn(ctx).Where("pilots.workspace_id = ?", workspaceID)
-	if f.Status != nil {
-		q = q.Where("status = ?", string(*f.Status))
-	}
-	if f.IdeaID != nil {
-		q = q.Where("idea_id = ?", *f.IdeaID)
-	}
-	if f.TouchpointID != nil {
-		q = q.Where("EXISTS (SELECT 1 FROM pilot_touchpoints pt WHERE pt.pilot_id = pilots.id AND pt.touchpoint_id = ?)", *f.TouchpointID)
+	q = anyOf(q, "status", f.Statuses)
+	q = anyOf(q, "idea_id", f.IdeaIDs)
+	if len(f.TouchpointIDs) > 0 {
+		q = q.Where("EXISTS (SELECT 1 FROM pilot_touchpoints pt WHERE pt.pilot_id = pilots.id AND pt.touchpoint_id IN ?)", f.TouchpointIDs)
 	}
 	var rows []pilotRow
 	if err := keyset(q, "pilots", page).Find(&rows).Error; err != nil {

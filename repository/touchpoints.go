@@ -64,18 +64,10 @@ func (s *Store) GetTouchpoint(ctx context.Context, workspaceID, id string) (*dom
 // ListTouchpoints implements domain.TouchpointStore.
 func (s *Store) ListTouchpoints(ctx context.Context, workspaceID string, f domain.TouchpointFilter, page domain.Page) ([]domain.Touchpoint, *domain.Cursor, error) {
 	q := s.conn(ctx).Where("workspace_id = ?", workspaceID)
-	if f.JourneyID != nil {
-		q = q.Where("journey_id = ?", *f.JourneyID)
-	}
-	if f.StageID != nil {
-		q = q.Where("stage_id = ?", *f.StageID)
-	}
-	if f.Channel != nil {
-		q = q.Where("channel = ?", string(*f.Channel))
-	}
-	if f.Owner != nil {
-		q = q.Where("owner = ?", *f.Owner)
-	}
+	q = anyOf(q, "journey_id", f.JourneyIDs)
+	q = anyOf(q, "stage_id", f.StageIDs)
+	q = anyOf(q, "channel", f.Channels)
+	q = anyOf(q, "owner", f.Owners)
 	if f.Query != nil {
 		pattern := "%" + likeEscaper.Replace(*f.Query) + "%"
 		q = q.Where("(name ILIKE ? OR description ILIKE ?)", pattern, pattern)

@@ -130,16 +130,18 @@ func TestTouchpointListFilters(t *testing.T) {
 		want   []string
 	}{
 		{"none", domain.TouchpointFilter{}, mapSlice(specs, func(s spec) string { return s.name })},
-		{"journey", domain.TouchpointFilter{JourneyID: &deliver.ID}, []string{"Web shop", "Phone line", "Courier", "Tracking mail"}},
-		{"stage", domain.TouchpointFilter{StageID: &dine.Stages[1].ID}, []string{"Menu", "Order app"}},
-		{"journey and stage", domain.TouchpointFilter{JourneyID: &dine.ID, StageID: &dine.Stages[2].ID}, []string{"Card terminal", "Receipt"}},
-		{"journey and another journey's stage", domain.TouchpointFilter{JourneyID: &dine.ID, StageID: &deliver.Stages[0].ID}, nil},
-		{"unknown stage", domain.TouchpointFilter{StageID: ptr(domain.NewID())}, nil},
-		{"channel", domain.TouchpointFilter{Channel: ptr(domain.ChannelInPerson)}, []string{"Menu", "Card terminal"}},
-		{"channel unused", domain.TouchpointFilter{Channel: ptr(domain.ChannelSocial)}, nil},
-		{"owner is exact", domain.TouchpointFilter{Owner: ptr("Finance")}, []string{"Card terminal"}},
-		{"owner", domain.TouchpointFilter{Owner: ptr("Product")}, []string{"Order app", "Web shop", "Tracking mail"}},
-		{"owner and channel", domain.TouchpointFilter{Owner: ptr("Product"), Channel: ptr(domain.ChannelEmail)}, []string{"Tracking mail"}},
+		{"journey", domain.TouchpointFilter{JourneyIDs: []string{deliver.ID}}, []string{"Web shop", "Phone line", "Courier", "Tracking mail"}},
+		{"stage", domain.TouchpointFilter{StageIDs: []string{dine.Stages[1].ID}}, []string{"Menu", "Order app"}},
+		{"journey and stage", domain.TouchpointFilter{JourneyIDs: []string{dine.ID}, StageIDs: []string{dine.Stages[2].ID}}, []string{"Card terminal", "Receipt"}},
+		{"journey and another journey's stage", domain.TouchpointFilter{JourneyIDs: []string{dine.ID}, StageIDs: []string{deliver.Stages[0].ID}}, nil},
+		{"unknown stage", domain.TouchpointFilter{StageIDs: []string{domain.NewID()}}, nil},
+		{"channel", domain.TouchpointFilter{Channels: []domain.Channel{domain.ChannelInPerson}}, []string{"Menu", "Card terminal"}},
+		{"channel unused", domain.TouchpointFilter{Channels: []domain.Channel{domain.ChannelSocial}}, nil},
+		{"either channel", domain.TouchpointFilter{Channels: []domain.Channel{domain.ChannelInPerson, domain.ChannelEmail}}, []string{"Menu", "Card terminal", "Receipt", "Tracking mail"}},
+		{"either owner", domain.TouchpointFilter{Owners: []string{"Finance", "Product"}}, []string{"Order app", "Card terminal", "Web shop", "Tracking mail"}},
+		{"owner is exact", domain.TouchpointFilter{Owners: []string{"Finance"}}, []string{"Card terminal"}},
+		{"owner", domain.TouchpointFilter{Owners: []string{"Product"}}, []string{"Order app", "Web shop", "Tracking mail"}},
+		{"owner and channel", domain.TouchpointFilter{Owners: []string{"Product"}, Channels: []domain.Channel{domain.ChannelEmail}}, []string{"Tracking mail"}},
 		{"query on name, other case", domain.TouchpointFilter{Query: ptr("menu")}, []string{"Menu"}},
 		{"query on description", domain.TouchpointFilter{Query: ptr("qr CODE")}, []string{"Order app"}},
 		{"query on name or description", domain.TouchpointFilter{Query: ptr("order")}, []string{"Order app", "Web shop", "Phone line"}},
@@ -151,10 +153,10 @@ func TestTouchpointListFilters(t *testing.T) {
 		{"query underscore is literal", domain.TouchpointFilter{Query: ptr("order_id")}, []string{"Web shop"}},
 		{"query backslash is literal", domain.TouchpointFilter{Query: ptr(`c:\d`)}, []string{"Courier"}},
 		{"query no match", domain.TouchpointFilter{Query: ptr("zebra")}, nil},
-		{"query and journey", domain.TouchpointFilter{Query: ptr("order"), JourneyID: &deliver.ID}, []string{"Web shop", "Phone line"}},
+		{"query and journey", domain.TouchpointFilter{Query: ptr("order"), JourneyIDs: []string{deliver.ID}}, []string{"Web shop", "Phone line"}},
 		{"every filter", domain.TouchpointFilter{
-			JourneyID: &dine.ID, StageID: &dine.Stages[1].ID, Channel: ptr(domain.ChannelMobileApp),
-			Owner: ptr("Product"), Query: ptr("APP"),
+			JourneyIDs: []string{dine.ID}, StageIDs: []string{dine.Stages[1].ID}, Channels: []domain.Channel{domain.ChannelMobileApp},
+			Owners: []string{"Product"}, Query: ptr("APP"),
 		}, []string{"Order app"}},
 	}
 	for _, tc := range tests {
@@ -208,8 +210,8 @@ func TestTouchpointListPaginationWithFilters(t *testing.T) {
 		want   []string
 	}{
 		{"no filter", domain.TouchpointFilter{}, wantAll},
-		{"channel", domain.TouchpointFilter{Channel: ptr(domain.ChannelWeb)}, wantWeb},
-		{"channel and stage", domain.TouchpointFilter{Channel: ptr(domain.ChannelWeb), StageID: &j.Stages[1].ID}, wantStage1Web},
+		{"channel", domain.TouchpointFilter{Channels: []domain.Channel{domain.ChannelWeb}}, wantWeb},
+		{"channel and stage", domain.TouchpointFilter{Channels: []domain.Channel{domain.ChannelWeb}, StageIDs: []string{j.Stages[1].ID}}, wantStage1Web},
 		{"query", domain.TouchpointFilter{Query: ptr("tp ")}, wantAll},
 	}
 	for _, tc := range tests {
