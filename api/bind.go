@@ -435,29 +435,13 @@ type listQuery struct {
 	fields []domain.FieldError
 }
 
-// newListQuery refuses parameters the endpoint does not know, so a typo such
-// as ?chanel=web is an error rather than an unfiltered list.
-func newListQuery(c echo.Context, known ...string) *listQuery {
-	q := &listQuery{c: c}
-	allowed := map[string]bool{"limit": true, "cursor": true}
-	for _, k := range known {
-		allowed[k] = true
-	}
-	for name := range c.QueryParams() {
-		if !allowed[name] {
-			q.fail(name, "is not a parameter of this endpoint")
-		}
-	}
-	return q
-}
-
 func (q *listQuery) fail(name, format string, args ...any) {
 	q.fields = append(q.fields, domain.FieldError{Parameter: name, Detail: fmt.Sprintf(format, args...)})
 }
 
 // limit reads the page size.
 func (q *listQuery) limit() int {
-	s := q.c.QueryParam("limit")
+	s := q.one("limit")
 	if s == "" {
 		return domain.DefaultPageSize
 	}
@@ -482,7 +466,7 @@ func (q *listQuery) page() domain.Page {
 // cursor decodes the cursor parameter into w and reports whether one was
 // given and complete; a bad one is recorded as a failure.
 func (q *listQuery) cursor(w any, complete func() bool) bool {
-	s := q.c.QueryParam("cursor")
+	s := q.one("cursor")
 	if s == "" {
 		return false
 	}
@@ -507,27 +491,136 @@ func opaque[T any](w *T) *string {
 	return &s
 }
 
+// The query's one rule for values: a filter takes several values, any of
+// which matches, by repeating the parameter (status=new&status=planned) or,
+// where no value can hold a comma (statuses, quadrants, channels, ids), by
+// separating them with commas (status=new,planned). Every other parameter
+// takes one value, and giving it twice is an error rather than a silent
+// choice of one.
+
+// one reads a parameter that takes one value; "" when absent.
+func (q *listQuery) one(name string) string {
+	vs := q.c.QueryParams()[name]
+	if len(vs) > 1 {
+		q.fail(name, "takes one value; it was given %d times", len(vs))
+		return ""
+	}
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
+
+// list reads a filter of several values; split says whether a comma
+// separates values. Empty values are skipped, as an absent parameter is:
+// a form with a blank field sends owner= and means no owner filter.
+func (q *listQuery) list(name string, split bool) []string {
+	var out []string
+	for _, v := range q.c.QueryParams()[name] {
+		parts := []string{v}
+		if split {
+			parts = strings.Split(v, ",")
+		}
+		for _, p := range parts {
+			if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
 // enumParam reads an optional parameter that must be one of values.
 func enumParam[T ~string](q *listQuery, name string, values []T) *T {
-	s := q.c.QueryParam(name)
+	s := q.one(name)
 	if s == "" {
 		return nil
 	}
-	if !slices.Contains(values, T(s)) {
-		names := make([]string, len(values))
-		for i, v := range values {
-			names[i] = string(v)
-		}
-		q.fail(name, "must be one of %s", strings.Join(names, ", "))
+	v, ok := enumValue(q, name, s, values)
+	if !ok {
 		return nil
 	}
-	v := T(s)
 	return &v
 }
 
-// id reads an optional UUID filter.
+// enumList reads a filter of several values, each one of values.
+func enumList[T ~string](q *listQuery, name string, values []T) []T {
+	return enumsOf(q, name, q.list(name, true), values)
+}
+
+// enumsOf checks that every one of strs (parameter name's) is one of values.
+func enumsOf[T ~string](q *listQuery, name string, strs []string, values []T) []T {
+	var out []T
+	for _, s := range strs {
+		v, ok := enumValue(q, name, s, values)
+		if !ok {
+			return nil
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func enumValue[T ~string](q *listQuery, name, s string, values []T) (T, bool) {
+	if !slices.Contains(values, T(s)) {
+		q.fail(name, "%q is not one of %s", s, joinEnums(values))
+		return "", false
+	}
+	return T(s), true
+}
+
+func joinEnums[T ~string](values []T) string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Words a status filter of ideas takes besides the statuses.
+const (
+	statusOpen = "open" // new, under_review, planned, piloting
+	statusAll  = "all"  // every status
+)
+
+// ideaStatuses reads the status filter of a view of ideas: the open ideas
+// when absent (what a CX lead means by the backlog), every status for
+// status=all, else the statuses given, where open stands for the four.
+func ideaStatuses(q *listQuery) []domain.IdeaStatus {
+	given := q.list("status", true)
+	switch {
+	case len(given) == 0:
+		return domain.OpenIdeaStatuses
+	case slices.Contains(given, statusAll):
+		if len(given) > 1 {
+			q.fail("status", "all means every status; give it alone")
+		}
+		return nil
+	}
+	var out []domain.IdeaStatus
+	for _, s := range given {
+		var add []domain.IdeaStatus
+		switch {
+		case s == statusOpen:
+			add = domain.OpenIdeaStatuses
+		case slices.Contains(domain.IdeaStatuses, domain.IdeaStatus(s)):
+			add = []domain.IdeaStatus{domain.IdeaStatus(s)}
+		default:
+			q.fail("status", "%q is not one of open, all, %s", s, joinEnums(domain.IdeaStatuses))
+			return nil
+		}
+		for _, st := range add {
+			if !slices.Contains(out, st) {
+				out = append(out, st)
+			}
+		}
+	}
+	return out
+}
+
+// id reads an optional UUID parameter.
 func (q *listQuery) id(name string) *string {
-	s := strings.ToLower(q.c.QueryParam(name))
+	s := strings.ToLower(q.one(name))
 	if s == "" {
 		return nil
 	}
@@ -538,23 +631,54 @@ func (q *listQuery) id(name string) *string {
 	return &s
 }
 
-// text reads an optional free-text filter of at most max characters.
-// Invalid UTF-8 and U+0000 can match nothing stored, and PostgreSQL refuses
-// them as parameters, so they are the client's mistake.
+// ids reads a filter of several UUIDs.
+func (q *listQuery) ids(name string) []string {
+	var out []string
+	for _, s := range q.list(name, true) {
+		s = strings.ToLower(s)
+		if !domain.IsID(s) {
+			q.fail(name, "%q is not a UUID", s)
+			return nil
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// text reads an optional free-text parameter of at most max characters.
 func (q *listQuery) text(name string, max int) *string {
-	s := q.c.QueryParam(name)
-	if s == "" {
-		return nil
-	}
-	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
-		q.fail(name, "must be UTF-8 text without the character U+0000")
-		return nil
-	}
-	if utf8.RuneCountInString(s) > max {
-		q.fail(name, "must be at most %d characters", max)
+	s := q.one(name)
+	if s == "" || !q.validText(name, s, max) {
 		return nil
 	}
 	return &s
+}
+
+// texts reads a filter of several texts (which may hold commas, so only
+// repeating the parameter gives several).
+func (q *listQuery) texts(name string, max int) []string {
+	out := q.list(name, false)
+	for _, s := range out {
+		if !q.validText(name, s, max) {
+			return nil
+		}
+	}
+	return out
+}
+
+// validText checks a text parameter. Invalid UTF-8 and U+0000 can match
+// nothing stored, and PostgreSQL refuses them as parameters, so they are
+// the client's mistake.
+func (q *listQuery) validText(name, s string, max int) bool {
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		q.fail(name, "must be UTF-8 text without the character U+0000")
+		return false
+	}
+	if utf8.RuneCountInString(s) > max {
+		q.fail(name, "must be at most %d characters", max)
+		return false
+	}
+	return true
 }
 
 // err reports every bad parameter at once.

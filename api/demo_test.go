@@ -126,7 +126,7 @@ func TestDemoReports(t *testing.T) {
 
 	t.Run("matrix", func(t *testing.T) {
 		var m api.Matrix
-		get("/api/v1/reports/matrix", &m)
+		get("/api/v1/reports/matrix?status=all", &m)
 		if m.QuickWin.Count != 8 || m.BigBet.Count != 7 || m.FillIn.Count != 6 || m.MoneyPit.Count != 5 {
 			t.Errorf("quadrants: quick wins %d, big bets %d, fill-ins %d, money pits %d; want 8, 7, 6, 5",
 				m.QuickWin.Count, m.BigBet.Count, m.FillIn.Count, m.MoneyPit.Count)
@@ -241,7 +241,7 @@ func TestDemoReports(t *testing.T) {
 		var again struct{ Items []api.Journey }
 		get("/api/v1/journeys", &again)
 		var m api.Matrix
-		get("/api/v1/reports/matrix", &m)
+		get("/api/v1/reports/matrix?status=all", &m)
 		if len(again.Items) != 2 || m.QuickWin.Count+m.BigBet.Count+m.FillIn.Count+m.MoneyPit.Count != 26 {
 			t.Errorf("after a second load: %d journeys, %d ideas", len(again.Items), m.QuickWin.Count+m.BigBet.Count+m.FillIn.Count+m.MoneyPit.Count)
 		}

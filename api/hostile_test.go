@@ -324,7 +324,8 @@ func TestHostileListFilters(t *testing.T) {
 		listCase{"/api/v1/ideas", url.Values{"sort": {"PRIORITY"}}, 0, "sort"},
 		listCase{"/api/v1/ideas", url.Values{"sort": {"priority desc"}}, 0, "sort"},
 		listCase{"/api/v1/ideas", url.Values{"sort": {"id"}}, 0, "sort"},
-		listCase{"/api/v1/ideas", url.Values{"status": {"new,planned"}}, 0, "status"},
+		listCase{"/api/v1/ideas", url.Values{"status": {"new,planned"}}, 3, ""},
+		listCase{"/api/v1/ideas", url.Values{"status": {"new,bogus"}}, 0, "status"},
 	)
 	for _, limit := range []string{"0", "-1", "-0", "101", "1e400", "1e2", "NaN", "Infinity", "99999999999999999999999", "0x10", "5.0", " 5", "' OR 1=1 --"} {
 		tests = append(tests, listCase{"/api/v1/ideas", url.Values{"limit": {limit}}, 0, "limit"})

@@ -126,13 +126,14 @@ func (s *Server) createPilot(c echo.Context) error {
 
 // listPilots godoc
 //
-//	@Summary	List pilots, oldest first
-//	@Tags		pilots
-//	@Produce	json
-//	@Security	BearerAuth
-//	@Param		status			query		string	false	"Only this status"	Enums(planned,running,completed,cancelled)
-//	@Param		idea_id			query		string	false	"Only pilots of this idea"	format(uuid)
-//	@Param		touchpoint_id	query		string	false	"Only pilots targeting this touchpoint"	format(uuid)
+//	@Summary		List pilots, oldest first
+//	@Description	Every filter takes several values, any of which matches: repeat the parameter or separate the values with commas.
+//	@Tags			pilots
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param		status			query		[]string	false	"Pilots with any of these statuses"	Enums(planned,running,completed,cancelled)	collectionFormat(csv)
+//	@Param		idea_id			query		[]string	false	"Pilots of any of these ideas"	collectionFormat(csv)
+//	@Param		touchpoint_id	query		[]string	false	"Pilots targeting any of these touchpoints"	collectionFormat(csv)
 //	@Param		limit			query		int		false	"Page size, 1–100"	default(20)
 //	@Param		cursor			query		string	false	"next_cursor of the previous page"
 //	@Success	200				{object}	PilotList
@@ -140,7 +141,7 @@ func (s *Server) createPilot(c echo.Context) error {
 //	@Router		/api/v1/pilots [get]
 func (s *Server) listPilots(c echo.Context) error {
 	q := newListQuery(c, "status", "idea_id", "touchpoint_id")
-	f := domain.PilotFilter{Status: enumParam(q, "status", domain.PilotStatuses), IdeaID: q.id("idea_id"), TouchpointID: q.id("touchpoint_id")}
+	f := domain.PilotFilter{Statuses: enumList(q, "status", domain.PilotStatuses), IdeaIDs: q.ids("idea_id"), TouchpointIDs: q.ids("touchpoint_id")}
 	return s.pilotPage(c, q, f)
 }
 
@@ -151,7 +152,7 @@ func (s *Server) listPilots(c echo.Context) error {
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id		path		string	true	"Idea id"	format(uuid)
-//	@Param		status	query		string	false	"Only this status"	Enums(planned,running,completed,cancelled)
+//	@Param		status	query		[]string	false	"Pilots with any of these statuses (repeat, or separate with commas)"	Enums(planned,running,completed,cancelled)	collectionFormat(csv)
 //	@Param		limit	query		int		false	"Page size, 1–100"	default(20)
 //	@Param		cursor	query		string	false	"next_cursor of the previous page"
 //	@Success	200		{object}	PilotList
@@ -167,7 +168,7 @@ func (s *Server) ideaPilots(c echo.Context) error {
 		return err
 	}
 	q := newListQuery(c, "status")
-	return s.pilotPage(c, q, domain.PilotFilter{Status: enumParam(q, "status", domain.PilotStatuses), IdeaID: &id})
+	return s.pilotPage(c, q, domain.PilotFilter{Statuses: enumList(q, "status", domain.PilotStatuses), IdeaIDs: []string{id}})
 }
 
 func (s *Server) pilotPage(c echo.Context, q *listQuery, f domain.PilotFilter) error {

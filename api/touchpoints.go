@@ -95,14 +95,15 @@ func (s *Server) createTouchpoint(c echo.Context) error {
 
 // listTouchpoints godoc
 //
-//	@Summary	List touchpoints, oldest first
-//	@Tags		touchpoints
-//	@Produce	json
-//	@Security	BearerAuth
-//	@Param		journey_id	query		string	false	"Only this journey's"	format(uuid)
-//	@Param		stage_id	query		string	false	"Only this stage's"		format(uuid)
-//	@Param		channel		query		string	false	"Only this channel"		Enums(web,mobile_app,phone,email,chat,in_person,social,mail,self_service,partner,physical_environment)
-//	@Param		owner		query		string	false	"Only this owner (exact)"
+//	@Summary		List touchpoints, oldest first
+//	@Description	Every filter takes several values, any of which matches: repeat the parameter or, for ids and channels, separate the values with commas.
+//	@Tags			touchpoints
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param		journey_id	query		[]string	false	"Touchpoints of any of these journeys"	collectionFormat(csv)
+//	@Param		stage_id	query		[]string	false	"Touchpoints of any of these stages"	collectionFormat(csv)
+//	@Param		channel		query		[]string	false	"Touchpoints of any of these channels"	Enums(web,mobile_app,phone,email,chat,in_person,social,mail,self_service,partner,physical_environment)	collectionFormat(csv)
+//	@Param		owner		query		[]string	false	"Touchpoints of any of these owners, exact (repeat the parameter for several)"	collectionFormat(multi)
 //	@Param		q			query		string	false	"Case-insensitive search in name and description"
 //	@Param		limit		query		int		false	"Page size, 1–100"	default(20)
 //	@Param		cursor		query		string	false	"next_cursor of the previous page"
@@ -113,8 +114,8 @@ func (s *Server) createTouchpoint(c echo.Context) error {
 func (s *Server) listTouchpoints(c echo.Context) error {
 	q := newListQuery(c, "journey_id", "stage_id", "channel", "owner", "q")
 	f := domain.TouchpointFilter{
-		JourneyID: q.id("journey_id"), StageID: q.id("stage_id"), Channel: enumParam(q, "channel", domain.Channels),
-		Owner: q.text("owner", domain.MaxOwnerLength), Query: q.text("q", domain.MaxNameLength),
+		JourneyIDs: q.ids("journey_id"), StageIDs: q.ids("stage_id"), Channels: enumList(q, "channel", domain.Channels),
+		Owners: q.texts("owner", domain.MaxOwnerLength), Query: q.text("q", domain.MaxNameLength),
 	}
 	page := q.page()
 	if err := q.err(); err != nil {

@@ -66,7 +66,11 @@ func (s *Store) EnsureWorkspace(ctx context.Context, slug string) (*domain.Works
 			return nil, false, translate(err)
 		}
 	}
-	return &domain.Workspace{ID: row.ID, Slug: row.Slug, Name: row.Name, CreatedAt: row.CreatedAt}, created, nil
+	return row.domain(), created, nil
+}
+
+func (r workspaceRow) domain() *domain.Workspace {
+	return &domain.Workspace{ID: r.ID, Slug: r.Slug, Name: r.Name, CreatedAt: r.CreatedAt}
 }
 
 // CountWorkspaces implements domain.KeyStore.
@@ -74,6 +78,28 @@ func (s *Store) CountWorkspaces(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.conn(ctx).Model(&workspaceRow{}).Count(&n).Error
 	return n, translate(err)
+}
+
+// GetWorkspace implements domain.KeyStore.
+func (s *Store) GetWorkspace(ctx context.Context, id string) (*domain.Workspace, error) {
+	var row workspaceRow
+	if err := s.conn(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, notFound(err, "workspace", id)
+	}
+	return row.domain(), nil
+}
+
+// ListWorkspaces implements domain.KeyStore.
+func (s *Store) ListWorkspaces(ctx context.Context) ([]domain.Workspace, error) {
+	var rows []workspaceRow
+	if err := s.conn(ctx).Order("slug").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]domain.Workspace, len(rows))
+	for n, r := range rows {
+		out[n] = *r.domain()
+	}
+	return out, nil
 }
 
 // CreateKey implements domain.KeyStore.

@@ -152,9 +152,9 @@ func checkHostile(t *testing.T, b []byte, doc svgDoc, inTitle bool) {
 
 func TestEmptyInput(t *testing.T) {
 	renders := map[string]func() ([]byte, error){
-		"matrix nil": func() ([]byte, error) { return Matrix(nil, 0, 3, 3) },
+		"matrix nil": func() ([]byte, error) { return Matrix(nil, 0, "", 3, 3) },
 		"matrix no value": func() ([]byte, error) {
-			return Matrix([]MatrixPoint{{Value: math.NaN()}}, 0, math.NaN(), math.Inf(1))
+			return Matrix([]MatrixPoint{{Value: math.NaN()}}, 0, "", math.NaN(), math.Inf(1))
 		},
 		"heatmap nil":       func() ([]byte, error) { return Heatmap("Journey <x>", nil, nil) },
 		"heatmap no cells":  func() ([]byte, error) { return Heatmap("", []string{"A", "B"}, nil) },
@@ -185,7 +185,7 @@ func TestConcurrent(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for _, f := range []func() ([]byte, error){
-				func() ([]byte, error) { return Matrix(ideas, 0, 3, 3) },
+				func() ([]byte, error) { return Matrix(ideas, 0, "", 3, 3) },
 				func() ([]byte, error) { return Heatmap("h", stages, cells) },
 				func() ([]byte, error) { return Forest("f", "x", sampleHeadset()) },
 				func() ([]byte, error) { return Trend("t", "y", sampleCSAT(), ptr(0.8)) },
@@ -212,8 +212,8 @@ func TestSamples(t *testing.T) {
 	}
 	stages, cells := sampleRestaurant()
 	samples := map[string]func() ([]byte, error){
-		"matrix":      func() ([]byte, error) { return Matrix(sampleIdeas(), 0, 3, 2) },
-		"matrix-2000": func() ([]byte, error) { return Matrix(manyIdeas(2500), 0, 3, 3) },
+		"matrix":      func() ([]byte, error) { return Matrix(sampleIdeas(), 0, "", 3, 2) },
+		"matrix-2000": func() ([]byte, error) { return Matrix(manyIdeas(2500), 0, "", 3, 3) },
 		"heatmap":     func() ([]byte, error) { return Heatmap("Restaurant visit · CSAT by touchpoint", stages, cells) },
 		"forest": func() ([]byte, error) {
 			return Forest("Headset pilot — results", "improvement, % of before level (95 % CI)", sampleHeadset())

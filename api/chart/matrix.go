@@ -66,8 +66,9 @@ func tint(c color.RGBA, alpha uint8) color.RGBA {
 // their (truncated) title. Beyond 2,000 points only the 2,000
 // highest-priority ones are drawn and the title says so. total is the number
 // of ideas the points were picked from (0: just the points), so that a chart
-// of the top ideas of a large backlog says how large it is.
-func Matrix(points []MatrixPoint, total int, valueThreshold, effortThreshold float64) ([]byte, error) {
+// of the top ideas of a large backlog says how large it is; kind says which
+// ideas they are ("open", "planned or piloting"; "" for all of them).
+func Matrix(points []MatrixPoint, total int, kind string, valueThreshold, effortThreshold float64) ([]byte, error) {
 	const w, h = 720, 520
 	title := "Value / effort matrix"
 
@@ -99,11 +100,14 @@ func Matrix(points []MatrixPoint, total int, valueThreshold, effortThreshold flo
 	if len(pts) > maxMatrixPoints {
 		pts = pts[:maxMatrixPoints]
 	}
+	if kind != "" {
+		kind += " "
+	}
 	if total > len(pts) {
-		title = fmt.Sprintf("Value / effort matrix — the %s highest-priority of %s ideas",
-			thousands(len(pts)), thousands(total))
+		title = fmt.Sprintf("Value / effort matrix — the %s highest-priority of %s %sideas",
+			thousands(len(pts)), thousands(total), kind)
 	} else {
-		title = fmt.Sprintf("Value / effort matrix — %s %s", thousands(total), plural(total, "idea", "ideas"))
+		title = fmt.Sprintf("Value / effort matrix — %s %s%s", thousands(total), kind, plural(total, "idea", "ideas"))
 	}
 	if !finite(valueThreshold) {
 		valueThreshold = 3 // the default scoring's

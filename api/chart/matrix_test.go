@@ -89,7 +89,7 @@ func TestMatrix(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := Matrix(tc.points, 0, 3, 3)
+			b, err := Matrix(tc.points, 0, "", 3, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +118,7 @@ func TestMatrix(t *testing.T) {
 	}
 
 	// The ten highest-priority ideas are labelled, the others are not.
-	b, _ := Matrix(ideas, 0, 3, 3)
+	b, _ := Matrix(ideas, 0, "", 3, 3)
 	doc := parseChart(t, b)
 	sorted := append([]MatrixPoint(nil), ideas...)
 	sortIdeas(sorted)
@@ -157,7 +157,7 @@ func TestMatrixManyPoints(t *testing.T) {
 	for _, n := range []int{2000, 5000} {
 		ideas := manyIdeas(n)
 		start := time.Now()
-		b, err := Matrix(ideas, 0, 3, 3)
+		b, err := Matrix(ideas, 0, "", 3, 3)
 		took := time.Since(start)
 		if err != nil {
 			t.Fatal(err)
@@ -179,7 +179,7 @@ func TestMatrixManyPoints(t *testing.T) {
 func BenchmarkMatrix2000(b *testing.B) {
 	ideas := manyIdeas(2000)
 	for b.Loop() {
-		if _, err := Matrix(ideas, 0, 3, 3); err != nil {
+		if _, err := Matrix(ideas, 0, "", 3, 3); err != nil {
 			b.Fatal(err)
 		}
 	}
