@@ -2,7 +2,10 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"cxbacklog/domain"
 
@@ -33,19 +36,20 @@ type MetricResult struct {
 	Design    string `json:"design" enums:"before_after,paired_before_after,difference_in_differences,paired_difference_in_differences"`
 	// The test run: welch_t, paired_t, diff_in_diff_welch_t, two_proportion_z, diff_in_diff_z, nps_z, nps_diff_in_diff_z, poisson_rate_ratio, poisson_ratio_of_rate_ratios.
 	Test *string `json:"test" extensions:"x-nullable" example:"diff_in_diff_welch_t"`
-	// Signed absolute change: after − before, or the difference in differences (counts: events per unit of exposure; with a control, against the counterfactual rate).
-	Estimate *float64 `json:"estimate" extensions:"x-nullable" example:"-22.5"`
-	CILow    *float64 `json:"ci_low" extensions:"x-nullable"`
-	CIHigh   *float64 `json:"ci_high" extensions:"x-nullable"`
-	// Estimate relative to the pilot group's before level (counts with a control: ratio of rate ratios − 1); null when that level is 0.
-	RelativeChange *float64 `json:"relative_change" extensions:"x-nullable" example:"-0.07"`
+	// Signed absolute change, after − before (or the difference in differences), whatever the metric's direction: a handle time that fell by 28 s is -28. In the metric's unit for means, a difference of shares for proportions (0.05 = 5 percentage points), points for NPS, events per unit of exposure for counts (with a control, against the counterfactual rate). The chart (svg) writes it with the same sign, proportions in percentage points.
+	Estimate *float64 `json:"estimate" extensions:"x-nullable" example:"-28"`
+	CILow    *float64 `json:"ci_low" extensions:"x-nullable" example:"-42.3"`  // of estimate, same sign convention
+	CIHigh   *float64 `json:"ci_high" extensions:"x-nullable" example:"-13.7"` // of estimate, same sign convention
+	// Estimate relative to the pilot group's before level, divided by the level's absolute value so that it has the sign of estimate (-0.0875 = 8.75 % lower; counts with a control: ratio of rate ratios − 1); null when that level is 0. The chart plots it in percent, after − before, next to estimate.
+	RelativeChange *float64 `json:"relative_change" extensions:"x-nullable" example:"-0.0875"`
 	RelativeCILow  *float64 `json:"relative_ci_low" extensions:"x-nullable"` // where an interval is defined (delta method, exact rate ratio)
 	RelativeCIHigh *float64 `json:"relative_ci_high" extensions:"x-nullable"`
 	PValue         *float64 `json:"p_value" extensions:"x-nullable" example:"0.003"`
-	// Estimate turned so that positive is better (negated for lower_is_better metrics), with its interval.
-	Improvement       *float64    `json:"improvement" extensions:"x-nullable" example:"22.5"`
-	ImprovementCILow  *float64    `json:"improvement_ci_low" extensions:"x-nullable"`
-	ImprovementCIHigh *float64    `json:"improvement_ci_high" extensions:"x-nullable"`
+	// Estimate turned so that positive is better (negated for lower_is_better metrics: a handle time that fell by 28 s is +28), with its interval; verdict reads it. These are the only direction-adjusted numbers: estimate and relative_change keep the sign of after − before.
+	Improvement       *float64 `json:"improvement" extensions:"x-nullable" example:"28"`
+	ImprovementCILow  *float64 `json:"improvement_ci_low" extensions:"x-nullable"`
+	ImprovementCIHigh *float64 `json:"improvement_ci_high" extensions:"x-nullable"`
+	// improved / worsened when the improvement interval lies entirely above / below 0 (better or worse given direction), else inconclusive. Interim while the pilot is not completed: see interim and warning on PilotResults.
 	Verdict           string      `json:"verdict" enums:"improved,worsened,inconclusive" example:"improved"`
 	SampleSizes       SampleSizes `json:"sample_sizes"`
 	GuardrailBreached bool        `json:"guardrail_breached"`
@@ -53,17 +57,22 @@ type MetricResult struct {
 } // @name MetricResult
 
 // PilotResults is the analysis of every metric of a pilot: live while the
-// pilot runs, the frozen snapshot once it is completed.
+// pilot runs, the frozen snapshot once it is completed. Until then the
+// results are interim and carry a warning.
 type PilotResults struct {
-	PilotID         string         `json:"pilot_id" format:"uuid"`
-	Status          string         `json:"status" enums:"planned,running,completed,cancelled"`
-	ConfidenceLevel float64        `json:"confidence_level" example:"0.95"`
-	Frozen          bool           `json:"frozen"` // the snapshot taken at completion
-	ComputedAt      time.Time      `json:"computed_at"`
-	Verdict         *string        `json:"verdict" enums:"improved,worsened,inconclusive" extensions:"x-nullable"` // the primary metric's; null without one
-	AnyGuardrail    bool           `json:"guardrail_breached"`                                                     // some guardrail metric worsened
-	Metrics         []MetricResult `json:"metrics"`
-	SVG             string         `json:"svg"` // the results as a forest plot
+	PilotID         string  `json:"pilot_id" format:"uuid"`
+	Status          string  `json:"status" enums:"planned,running,completed,cancelled"`
+	ConfidenceLevel float64 `json:"confidence_level" example:"0.95"`
+	Frozen          bool    `json:"frozen"` // the snapshot taken at completion
+	// True while the pilot is not completed (planned, running, cancelled): the results are computed from the data so far and will change, so verdict is not final. False once the pilot is completed and its results frozen.
+	Interim bool `json:"interim" example:"true"`
+	// Why interim results are not final, in plain words (the pilot is still running; results change as data arrive; checking repeatedly and stopping when a result looks good inflates the false-positive rate; final only when the pilot is completed); null when not interim.
+	Warning      *string        `json:"warning" extensions:"x-nullable" example:"Interim results: the pilot is still running, so these results will change as data arrive. Checking the results repeatedly and stopping the pilot when a result looks good inflates the false-positive rate: a difference that is only chance gets taken for a real effect. The verdict is final only when the pilot is completed, after running as planned (to the sample size planned for it)."`
+	ComputedAt   time.Time      `json:"computed_at"`
+	Verdict      *string        `json:"verdict" enums:"improved,worsened,inconclusive" extensions:"x-nullable"` // the primary metric's; null without one
+	AnyGuardrail bool           `json:"guardrail_breached"`                                                     // some guardrail metric worsened
+	Metrics      []MetricResult `json:"metrics"`
+	SVG          string         `json:"svg"` // the results as a forest plot
 } // @name PilotResults
 
 func pilotResultsOut(p *domain.Pilot, r *domain.PilotResult) PilotResults {
@@ -77,6 +86,9 @@ func pilotResultsOut(p *domain.Pilot, r *domain.PilotResult) PilotResults {
 	if primary := r.Primary(); primary != nil {
 		v := string(primary.Verdict)
 		out.Verdict = &v
+	}
+	if n := p.InterimNotice(); n.Interim {
+		out.Interim, out.Warning = true, &n.Warning
 	}
 	return out
 }
@@ -109,10 +121,52 @@ func metricResultOut(m *domain.MetricResult) MetricResult {
 	return out
 }
 
+// changeInUnit is a computed metric's absolute change (its estimate, after
+// − before) as people read it, with a short unit: shares in percentage
+// points, NPS in points, seconds as "s"; nil when not computed.
+func changeInUnit(m *domain.MetricResult) (*float64, string) {
+	if !m.Computed {
+		return nil, ""
+	}
+	v := m.Estimate
+	switch m.Kind {
+	case domain.KindProportion:
+		v *= 100
+		return &v, "pp"
+	case domain.KindNPS:
+		return &v, "pts"
+	}
+	return &v, shortUnit(m.Unit)
+}
+
+// shortUnit abbreviates a metric's unit for a chart: units of time and
+// percent (a change of a mean of percentages is in percentage points); a
+// parenthetical is dropped, and a scale such as "1–7" gives no unit.
+func shortUnit(unit string) string {
+	u := strings.TrimSpace(unit)
+	if i := strings.Index(u, "("); i > 0 {
+		u = strings.TrimSpace(u[:i])
+	}
+	switch strings.ToLower(u) {
+	case "s", "sec", "secs", "second", "seconds":
+		return "s"
+	case "min", "mins", "minute", "minutes":
+		return "min"
+	case "h", "hr", "hrs", "hour", "hours":
+		return "h"
+	case "%", "percent", "per cent", "pct":
+		return "pp"
+	}
+	if r, _ := utf8.DecodeRuneInString(u); unicode.IsDigit(r) || r == '-' || r == '−' {
+		return ""
+	}
+	return u
+}
+
 // pilotResults godoc
 //
 //	@Summary		A pilot's results, metric by metric
-//	@Description	Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). verdict is improved / worsened when the direction-adjusted interval lies entirely above / below 0, else inconclusive. Completed pilots answer with the snapshot frozen at completion.
+//	@Description	Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). Signs: estimate and relative_change are after − before whatever the metric's direction (a handle time that fell is negative), as in the chart; improvement is turned so that positive is better, and verdict is improved / worsened when its interval lies entirely above / below 0, else inconclusive. Until the pilot is completed the results are interim (interim true, with a warning about peeking); completed pilots answer with the snapshot frozen at completion (interim false, warning null).
 //	@Tags			pilots
 //	@Produce		json
 //	@Security		BearerAuth

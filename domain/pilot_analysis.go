@@ -291,6 +291,12 @@ func meanBeforeAfter(tb, ta MeanSummary, confidence float64) (change, error) {
 	if err != nil {
 		return change{}, err
 	}
+	// RelativeLift divides by the before mean; dividing by its absolute
+	// value instead gives the relative change the sign of the change, as
+	// for every other design, when the before mean is negative.
+	if tb.Mean < 0 {
+		rel.Estimate, rel.CI = -rel.Estimate, Interval{Low: -rel.CI.High, High: -rel.CI.Low}
+	}
 	c.relative, c.relCI = &rel.Estimate, &rel.CI
 	return c, nil
 }
@@ -299,7 +305,8 @@ func meanBeforeAfter(tb, ta MeanSummary, confidence float64) (change, error) {
 // group's before mean, with its delta-method interval. The before mean
 // enters D with a minus sign, so Cov(D, B) = −v_B and
 // Var(r)·B² = Var(D) + r²·v_B + 2r·v_B = v_Ta + v_Cb + v_Ca + (1 + r)²·v_B,
-// a sum of non-negative terms.
+// a sum of non-negative terms. The relative change reported is D/|B|, which
+// has the same variance and always the sign of D.
 func meanDiffInDiff(tb, ta, cb, ca MeanSummary, confidence float64) (change, error) {
 	res, err := DiffInDiff(tb, ta, cb, ca, confidence)
 	if err != nil {
@@ -315,7 +322,7 @@ func meanDiffInDiff(tb, ta, cb, ca MeanSummary, confidence float64) (change, err
 	if err := checkFinite(r, se); err != nil {
 		return change{}, err
 	}
-	rel := tTest(testDiffInDiff, r, se, res.DF, confidence)
+	rel := tTest(testDiffInDiff, res.Estimate/math.Abs(tb.Mean), se, res.DF, confidence)
 	c.relative, c.relCI = &rel.Estimate, &rel.CI
 	return c, nil
 }
@@ -342,12 +349,12 @@ func pairedWelchT(pilot, control MeanSummary, confidence float64) (TestResult, e
 	return WelchT(pilot, control, confidence)
 }
 
-// pointRelative sets the relative change estimate/base without an
-// interval; none when base is 0.
+// pointRelative sets the relative change estimate/|base| without an
+// interval, so that it has the sign of the estimate; none when base is 0.
 func pointRelative(res TestResult, base float64) change {
 	c := change{TestResult: res}
 	if base != 0 {
-		r := res.Estimate / base
+		r := res.Estimate / math.Abs(base)
 		c.relative = &r
 	}
 	return c
@@ -400,7 +407,7 @@ func npsChange(d Design, s MetricSamples, confidence float64) (change, error) {
 	if err != nil {
 		return change{}, err
 	}
-	return pointRelative(res, math.Abs(base)), nil
+	return pointRelative(res, base), nil
 }
 
 // npsDiffInDiff is the normal test of (Ta − Tb) − (Ca − Cb) for four

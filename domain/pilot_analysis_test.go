@@ -158,6 +158,17 @@ func TestAnalyzeMetricMeans(t *testing.T) {
 	// Independent DiD: every v = 5²/25 = 1, so SE = 2 and ν = 4²/(4/24) = 96;
 	// r = 3/10 with Var(r)·10² = 1 + 1 + 1 + 1.3²·1 = 4.69.
 	didRelCI := tInterval(0.3, math.Sqrt(4.69)/10, 96)
+	// A negative before mean (−10 → −7): the relative change divides by
+	// |−10|, so it is +0.3 like the change, and RelativeLift's interval of
+	// −0.3 turns round with it.
+	negLift, err := RelativeLift(MeanSummary{N: 25, Mean: -7, SD: 5}, MeanSummary{N: 25, Mean: -10, SD: 5}, 0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	negRelCI := Interval{Low: -negLift.CI.High, High: -negLift.CI.Low}
+	// Its DiD (−10 → −6 against −10 → −9): r = 3/−10 for the variance,
+	// 1 + 1 + 1 + 0.7²·1 = 3.49, and the change reported is 3/|−10|.
+	negDidRelCI := tInterval(0.3, math.Sqrt(3.49)/10, 96)
 	tests := []struct {
 		name    string
 		samples MetricSamples
@@ -208,6 +219,39 @@ func TestAnalyzeMetricMeans(t *testing.T) {
 				design: DesignPairedDiffInDiff, test: "welch_t", estimate: 2.75,
 				ci: tInterval(2.75, d1SE, d1DF), p: twoSidedPValue(2.75/d1SE, d1DF),
 				relative: float64Ptr(2.75 / 20.44), verdict: VerdictImproved, tol: 1e-9,
+			},
+		},
+		{
+			name:    "before_after, negative before mean",
+			samples: MetricSamples{PilotBefore: meanSample(25, -10, 5), PilotAfter: meanSample(25, -7, 5)},
+			want: wantChange{
+				design: DesignBeforeAfter, test: "welch_t", estimate: 3,
+				ci: tInterval(3, math.Sqrt2, 48), p: twoSidedPValue(3/math.Sqrt2, 48),
+				relative: float64Ptr(0.3), relCI: &negRelCI, verdict: VerdictImproved, tol: 1e-9,
+			},
+		},
+		{
+			name: "difference in differences, negative before mean",
+			samples: MetricSamples{
+				PilotBefore: meanSample(25, -10, 5), PilotAfter: meanSample(25, -6, 5),
+				ControlBefore: meanSample(25, -10, 5), ControlAfter: meanSample(25, -9, 5),
+			},
+			want: wantChange{
+				design: DesignDiffInDiff, test: "diff_in_diff_welch_t", estimate: 3,
+				ci: tInterval(3, 2, 96), p: twoSidedPValue(1.5, 96),
+				relative: float64Ptr(0.3), relCI: &negDidRelCI, verdict: VerdictInconclusive, tol: 1e-9,
+			},
+		},
+		{
+			name: "paired before_after, negative before mean",
+			samples: MetricSamples{
+				PilotBefore: meanSample(16, -20, 6), PilotAfter: meanSample(16, -23, 6),
+				PilotChange: &MeanSummary{N: 16, Mean: -3, SD: 4},
+			},
+			want: wantChange{
+				design: DesignPairedBeforeAfter, test: "paired_t", estimate: -3,
+				ci: tInterval(-3, 1, 15), p: twoSidedPValue(3, 15),
+				relative: float64Ptr(-3.0 / 20), verdict: VerdictWorsened, tol: 1e-9,
 			},
 		},
 	}

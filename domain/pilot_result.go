@@ -70,16 +70,21 @@ type MetricResult struct {
 	// say why.
 	Computed bool
 	Test     string // welch_t, two_proportion_z, nps_z, poisson_rate_ratio, ...
-	// Estimate is the signed absolute change: after − before, or the
-	// difference in differences; for counts, in events per unit of exposure
-	// (with a control group: the pilot's rate after minus the counterfactual
-	// rate, its before rate moved as the control's did).
+	// Estimate is the signed absolute change, after − before, or the
+	// difference in differences, whatever the metric's direction (a handle
+	// time that fell by 28 s is −28): in the metric's unit for means, a
+	// difference of shares for proportions, points for NPS, and for counts
+	// events per unit of exposure (with a control group: the pilot's rate
+	// after minus the counterfactual rate, its before rate moved as the
+	// control's did).
 	Estimate float64
 	CI       Interval // of Estimate
 	// RelativeChange is Estimate relative to the pilot group's before level
 	// (for a count difference in differences: to the counterfactual rate, so
-	// it is the ratio of rate ratios − 1); nil when that level is 0. RelativeCI is its interval where one is
-	// defined (delta method, or the exact rate-ratio interval for counts).
+	// it is the ratio of rate ratios − 1), divided by the level's absolute
+	// value so that it always has the sign of Estimate; nil when that level
+	// is 0. RelativeCI is its interval where one is defined (delta method,
+	// or the exact rate-ratio interval for counts).
 	RelativeChange *float64
 	RelativeCI     *Interval
 	PValue         float64
@@ -145,4 +150,56 @@ func (m *MetricResult) PercentOfBefore() (improvement float64, ci Interval, ok b
 	}
 	scale := math.Abs(*m.RelativeChange/m.Estimate) * 100
 	return m.Improvement * scale, Interval{Low: m.ImprovementCI.Low * scale, High: m.ImprovementCI.High * scale}, true
+}
+
+// InterimNotice says whether the results shown for a pilot are interim and,
+// if so, what to tell whoever reads them.
+type InterimNotice struct {
+	// Interim is true unless the pilot is completed and its results are the
+	// snapshot frozen at completion.
+	Interim bool
+	// Label is a few words for a chart, e.g. "interim — pilot still running";
+	// "" when not interim.
+	Label string
+	// Warning explains in plain words why an interim verdict is not final:
+	// the numbers still move, and looking repeatedly and stopping when they
+	// look good inflates the false-positive rate. "" when not interim.
+	Warning string
+}
+
+// peekingWarning is the part of every interim warning about peeking.
+const peekingWarning = "Checking the results repeatedly and stopping the pilot when a result looks good " +
+	"inflates the false-positive rate: a difference that is only chance gets taken for a real effect."
+
+// InterimNotice tells whether the pilot's results are interim and how to
+// warn about them: they are final only once the pilot is completed and its
+// results frozen.
+func (p *Pilot) InterimNotice() InterimNotice {
+	if p.Status == PilotCompleted && p.Results != nil {
+		return InterimNotice{}
+	}
+	final := "The verdict is final only when the pilot is completed, after running as planned"
+	if p.EndDate != nil {
+		final += " (until " + p.EndDate.UTC().Format(time.DateOnly) + ", and to the sample size planned for it)."
+	} else {
+		final += " (to the sample size planned for it)."
+	}
+	switch p.Status {
+	case PilotPlanned:
+		return InterimNotice{Interim: true, Label: "interim — pilot not started yet",
+			Warning: "Interim results: the pilot has not started yet, so these results come from the data entered so far " +
+				"and will change as data arrive. " + peekingWarning + " " + final}
+	case PilotRunning:
+		return InterimNotice{Interim: true, Label: "interim — pilot still running",
+			Warning: "Interim results: the pilot is still running, so these results will change as data arrive. " +
+				peekingWarning + " " + final}
+	case PilotCancelled:
+		return InterimNotice{Interim: true, Label: "interim — pilot cancelled",
+			Warning: "Interim results: the pilot was cancelled before it was completed, so these results never became final. " +
+				peekingWarning + " Only a completed pilot has a final verdict."}
+	}
+	// Completed without a frozen snapshot, which Complete does not leave.
+	return InterimNotice{Interim: true, Label: "interim — results not frozen",
+		Warning: "Interim results: these are not the results frozen when the pilot was completed. " +
+			peekingWarning + " Only a completed pilot's frozen results have a final verdict."}
 }
