@@ -28,20 +28,24 @@ func svg(c echo.Context, body []byte, err error) error {
 
 // matrixChart godoc
 //
-//	@Summary	The value/effort matrix as an SVG chart
-//	@Tags		reports
-//	@Produce	image/svg+xml
-//	@Security	BearerAuth
-//	@Success	200	{string}	string	"SVG"
+//	@Summary		The value/effort matrix as an SVG chart: open ideas by default
+//	@Description	The same ideas as GET /reports/matrix with the same status parameter; the title says which ideas are drawn.
+//	@Tags			reports
+//	@Produce		image/svg+xml
+//	@Security		BearerAuth
+//	@Param			status	query		[]string	false	"Statuses to draw (default open; all for every status)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)
+//	@Success		200	{string}	string	"SVG"
 //	@Failure	400,401,503	{object}	Problem
-//	@Router		/api/v1/reports/matrix.svg [get]
+//	@Router			/api/v1/reports/matrix.svg [get]
 func (s *Server) matrixChart(c echo.Context) error {
-	if err := newListQuery(c).err(); err != nil {
+	q := newListQuery(c, "status")
+	statuses := ideaStatuses(q)
+	if err := q.err(); err != nil {
 		return err
 	}
 	// The top of each quadrant: 600 points read well and draw in a few ms
 	// (2,000 took 25 ms of CPU per chart in make bench).
-	m, err := domain.ReadMatrix(c.Request().Context(), s.store, principal(c).WorkspaceID, matrixChartPerQuadrant)
+	m, err := domain.ReadMatrix(c.Request().Context(), s.store, principal(c).WorkspaceID, statuses, matrixChartPerQuadrant)
 	if err != nil {
 		return err
 	}
@@ -49,39 +53,52 @@ func (s *Server) matrixChart(c echo.Context) error {
 	for n, i := range m.Ideas {
 		points[n] = chart.MatrixPoint{Label: i.Title, Value: i.Score.Value, Effort: i.Effort, Priority: i.Score.Priority, Quadrant: string(i.Score.Quadrant)}
 	}
-	b, err := chart.Matrix(points, m.Total(), m.Scoring.ValueThreshold, m.Scoring.EffortThreshold)
+	b, err := chart.Matrix(points, m.Total(), domain.StatusesInWords(statuses), m.Scoring.ValueThreshold, m.Scoring.EffortThreshold)
 	return svg(c, b, err)
 }
 
 // heatmapChart godoc
 //
-//	@Summary	A journey's heatmap as an SVG chart
-//	@Tags		reports
-//	@Produce	image/svg+xml
-//	@Security	BearerAuth
-//	@Param		id			path		string	true	"Journey id"	format(uuid)
-//	@Param		metric_id	query		string	false	"Catalogue metric (default: csat)"	format(uuid)
-//	@Success	200			{string}	string	"SVG"
+//	@Summary		A journey's heatmap as an SVG chart
+//	@Description	The heatmap's cells drawn by health; stale cells (latest period ended 90 or more days ago) are hatched and labelled STALE with the period's end. Without metric_id, the metric is the one measured on most of the journey's touchpoints, as in the JSON heatmap, and the title says so.
+//	@Tags			reports
+//	@Produce		image/svg+xml
+//	@Security		BearerAuth
+//	@Param			id			path		string	true	"Journey id"	format(uuid)
+//	@Param			metric_id	query		string	false	"Catalogue metric (default: the one measured on most of the journey's touchpoints)"	format(uuid)
+//	@Success		200			{string}	string	"SVG"
 //	@Failure	400,401,404,503	{object}	Problem
-//	@Router		/api/v1/journeys/{id}/heatmap.svg [get]
+//	@Router			/api/v1/journeys/{id}/heatmap.svg [get]
 func (s *Server) heatmapChart(c echo.Context) error {
-	j, m, facts, err := s.heatmapData(c)
+	v, err := s.heatmapData(c)
 	if err != nil {
 		return err
 	}
+	j, m := v.journey, v.pick.Metric
 	stageName := map[string]string{}
 	stages := make([]string, len(j.Stages))
 	for n, st := range j.Stages {
 		stages[n], stageName[st.ID] = st.Name, st.Name
 	}
-	cells := make([]chart.HeatCell, 0, len(facts))
-	for n := range facts {
-		f := &facts[n]
-		cell := heatmapCell(f, m)
-		cells = append(cells, chart.HeatCell{Stage: stageName[f.Touchpoint.StageID], Touchpoint: f.Touchpoint.Name, Value: cell.Value,
-			Display: display(m, cell.Value), Health: cell.Health, OpenIdeas: cell.OpenIdeas, RunningPilots: cell.RunningPilots})
+	cells := make([]chart.HeatCell, 0, len(v.facts))
+	for n := range v.facts {
+		f := &v.facts[n]
+		cell := heatmapCell(f, m, v.now)
+		hc := chart.HeatCell{Stage: stageName[f.Touchpoint.StageID], Touchpoint: f.Touchpoint.Name, Value: cell.Value,
+			Display: display(m, cell.Value), Health: cell.Health, OpenIdeas: cell.OpenIdeas, RunningPilots: cell.RunningPilots, Stale: cell.Stale}
+		if cell.PeriodEnd != nil {
+			hc.PeriodEnd = *cell.PeriodEnd
+		}
+		cells = append(cells, hc)
 	}
-	b, err := chart.Heatmap(j.Name+" · "+m.Name, stages, cells)
+	title := j.Name + " · " + m.Name
+	switch v.pick.ChosenBy {
+	case domain.MetricMostMeasured:
+		title += " (the most measured metric)"
+	case domain.MetricDefault:
+		title += " (nothing measured yet)"
+	}
+	b, err := chart.HeatmapStaleAfter(title, stages, cells, domain.StaleDays)
 	return svg(c, b, err)
 }
 
@@ -105,7 +122,7 @@ func display(m *domain.CatalogueMetric, v *float64) string {
 // resultsChart godoc
 //
 //	@Summary		A pilot's results as a forest plot (SVG)
-//	@Description	Each metric's direction-adjusted change in percent of the before level, with its interval and the zero line; the frozen snapshot once the pilot is completed.
+//	@Description	Each metric's change, after − before, in percent of the before level (relative_change, with the sign of the change whatever the metric's direction: a handle time that fell is negative), with its interval (the estimate's, scaled) and the zero line; beside it the absolute change (estimate) in the metric's unit (proportions in percentage points, NPS in points), the metric's direction and the verdict, coloured by it. While the pilot is not completed the title is followed by an interim label and the peeking warning; the frozen snapshot once the pilot is completed.
 //	@Tags			pilots
 //	@Produce		image/svg+xml
 //	@Security		BearerAuth
@@ -126,13 +143,16 @@ func (s *Server) resultsChart(c echo.Context) error {
 	if title == "" {
 		title = "Pilot"
 	}
+	notice := p.InterimNotice()
 	level := strconv.FormatFloat(r.ConfidenceLevel*100, 'f', -1, 64)
-	b, err := chart.Forest(title+" — results", "improvement, % of before level ("+level+" % CI)", rows)
+	b, err := chart.ForestWithNotice(title+" — results", chart.Notice{Label: notice.Label, Detail: notice.Warning},
+		"change, after − before, % of before level ("+level+" % CI)", rows)
 	return svg(c, b, err)
 }
 
 // forestRowOf is a metric's row: its improvement in percent of its before
-// level (NaN when there is none to show).
+// level (NaN when there is none to show) and its direction, which the chart
+// turns back into the signed change, and its absolute change in its unit.
 func forestRowOf(m *domain.MetricResult) chart.ForestRow {
 	label := m.Name
 	switch {
@@ -141,10 +161,12 @@ func forestRowOf(m *domain.MetricResult) chart.ForestRow {
 	case m.Guardrail:
 		label += " (guardrail)"
 	}
-	row := chart.ForestRow{Label: label, Improvement: math.NaN(), Low: math.NaN(), High: math.NaN(), Verdict: string(m.Verdict)}
+	row := chart.ForestRow{Label: label, Improvement: math.NaN(), Low: math.NaN(), High: math.NaN(), Verdict: string(m.Verdict),
+		LowerIsBetter: m.Direction == domain.LowerIsBetter}
 	if improvement, ci, ok := m.PercentOfBefore(); ok {
 		row.Improvement, row.Low, row.High = improvement, ci.Low, ci.High
 	}
+	row.Change, row.Unit = changeInUnit(m)
 	return row
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"cxbacklog/domain"
 
@@ -24,8 +25,10 @@ func touchpointRef(t *domain.Touchpoint) ReportTouchpoint {
 // HeatmapCell is one touchpoint of a journey on the heatmap's metric.
 type HeatmapCell struct {
 	Touchpoint    ReportTouchpoint `json:"touchpoint"`
-	Value         *float64         `json:"value" extensions:"x-nullable" example:"0.74"` // latest, in the metric's scale; null when never measured
-	PeriodEnd     *string          `json:"period_end" format:"date" extensions:"x-nullable"`
+	Value         *float64         `json:"value" extensions:"x-nullable" example:"0.74"`                            // latest, in the metric's scale; null when never measured
+	PeriodStart   *string          `json:"period_start" format:"date" extensions:"x-nullable" example:"2026-10-01"` // the period of value; null when never measured
+	PeriodEnd     *string          `json:"period_end" format:"date" extensions:"x-nullable" example:"2026-10-31"`
+	Stale         bool             `json:"stale" example:"false"` // value's period ended stale_days or more days before today: too old to say how the touchpoint does now
 	Target        *float64         `json:"target" extensions:"x-nullable" example:"0.8"`
 	Health        string           `json:"health" enums:"healthy,at_risk,failing,unknown" example:"at_risk"`
 	OpenIdeas     int              `json:"open_ideas" example:"2"`
@@ -44,8 +47,16 @@ type Heatmap struct {
 	JourneyID string          `json:"journey_id" format:"uuid"`
 	Journey   string          `json:"journey" example:"Lunch at the restaurant"`
 	Metric    CatalogueMetric `json:"metric"`
-	Stages    []HeatmapStage  `json:"stages"`
-	SVG       string          `json:"svg" example:"/api/v1/journeys/…/heatmap.svg?metric_id=…"` // the same as a chart
+	// Why this metric: requested (metric_id named it); most_measured (the
+	// catalogue metric measured on most of the journey's touchpoints, ties
+	// going to csat, then by key); default (nothing measured yet: csat, or
+	// the first metric by key without one).
+	MetricChosenBy string `json:"metric_chosen_by" enums:"requested,most_measured,default" example:"most_measured"`
+	// How many of the journey's touchpoints have a measurement of the metric.
+	MetricMeasuredTouchpoints int            `json:"metric_measured_touchpoints" example:"5"`
+	StaleDays                 int            `json:"stale_days" example:"90"` // a cell whose period ended this many days ago or more is stale
+	Stages                    []HeatmapStage `json:"stages"`
+	SVG                       string         `json:"svg" example:"/api/v1/journeys/…/heatmap.svg?metric_id=…"` // the same as a chart
 } // @name Heatmap
 
 // BlindSpotEntry is a touchpoint a CX lead should look at, with why.
@@ -104,29 +115,45 @@ type ImpactLedger struct {
 	AdoptedWithoutPilot []Idea        `json:"adopted_without_pilot"` // at most 100, by priority
 } // @name ImpactLedger
 
-// heatmapData loads what the heatmap shows: the journey, the metric (by
-// metric_id, default the catalogue's csat) and the journey's touchpoint facts.
-func (s *Server) heatmapData(c echo.Context) (*domain.Journey, *domain.CatalogueMetric, []domain.TouchpointFacts, error) {
+// heatmapView is what the heatmap shows: the journey, the metric picked
+// for it, the journey's touchpoint facts, and the time staleness is judged at.
+type heatmapView struct {
+	journey *domain.Journey
+	pick    domain.MetricPick
+	facts   []domain.TouchpointFacts
+	now     time.Time
+}
+
+// heatmapData loads what the heatmap shows: the journey, its touchpoint
+// facts and the metric (by metric_id, else domain.HeatmapMetric's pick).
+func (s *Server) heatmapData(c echo.Context) (*heatmapView, error) {
 	id, err := pathID(c, "journey")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	q := newListQuery(c, "metric_id")
 	metricID := q.id("metric_id")
 	if err := q.err(); err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
 	j, err := s.store.GetJourney(ctx, ws, id)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	m, err := s.reportMetric(c, metricID)
+	_, metrics, err := s.catalogueByID(c)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	facts, err := s.store.TouchpointFacts(ctx, ws, &id)
-	return j, m, facts, err
+	if err != nil {
+		return nil, err
+	}
+	pick, err := domain.HeatmapMetric(metrics, facts, metricID)
+	if err != nil {
+		return nil, err
+	}
+	return &heatmapView{journey: j, pick: pick, facts: facts, now: s.clock()}, nil
 }
 
 // reportMetric is the catalogue metric named by id, or the default one.
@@ -141,27 +168,29 @@ func (s *Server) reportMetric(c echo.Context, id *string) (*domain.CatalogueMetr
 // heatmap godoc
 //
 //	@Summary		A journey's heatmap: stages × touchpoints on one metric
-//	@Description	Each cell: the touchpoint's latest value, the target, its health (healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement), open ideas (new, under review, planned, piloting) and running pilots. metric_id defaults to the catalogue's csat.
+//	@Description	The metric: metric_id when given; else the catalogue metric measured on most of the journey's touchpoints (ties go to csat, then by key), or csat when nothing is measured yet; metric_chosen_by says which. Each cell: the touchpoint's latest value and the period it comes from, whether that value is stale (its period ended stale_days = 90 or more days before today), the target, its health (healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement), open ideas (new, under review, planned, piloting) and running pilots.
 //	@Tags			reports
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			id			path		string	true	"Journey id"	format(uuid)
-//	@Param			metric_id	query		string	false	"Catalogue metric (default: csat)"	format(uuid)
+//	@Param			metric_id	query		string	false	"Catalogue metric (default: the one measured on most of the journey's touchpoints)"	format(uuid)
 //	@Success		200			{object}	Heatmap
 //	@Failure	400,401,404,503	{object}	Problem
 //	@Router			/api/v1/journeys/{id}/heatmap [get]
 func (s *Server) heatmap(c echo.Context) error {
-	j, m, facts, err := s.heatmapData(c)
+	v, err := s.heatmapData(c)
 	if err != nil {
 		return err
 	}
+	j, m := v.journey, v.pick.Metric
 	out := Heatmap{JourneyID: j.ID, Journey: j.Name, Metric: catalogueMetricOut(m),
-		SVG: "/api/v1/journeys/" + j.ID + "/heatmap.svg?metric_id=" + m.ID}
+		MetricChosenBy: string(v.pick.ChosenBy), MetricMeasuredTouchpoints: v.pick.Measured, StaleDays: domain.StaleDays,
+		Stages: []HeatmapStage{}, SVG: "/api/v1/journeys/" + j.ID + "/heatmap.svg?metric_id=" + m.ID}
 	for _, st := range j.Stages {
 		stage := HeatmapStage{ID: st.ID, Name: st.Name, Touchpoints: []HeatmapCell{}}
-		for n := range facts {
-			if f := &facts[n]; f.Touchpoint.StageID == st.ID {
-				stage.Touchpoints = append(stage.Touchpoints, heatmapCell(f, m))
+		for n := range v.facts {
+			if f := &v.facts[n]; f.Touchpoint.StageID == st.ID {
+				stage.Touchpoints = append(stage.Touchpoints, heatmapCell(f, m, v.now))
 			}
 		}
 		out.Stages = append(out.Stages, stage)
@@ -169,36 +198,57 @@ func (s *Server) heatmap(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-func heatmapCell(f *domain.TouchpointFacts, m *domain.CatalogueMetric) HeatmapCell {
+// heatmapCell is touchpoint f on metric m, its staleness judged at now.
+func heatmapCell(f *domain.TouchpointFacts, m *domain.CatalogueMetric, now time.Time) HeatmapCell {
 	h := f.HealthOn(*m)
 	cell := HeatmapCell{Touchpoint: touchpointRef(&f.Touchpoint), Value: h.Value, Target: m.Target, Health: string(h.Health),
 		OpenIdeas: f.OpenIdeas, RunningPilots: f.RunningPilots}
 	if h.Latest != nil {
-		cell.PeriodEnd = dateOut(&h.Latest.PeriodEnd)
+		cell.PeriodStart, cell.PeriodEnd = dateOut(&h.Latest.PeriodStart), dateOut(&h.Latest.PeriodEnd)
+		cell.Stale = domain.IsStale(h.Latest.PeriodEnd, now)
 	}
 	return cell
 }
 
 // MetricHealth is a touchpoint's health and trend on one catalogue metric.
 type MetricHealth struct {
-	Metric  CatalogueMetric `json:"metric"`
-	Health  string          `json:"health" enums:"healthy,at_risk,failing,unknown"`
-	Trend   string          `json:"trend" enums:"improving,worsening,stable,unknown"` // latest of the last 6 periods against the first, beyond their combined 95 % noise
-	Latest  *Measurement    `json:"latest" extensions:"x-nullable"`
-	Periods []Measurement   `json:"periods"` // the last 6, oldest first
-	SVG     string          `json:"svg"`     // the trend as a chart
+	Metric      CatalogueMetric `json:"metric"`
+	Health      string          `json:"health" enums:"healthy,at_risk,failing,unknown"`
+	Trend       string          `json:"trend" enums:"improving,worsening,stable,unknown"`                        // latest of the last 6 periods against the first, beyond their combined 95 % noise
+	PeriodStart *string         `json:"period_start" format:"date" extensions:"x-nullable" example:"2026-10-01"` // the period of the latest measurement, which health judges; null when never measured
+	PeriodEnd   *string         `json:"period_end" format:"date" extensions:"x-nullable" example:"2026-10-31"`   // staleness counts from it
+	Stale       bool            `json:"stale" example:"false"`                                                   // the latest period ended stale_days or more days before today: too old to say how the touchpoint does now
+	Latest      *Measurement    `json:"latest" extensions:"x-nullable"`
+	Periods     []Measurement   `json:"periods"` // the last 6, oldest first
+	SVG         string          `json:"svg"`     // the trend as a chart
 } // @name MetricHealth
 
-// TouchpointHealth is a touchpoint's health on every catalogue metric.
+// OverallHealth is a touchpoint's health at a glance and the metric that sets it.
+type OverallHealth struct {
+	// The worst health among the touchpoint's metrics (failing, then
+	// at_risk, then healthy); unknown only when no metric could be judged
+	// (none has both a target and a measurement).
+	Health    string  `json:"health" enums:"healthy,at_risk,failing,unknown" example:"at_risk"`
+	MetricID  *string `json:"metric_id" format:"uuid" extensions:"x-nullable"`  // the metric with that health (the first by key among equals); null when unknown
+	MetricKey *string `json:"metric_key" extensions:"x-nullable" example:"fcr"` // its catalogue key
+	Stale     bool    `json:"stale" example:"false"`                            // that metric's latest value is stale
+} // @name OverallHealth
+
+// TouchpointHealth is a touchpoint's health on the catalogue metrics that
+// apply to it, and overall.
 type TouchpointHealth struct {
 	Touchpoint ReportTouchpoint `json:"touchpoint"`
-	Metrics    []MetricHealth   `json:"metrics"`
+	Overall    OverallHealth    `json:"overall"`                 // the touchpoint's health at a glance
+	StaleDays  int              `json:"stale_days" example:"90"` // a value whose period ended this many days ago or more is stale
+	// The metrics the touchpoint was measured on or that have a target, in
+	// catalogue (key) order; a metric with neither is not listed.
+	Metrics []MetricHealth `json:"metrics"`
 } // @name TouchpointHealth
 
 // touchpointHealth godoc
 //
-//	@Summary		A touchpoint's health and trend on every catalogue metric
-//	@Description	Health: healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement. Trend: the latest of the last 6 periods against the first, improving or worsening only beyond their combined 95 % noise.
+//	@Summary		A touchpoint's health and trend on each catalogue metric that applies to it, and overall
+//	@Description	Metrics: those the touchpoint was measured on or that have a target (a metric with neither is not listed). Health: healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement. Each metric shows the period of its latest value and whether it is stale (that period ended stale_days = 90 or more days before today). Overall: the worst health among the metrics (failing, then at_risk, then healthy) with the metric that sets it (the first by key among equals); unknown only when no metric could be judged. Trend: the latest of the last 6 periods against the first, improving or worsening only beyond their combined 95 % noise.
 //	@Tags			touchpoint health
 //	@Produce		json
 //	@Security		BearerAuth
@@ -224,15 +274,36 @@ func (s *Server) touchpointHealth(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := TouchpointHealth{Touchpoint: touchpointRef(tp), Metrics: make([]MetricHealth, len(metrics))}
-	for n, m := range metrics {
-		out.Metrics[n] = metricHealth(tp.ID, m, recent[m.ID])
+	latest := make(map[string]domain.Measurement, len(recent))
+	for metricID, ms := range recent {
+		if len(ms) > 0 {
+			latest[metricID] = ms[0]
+		}
+	}
+	now := s.clock()
+	cells := domain.ApplicableHealth(metrics, latest)
+	out := TouchpointHealth{Touchpoint: touchpointRef(tp), Overall: overallHealthOut(domain.OverallHealth(cells), now),
+		StaleDays: domain.StaleDays, Metrics: make([]MetricHealth, len(cells))}
+	for n, cell := range cells {
+		out.Metrics[n] = metricHealth(tp.ID, cell.Metric, recent[cell.Metric.ID], now)
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
-// metricHealth judges the periods (newest first, as listed).
-func metricHealth(touchpointID string, m domain.CatalogueMetric, newestFirst []domain.Measurement) MetricHealth {
+func overallHealthOut(o domain.Overall, now time.Time) OverallHealth {
+	out := OverallHealth{Health: string(o.Health)}
+	if o.Metric != nil {
+		out.MetricID, out.MetricKey = &o.Metric.ID, &o.Metric.Key
+	}
+	if o.Latest != nil {
+		out.Stale = domain.IsStale(o.Latest.PeriodEnd, now)
+	}
+	return out
+}
+
+// metricHealth judges the periods (newest first, as listed), their
+// staleness at now.
+func metricHealth(touchpointID string, m domain.CatalogueMetric, newestFirst []domain.Measurement, now time.Time) MetricHealth {
 	oldestFirst := make([]domain.Measurement, len(newestFirst))
 	for n := range newestFirst {
 		oldestFirst[len(newestFirst)-1-n] = newestFirst[n]
@@ -243,8 +314,11 @@ func metricHealth(touchpointID string, m domain.CatalogueMetric, newestFirst []d
 		h.Periods[n] = measurementOut(m.Kind, &oldestFirst[n])
 	}
 	if len(newestFirst) > 0 {
-		h.Health = string(domain.HealthOf(m, &newestFirst[0]))
+		latest := &newestFirst[0]
+		h.Health = string(domain.HealthOf(m, latest))
 		h.Latest = &h.Periods[len(h.Periods)-1]
+		h.PeriodStart, h.PeriodEnd = dateOut(&latest.PeriodStart), dateOut(&latest.PeriodEnd)
+		h.Stale = domain.IsStale(latest.PeriodEnd, now)
 	}
 	return h
 }

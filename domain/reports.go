@@ -45,13 +45,10 @@ type HealthCell struct {
 
 // HealthOn judges the touchpoint on metric m.
 func (f *TouchpointFacts) HealthOn(m CatalogueMetric) HealthCell {
-	cell := HealthCell{Metric: m, Health: HealthUnknown}
 	if latest, ok := f.Latest[m.ID]; ok {
-		v, _ := Level(m.Kind, latest.Sample)
-		cell.Latest, cell.Value = &latest, &v
-		cell.Health = HealthOf(m, &latest)
+		return JudgeLatest(m, &latest)
 	}
-	return cell
+	return JudgeLatest(m, nil)
 }
 
 // BlindSpot is a touchpoint the CX lead should look at, with why.
@@ -196,14 +193,15 @@ func (m *MatrixView) Total() int {
 	return total
 }
 
-// ReadMatrix reads the workspace's matrix with up to perQuadrant ideas of
-// each quadrant: the one reading behind the JSON report and the chart.
-func ReadMatrix(ctx context.Context, store IdeaStore, workspaceID string, perQuadrant int) (*MatrixView, error) {
+// ReadMatrix reads the workspace's matrix of the ideas with one of the
+// statuses, with up to perQuadrant ideas of each quadrant: the one reading
+// behind the JSON report and the chart.
+func ReadMatrix(ctx context.Context, store IdeaStore, workspaceID string, statuses []IdeaStatus, perQuadrant int) (*MatrixView, error) {
 	sc, _, err := store.GetScoring(ctx, workspaceID)
 	if err != nil {
 		return nil, err
 	}
-	ideas, counts, err := store.MatrixIdeas(ctx, workspaceID, perQuadrant)
+	ideas, counts, err := store.MatrixIdeas(ctx, workspaceID, statuses, perQuadrant)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,11 @@ type HeatCell struct {
 	Health        string   // healthy, at_risk, failing, unknown
 	OpenIdeas     int
 	RunningPilots int
+	// Stale: the value is too old to say how the touchpoint does now. The
+	// cell is hatched and says "STALE", with PeriodEnd (e.g. "2026-05-31")
+	// when given.
+	Stale     bool
+	PeriodEnd string
 }
 
 type health struct {
@@ -81,17 +86,42 @@ func healthIcon(c draw.Canvas, h health, at vg.Point, r vg.Length) {
 	}
 }
 
+// staleInk hatches stale cells: dark enough to show on every health fill,
+// light enough to read the text over it.
+var staleInk = withAlpha(ink, 0x40)
+
+// hatch draws diagonal lines (lower left to upper right) every step across r.
+func hatch(c draw.Canvas, r vg.Rectangle, step vg.Length) {
+	w, h := r.Max.X-r.Min.X, r.Max.Y-r.Min.Y
+	sty := draw.LineStyle{Color: staleInk, Width: 1.1}
+	// The line x − y = k (relative to r.Min), clipped to r.
+	for k := -h + step/2; k < w; k += step {
+		x0, y0 := max(k, 0), max(-k, 0)
+		x1, y1 := min(w, k+h), min(h, w-k)
+		if x1 <= x0 || y1 <= y0 {
+			continue
+		}
+		c.StrokeLines(sty, []vg.Point{{X: r.Min.X + x0, Y: r.Min.Y + y0}, {X: r.Min.X + x1, Y: r.Min.Y + y1}})
+	}
+}
+
 // Heatmap draws a journey's heatmap as an SVG document: a grid, one column
 // per stage (in the given order), the stage's touchpoints stacked as cells
 // in its column; each cell coloured by health with the health also written
 // (and shown as a shape), showing the touchpoint name, the Display value and
-// the counts of open ideas and running pilots; a legend; the title on top.
-// Cells of stages not in stages get columns after the given ones.
+// the counts of open ideas and running pilots; stale cells hatched and
+// labelled STALE; a legend; the title on top. Cells of stages not in stages
+// get columns after the given ones.
 func Heatmap(title string, stages []string, cells []HeatCell) ([]byte, error) {
+	return HeatmapStaleAfter(title, stages, cells, 0)
+}
+
+// HeatmapStaleAfter is Heatmap with the stale window in days, which the
+// legend states when a cell is stale (0: the legend does not say).
+func HeatmapStaleAfter(title string, stages []string, cells []HeatCell, staleDays int) ([]byte, error) {
 	const (
 		margin     = 16
 		gap        = 6
-		cellH      = 80
 		legendH    = 30
 		maxPerCol  = 40
 		maxColumns = 30
@@ -132,8 +162,21 @@ func Heatmap(title string, stages []string, cells []HeatCell) ([]byte, error) {
 		cols = cols[:maxColumns]
 	}
 	rows := 1
+	anyStale := false
 	for _, col := range cols {
 		rows = max(rows, min(len(col.cells), maxPerCol+1))
+		for j, cell := range col.cells {
+			anyStale = anyStale || (cell.Stale && j < maxPerCol)
+		}
+	}
+	// Stale cells get a line of their own for the note: all cells grow.
+	cellH := vg.Length(80)
+	if anyStale {
+		cellH = 98
+	}
+	staleLegend := "hatched and labelled STALE: the latest value is too old to say how the touchpoint does now"
+	if staleDays > 0 {
+		staleLegend = fmt.Sprintf("hatched and labelled STALE: the latest period ended %d or more days ago", staleDays)
 	}
 
 	n := vg.Length(len(cols))
@@ -178,6 +221,9 @@ func Heatmap(title string, stages []string, cells []HeatCell) ([]byte, error) {
 	if noteOwnLine {
 		h += 18
 	}
+	if anyStale {
+		h += 22
+	}
 
 	return render(w, h, title, func(c draw.Canvas) {
 		area := header(c, title, subtitle)
@@ -186,6 +232,8 @@ func Heatmap(title string, stages []string, cells []HeatCell) ([]byte, error) {
 		valueSty := style(17, true, ink, draw.XLeft, draw.YBottom)
 		healthSty := style(8.5, true, ink, draw.XRight, draw.YBottom)
 		countSty := style(9, false, ink, draw.XLeft, draw.YBottom)
+		staleTagSty := style(8.5, true, ink, draw.XLeft, draw.YBottom)
+		staleNoteSty := style(8.5, false, ink, draw.XLeft, draw.YBottom)
 		valueSmall := style(13, true, ink, draw.XLeft, draw.YBottom)
 		for i, col := range cols {
 			x0 := margin + vg.Length(i)*(colW+gap)
@@ -208,6 +256,9 @@ func Heatmap(title string, stages []string, cells []HeatCell) ([]byte, error) {
 				}
 				hl := healthOf(cell.Health)
 				healthFill(c, hl, box)
+				if cell.Stale {
+					hatch(c, rect(x0+4, box.Min.Y, box.Max.X, box.Max.Y), 7)
+				}
 				fillRect(c, rect(x0, box.Min.Y, x0+4, box.Max.Y), hl.strong)
 				inner := x0 + 11
 				// The name on top (up to two lines); value and health above the counts.
@@ -221,6 +272,29 @@ func Heatmap(title string, stages []string, cells []HeatCell) ([]byte, error) {
 				hlabel := strings.ToUpper(hl.label)
 				hw := healthSty.Width(hlabel)
 				valueY := box.Min.Y + 22
+				if cell.Stale {
+					// "STALE" and the period's end, on a white tag above the value.
+					label, period := "STALE", ""
+					if pe := clean(cell.PeriodEnd); pe != "" {
+						room := box.Max.X - inner - 6 - staleTagSty.Width(label) - 14
+						period = "ended " + pe
+						if textWidth(staleNoteSty, period) > room {
+							period = fit(staleNoteSty, pe, room)
+						}
+					}
+					tagW := staleTagSty.Width(label) + 8
+					if period != "" {
+						tagW += 4 + staleNoteSty.Width(period)
+					}
+					tagY := box.Min.Y + 45
+					fillRect(c, rect(inner-3, tagY-2, inner-3+tagW, tagY+10), white)
+					c.SetLineStyle(draw.LineStyle{Color: muted, Width: 0.6})
+					c.Stroke(rectPath(rect(inner-3, tagY-2, inner-3+tagW, tagY+10)))
+					c.FillText(staleTagSty, vg.Point{X: inner + 1, Y: tagY}, label)
+					if period != "" {
+						c.FillText(staleNoteSty, vg.Point{X: inner + 1 + staleTagSty.Width(label) + 4, Y: tagY}, period)
+					}
+				}
 				c.FillText(healthSty, vg.Point{X: box.Max.X - 7, Y: valueY + 1}, hlabel)
 				healthIcon(c, hl, vg.Point{X: box.Max.X - 7 - hw - 8, Y: valueY + 5}, 4)
 				disp := clean(cell.Display)
@@ -243,6 +317,14 @@ func Heatmap(title string, stages []string, cells []HeatCell) ([]byte, error) {
 
 		// Legend.
 		ly := vg.Length(margin) + 8
+		if anyStale {
+			c.FillText(style(10, true, ink, draw.XLeft, draw.YCenter), vg.Point{X: margin, Y: ly}, "Stale:")
+			sw := rect(margin+50, ly-8, margin+72, ly+8)
+			healthFill(c, healths[3], sw)
+			hatch(c, sw, 7)
+			c.FillText(lsty, vg.Point{X: margin + 78, Y: ly}, fit(lsty, staleLegend, w-2*margin-78))
+			ly += 22
+		}
 		if noteOwnLine {
 			c.FillText(nsty, vg.Point{X: margin, Y: ly}, note)
 			ly += 18
