@@ -41,11 +41,13 @@ const usage = `usage: cxbacklog [command]
 commands:
   serve                         run the HTTP API (default)
   migrate up|down|status        apply, roll back one, or list migrations
-  keys create --workspace SLUG --role admin|editor|viewer [--name NAME]
-                                create an API key (and the workspace if missing); prints the key
+  keys create --workspace SLUG --role admin|editor|viewer [--name NAME] [--create-workspace]
+                                create an API key in a workspace (a new workspace only with
+                                --create-workspace); prints the key
   keys revoke KEY_ID            revoke an API key
-  demo                          create workspace "demo" with sample data (loaded once) and
-                                print an admin key for it with URLs to try
+  demo [--new-key]              create workspace "demo" with sample data (loaded once), print
+                                an admin key for it the first time (again with --new-key) and
+                                URLs to try at the address the running server listens on
 
 environment:
   DATABASE_URL   PostgreSQL URL; unset: a private cluster under $CXB_DATA_DIR/postgres
@@ -225,6 +227,15 @@ func database(ctx context.Context, cfg config, log *slog.Logger, shared bool) (s
 func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
+	// The port first: a first start that created the workspace and printed
+	// its one-time key, then failed to listen, would leave the next start
+	// nothing to print.
+	ln, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		return listenError(cfg.httpAddr, err)
+	}
+	defer ln.Close()
+	base := "http://" + hostPort(ln.Addr().String())
 	store, closeDB, err := database(ctx, cfg, log, false)
 	if err != nil {
 		return err
@@ -233,11 +244,15 @@ func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 	if err := store.MigrateUp(ctx); err != nil {
 		return err
 	}
-	if err := bootstrap(ctx, store, cfg, stdout); err != nil {
+	if err := bootstrap(ctx, store, base, stdout); err != nil {
 		return err
 	}
+	forget, err := rememberAddress(cfg.dataDir, base)
+	if err != nil {
+		return err
+	}
+	defer forget()
 	srv := &http.Server{
-		Addr:              cfg.httpAddr,
 		Handler:           api.New(store, log, cfg.api).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -245,12 +260,12 @@ func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 		IdleTimeout:       120 * time.Second,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("listening", "addr", cfg.httpAddr, "swagger", "http://"+hostPort(cfg.httpAddr)+"/swagger/index.html")
-	fmt.Fprintln(stdout, "Demo data: run ./cxbacklog demo in another terminal (workspace \"demo\"; prints an admin key and URLs to try)")
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "swagger", base+"/swagger/index.html")
+	fmt.Fprintf(stdout, "Listening on %s\nDemo data: run ./cxbacklog demo in another terminal (workspace \"demo\"; prints an admin key and URLs to try)\n", base)
 	select {
 	case err := <-errc:
-		return fmt.Errorf("listen on %s: %w", cfg.httpAddr, err)
+		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests")
@@ -262,9 +277,44 @@ func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 	return nil
 }
 
+// listenError says what to do when the address cannot be had.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s is in use by another program; set HTTP_ADDR to a free address, e.g. HTTP_ADDR=:8081 make run", addr)
+	}
+	return fmt.Errorf("listen on %s: %w (set HTTP_ADDR to another address)", addr, err)
+}
+
+// addressFile holds, while a server runs, the base URL it listens on, so
+// that the CLI (cxbacklog demo) prints links that work.
+func addressFile(dataDir string) string { return filepath.Join(dataDir, "server-address") }
+
+// rememberAddress writes the base URL to the address file; forget removes it.
+func rememberAddress(dataDir, base string) (forget func(), err error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	path := addressFile(dataDir)
+	if err := os.WriteFile(path, []byte(base+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return func() { _ = os.Remove(path) }, nil
+}
+
+// serverBase is the base URL of the running server, from the address file;
+// without one (no server running), the one HTTP_ADDR gives, and false.
+func serverBase(cfg config) (string, bool) {
+	if b, err := os.ReadFile(addressFile(cfg.dataDir)); err == nil {
+		if base := strings.TrimSpace(string(b)); base != "" {
+			return base, true
+		}
+	}
+	return "http://" + hostPort(cfg.httpAddr), false
+}
+
 // bootstrap gives an empty database its first workspace and admin key, and
 // prints them once: the only way in on a fresh install.
-func bootstrap(ctx context.Context, store *repository.Store, cfg config, stdout io.Writer) error {
+func bootstrap(ctx context.Context, store *repository.Store, base string, stdout io.Writer) error {
 	n, err := store.CountWorkspaces(ctx)
 	if err != nil || n > 0 {
 		return err
@@ -281,11 +331,11 @@ func bootstrap(ctx context.Context, store *repository.Store, cfg config, stdout 
 First start: created workspace %q with an admin API key (shown only this once):
 
   export CXB_KEY=%s
-  curl -H "Authorization: Bearer $CXB_KEY" http://%s/api/v1/journeys
+  curl -H "Authorization: Bearer $CXB_KEY" %s/api/v1/journeys
 
-Swagger UI: http://%s/swagger/index.html
+Swagger UI: %s/swagger/index.html
 
-`, ws.Slug, token, hostPort(cfg.httpAddr), hostPort(cfg.httpAddr))
+`, ws.Slug, token, base, base)
 	return err
 }
 
@@ -344,11 +394,12 @@ func keys(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
 func keysCreate(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("keys create", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	slug := fs.String("workspace", "", "workspace slug (created if missing)")
+	slug := fs.String("workspace", "", "workspace slug")
 	roleName := fs.String("role", "", "admin, editor or viewer")
 	name := fs.String("name", "", "a name for the key (default: the role)")
+	create := fs.Bool("create-workspace", false, "create the workspace if it does not exist")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return errors.New("usage: cxbacklog keys create --workspace SLUG --role admin|editor|viewer [--name NAME]")
+		return errors.New("usage: cxbacklog keys create --workspace SLUG --role admin|editor|viewer [--name NAME] [--create-workspace]")
 	}
 	role, ok := domain.ParseRole(*roleName)
 	if !ok {
@@ -369,7 +420,7 @@ func keysCreate(cfg config, log *slog.Logger, args []string, stdout io.Writer) e
 	if err := store.MigrateUp(ctx); err != nil {
 		return err
 	}
-	ws, _, err := store.EnsureWorkspace(ctx, *slug)
+	ws, err := keyWorkspace(ctx, store, *slug, *create)
 	if err != nil {
 		return err
 	}
@@ -379,6 +430,28 @@ func keysCreate(cfg config, log *slog.Logger, args []string, stdout io.Writer) e
 	}
 	_, err = fmt.Fprintln(stdout, token)
 	return err
+}
+
+// keyWorkspace is the workspace a new key goes to. A slug that names none is
+// refused unless create is set: a typo (--workspace defualt) must not
+// quietly make a new, empty workspace.
+func keyWorkspace(ctx context.Context, store *repository.Store, slug string, create bool) (*domain.Workspace, error) {
+	all, err := store.ListWorkspaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slugs := make([]string, len(all))
+	for n, ws := range all {
+		if ws.Slug == slug {
+			return &all[n], nil
+		}
+		slugs[n] = ws.Slug
+	}
+	if !create {
+		return nil, fmt.Errorf("no workspace %q (there are: %s); to create it, add --create-workspace", slug, strings.Join(slugs, ", "))
+	}
+	ws, _, err := store.EnsureWorkspace(ctx, slug)
+	return ws, err
 }
 
 func keysRevoke(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
@@ -403,10 +476,14 @@ func keysRevoke(cfg config, log *slog.Logger, args []string, stdout io.Writer) e
 }
 
 // loadDemo creates workspace "demo", loads the demo data into it unless it has
-// journeys already, and prints a new admin key with requests to try.
+// journeys already, and prints requests to try, with a new admin key when
+// the data was loaded now or when asked for one.
 func loadDemo(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
-	if len(args) > 0 {
-		return errors.New("usage: cxbacklog demo")
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	newKey := fs.Bool("new-key", false, "print a new admin key even if the demo was loaded before")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return errors.New("usage: cxbacklog demo [--new-key]")
 	}
 	ctx := context.Background()
 	store, closeDB, err := database(ctx, cfg, log, true)
@@ -421,31 +498,42 @@ func loadDemo(cfg config, log *slog.Logger, args []string, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	loaded := fmt.Sprintf("Workspace %q: loaded %s.", ws.Slug, demo.Summary())
+	loaded := true
 	switch err := demo.Load(ctx, store, ws.ID, "demo", time.Now()); {
 	case errors.Is(err, demo.ErrNotEmpty):
-		loaded = fmt.Sprintf("Workspace %q has journeys already: nothing loaded (the demo loads only into an empty workspace).", ws.Slug)
+		loaded = false
 	case err != nil:
-		return err
-	}
-	token, err := createKey(ctx, store, ws.ID, domain.RoleAdmin, "demo admin")
-	if err != nil {
 		return err
 	}
 	links, err := demo.Links(ctx, store, ws.ID)
 	if err != nil {
 		return err
 	}
-	base := "http://" + hostPort(cfg.httpAddr)
-	fmt.Fprintf(stdout, "%s\n\nA new admin API key for it (shown only this once):\n\n", loaded)
-	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer %s\" %s/api/v1/reports/blind-spots\n\n", token, base)
-	fmt.Fprintf(stdout, "More to try, with the server running (make run):\n\n  export CXB_KEY=%s\n", token)
+	base, running := serverBase(cfg)
+	if loaded {
+		fmt.Fprintf(stdout, "Workspace %q: loaded %s.\n", ws.Slug, demo.Summary())
+	} else {
+		fmt.Fprintf(stdout, "Workspace %q has journeys already: nothing loaded (the demo loads only into an empty workspace).\n", ws.Slug)
+	}
+	if loaded || *newKey {
+		token, err := createKey(ctx, store, ws.ID, domain.RoleAdmin, "demo admin")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nA new admin API key for it (shown only this once):\n\n  export CXB_KEY=%s\n", token)
+	} else {
+		fmt.Fprintln(stdout, "\nUse the admin key printed when it was loaded (export CXB_KEY=...), or run ./cxbacklog demo --new-key for a new one.")
+	}
+	if !running {
+		fmt.Fprintf(stdout, "\nNo server is running on this data directory: start one with make run (the links assume %s).\n", base)
+	}
+	fmt.Fprintln(stdout, "\nRequests to try:")
 	for _, l := range links {
 		save := ""
 		if l.File != "" {
 			save = " -o " + l.File
 		}
-		fmt.Fprintf(stdout, "\n  # %s\n  curl -sH \"Authorization: Bearer $CXB_KEY\"%s '%s%s'\n", l.Title, save, base, l.Path)
+		fmt.Fprintf(stdout, "\n  # %s\n  curl -fsSH \"Authorization: Bearer $CXB_KEY\"%s '%s%s'\n", l.Title, save, base, l.Path)
 	}
 	_, err = fmt.Fprintln(stdout, "\nOpen the saved .svg charts in a browser.")
 	return err

@@ -100,15 +100,17 @@ func principal(c echo.Context) *domain.Principal {
 
 // Me describes the key making the request.
 type Me struct {
-	WorkspaceID string `json:"workspace_id" format:"uuid"`
-	KeyID       string `json:"key_id" format:"uuid"`
-	KeyName     string `json:"key_name" example:"ci"`
-	Role        string `json:"role" enums:"viewer,editor,admin"`
+	WorkspaceID   string `json:"workspace_id" format:"uuid"`
+	WorkspaceSlug string `json:"workspace_slug" example:"default"` // as given to keys create --workspace
+	WorkspaceName string `json:"workspace_name" example:"default"`
+	KeyID         string `json:"key_id" format:"uuid"`
+	KeyName       string `json:"key_name" example:"ci"`
+	Role          string `json:"role" enums:"viewer,editor,admin"`
 } // @name Me
 
 // me godoc
 //
-//	@Summary	Who am I: the calling key, its role and workspace
+//	@Summary	Who am I: the calling key, its role and workspace (id, slug, name)
 //	@Tags		api-keys
 //	@Produce	json
 //	@Security	BearerAuth
@@ -117,5 +119,10 @@ type Me struct {
 //	@Router		/api/v1/me [get]
 func (s *Server) me(c echo.Context) error {
 	p := principal(c)
-	return c.JSON(http.StatusOK, Me{WorkspaceID: p.WorkspaceID, KeyID: p.KeyID, KeyName: p.KeyName, Role: string(p.Role)})
+	ws, err := s.store.GetWorkspace(c.Request().Context(), p.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, Me{WorkspaceID: p.WorkspaceID, WorkspaceSlug: ws.Slug, WorkspaceName: ws.Name,
+		KeyID: p.KeyID, KeyName: p.KeyName, Role: string(p.Role)})
 }

@@ -170,6 +170,10 @@ type KeyStore interface {
 	EnsureWorkspace(ctx context.Context, slug string) (ws *Workspace, created bool, err error)
 	// CountWorkspaces tells whether the database is still empty.
 	CountWorkspaces(ctx context.Context) (int64, error)
+	// GetWorkspace returns the workspace with id. ENotFound.
+	GetWorkspace(ctx context.Context, id string) (*Workspace, error)
+	// ListWorkspaces returns every workspace, by slug.
+	ListWorkspaces(ctx context.Context) ([]Workspace, error)
 	// CreateKey stores key (ID and SecretHash set by the caller).
 	CreateKey(ctx context.Context, key *APIKey) error
 	// GetKey returns the key by id in any workspace, for authentication. ENotFound.
