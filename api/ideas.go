@@ -15,10 +15,10 @@ type IdeaCreate struct {
 	Problem       string   `json:"problem" binding:"max=10000" example:"Agents strain to hear callers; calls run long"`
 	Proposal      string   `json:"proposal" binding:"max=10000" example:"Noise-cancelling headsets and desk barriers"`
 	TouchpointIDs []string `json:"touchpoint_ids" binding:"required,min=1,max=50,dive,uuid" format:"uuid"`
-	Impact        int      `json:"impact" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"4"`
-	Experience    int      `json:"experience" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"5"`
-	Effort        int      `json:"effort" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"2"`
-	Confidence    *float64 `json:"confidence" minimum:"0" maximum:"1" example:"0.8"` // default 0.5
+	Impact        int      `json:"impact" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"4"`     // How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers
+	Experience    int      `json:"experience" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"5"` // How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn
+	Effort        int      `json:"effort" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"2"`     // What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts
+	Confidence    *float64 `json:"confidence" minimum:"0" maximum:"1" example:"0.8"`                              // default 0.5
 	Owner         string   `json:"owner" binding:"max=200" example:"Contact centre"`
 	Tags          []string `json:"tags" example:"noise,agents"`
 	Source        string   `json:"source" enums:"customer_feedback,employee,data,research,other" example:"employee"`
@@ -31,9 +31,9 @@ type IdeaPatch struct {
 	Problem       *string   `json:"problem"`
 	Proposal      *string   `json:"proposal"`
 	TouchpointIDs *[]string `json:"touchpoint_ids" format:"uuid"`
-	Impact        *int      `json:"impact" minimum:"1" maximum:"5"`
-	Experience    *int      `json:"experience" minimum:"1" maximum:"5"`
-	Effort        *int      `json:"effort" minimum:"1" maximum:"5"`
+	Impact        *int      `json:"impact" minimum:"1" maximum:"5"`     // How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers
+	Experience    *int      `json:"experience" minimum:"1" maximum:"5"` // How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn
+	Effort        *int      `json:"effort" minimum:"1" maximum:"5"`     // What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts
 	Confidence    *float64  `json:"confidence" minimum:"0" maximum:"1"`
 	Owner         *string   `json:"owner"`
 	Tags          *[]string `json:"tags"`
@@ -47,6 +47,9 @@ type Score struct {
 	Priority    float64 `json:"priority" example:"36"` // 20 · value · confidence / effort, 0–100
 	Quadrant    string  `json:"quadrant" enums:"quick_win,big_bet,fill_in,money_pit" example:"quick_win"`
 	Explanation string  `json:"explanation" example:"value = (1×4 + 1×5) / (1 + 1) = 4.5; priority = 20 × 4.5 × 0.8 / 2 = 36; quick_win because value 4.5 ≥ 3 and effort 2 ≤ 2"`
+	// Why it ranks where it does, in words: the quadrant read as advice,
+	// and a low confidence when it holds the priority down.
+	Summary string `json:"summary" example:"Quick win: high value for little effort, so it ranks near the top; do these first."`
 } // @name Score
 
 // Idea is an improvement idea with its computed score.
@@ -56,9 +59,9 @@ type Idea struct {
 	Problem       string    `json:"problem"`
 	Proposal      string    `json:"proposal"`
 	TouchpointIDs []string  `json:"touchpoint_ids" format:"uuid"`
-	Impact        int       `json:"impact" example:"4"`
-	Experience    int       `json:"experience" example:"5"`
-	Effort        int       `json:"effort" example:"2"`
+	Impact        int       `json:"impact" example:"4"`     // How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers
+	Experience    int       `json:"experience" example:"5"` // How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn
+	Effort        int       `json:"effort" example:"2"`     // What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts
 	Confidence    float64   `json:"confidence" example:"0.8"`
 	Owner         string    `json:"owner" example:"Contact centre"`
 	Tags          []string  `json:"tags"`
@@ -95,13 +98,14 @@ func ideaOut(i *domain.Idea) Idea {
 	return Idea{
 		ID: i.ID, Title: i.Title, Problem: i.Problem, Proposal: i.Proposal, TouchpointIDs: i.TouchpointIDs,
 		Impact: i.Impact, Experience: i.Experience, Effort: i.Effort, Confidence: i.Confidence, Owner: i.Owner,
-		Tags: i.Tags, Source: string(i.Source), Status: string(i.Status), Score: scoreOut(i.Score),
+		Tags: i.Tags, Source: string(i.Source), Status: string(i.Status), Score: scoreOut(i),
 		CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.UpdatedAt.UTC(), Version: i.Version,
 	}
 }
 
-func scoreOut(s domain.Score) Score {
-	return Score{Value: s.Value, Priority: s.Priority, Quadrant: string(s.Quadrant), Explanation: s.Explanation}
+func scoreOut(i *domain.Idea) Score {
+	s := i.Score
+	return Score{Value: s.Value, Priority: s.Priority, Quadrant: string(s.Quadrant), Explanation: s.Explanation, Summary: i.WhyRanked()}
 }
 
 // createIdea godoc
@@ -148,21 +152,21 @@ func (s *Server) createIdea(c echo.Context) error {
 
 // listIdeas godoc
 //
-//	@Summary		The ranked backlog
-//	@Description	Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea.
+//	@Summary		The ranked backlog: open ideas by default
+//	@Description	Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new&status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply.
 //	@Tags			ideas
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			sort			query		string	false	"Order"	Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title)	default(-priority)
-//	@Param			status			query		string	false	"Only this status"	Enums(new,under_review,planned,piloting,adopted,rejected,parked)
-//	@Param			touchpoint_id	query		string	false	"Only ideas targeting this touchpoint"	format(uuid)
-//	@Param			journey_id		query		string	false	"Only ideas targeting a touchpoint of this journey"	format(uuid)
-//	@Param			quadrant		query		string	false	"Only this quadrant"	Enums(quick_win,big_bet,fill_in,money_pit)
-//	@Param			tag				query		string	false	"Only ideas with this tag"
-//	@Param			owner			query		string	false	"Only this owner (exact)"
-//	@Param			q				query		string	false	"Case-insensitive search in title, problem and proposal"
-//	@Param			limit			query		int		false	"Page size, 1–100"	default(20)
-//	@Param			cursor			query		string	false	"next_cursor of the previous page (same sort)"
+//	@Param			sort			query		string		false	"Order"	Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title)	default(-priority)
+//	@Param			status			query		[]string	false	"Statuses to list (default open; all for every status; open stands for new, under_review, planned, piloting)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)
+//	@Param			touchpoint_id	query		[]string	false	"Ideas targeting any of these touchpoints"	collectionFormat(csv)
+//	@Param			journey_id		query		[]string	false	"Ideas targeting a touchpoint of any of these journeys"	collectionFormat(csv)
+//	@Param			quadrant		query		[]string	false	"Ideas in any of these quadrants"	Enums(quick_win,big_bet,fill_in,money_pit)	collectionFormat(csv)
+//	@Param			tag				query		[]string	false	"Ideas with any of these tags (repeat the parameter for several)"	collectionFormat(multi)
+//	@Param			owner			query		[]string	false	"Ideas of any of these owners, exact (repeat the parameter for several)"	collectionFormat(multi)
+//	@Param			q				query		string		false	"Case-insensitive search in title, problem and proposal"
+//	@Param			limit			query		int			false	"Page size, 1–100"	default(20)
+//	@Param			cursor			query		string		false	"next_cursor of the previous page (same sort and filters)"
 //	@Success		200				{object}	IdeaList
 //	@Failure		400				{object}	Problem	"Bad or unknown query parameter, or unknown sort"
 //	@Failure	401,503	{object}	Problem
@@ -170,12 +174,11 @@ func (s *Server) createIdea(c echo.Context) error {
 func (s *Server) listIdeas(c echo.Context) error {
 	q := newListQuery(c, "sort", "status", "touchpoint_id", "journey_id", "quadrant", "tag", "owner", "q")
 	f := domain.IdeaFilter{
-		TouchpointID: q.id("touchpoint_id"), JourneyID: q.id("journey_id"),
-		Tag: q.text("tag", domain.MaxTagLength), Owner: q.text("owner", domain.MaxOwnerLength), Query: q.text("q", domain.MaxNameLength),
+		Statuses: ideaStatuses(q), TouchpointIDs: q.ids("touchpoint_id"), JourneyIDs: q.ids("journey_id"),
+		Quadrants: enumList(q, "quadrant", domain.Quadrants), Tags: q.texts("tag", domain.MaxTagLength),
+		Owners: q.texts("owner", domain.MaxOwnerLength), Query: q.text("q", domain.MaxNameLength),
+		Sort: domain.SortPriorityDesc,
 	}
-	f.Status = enumParam(q, "status", domain.IdeaStatuses)
-	f.Quadrant = enumParam(q, "quadrant", domain.Quadrants)
-	f.Sort = domain.SortPriorityDesc
 	if sort := enumParam(q, "sort", domain.IdeaSorts); sort != nil {
 		f.Sort = *sort
 	}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"cxbacklog/domain"
 )
 
 // TestSpecDocumentsEveryRoute walks the router's own route table, so a new
@@ -60,5 +62,35 @@ func TestSpecDocumentsEveryRoute(t *testing.T) {
 	}
 	if documented < 15 {
 		t.Fatalf("only %d routes checked; the route table looks incomplete", documented)
+	}
+}
+
+// The spec says what a 1, 3 and 5 mean on each scale an idea is scored on,
+// in the words GET /scoring uses.
+func TestSpecAnchorsTheScales(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../docs/swagger.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Definitions map[string]struct {
+			Properties map[string]struct {
+				Description string `json:"description"`
+			} `json:"properties"`
+		} `json:"definitions"`
+	}
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	for _, model := range []string{"IdeaCreate", "IdeaPatch", "Idea"} {
+		for _, a := range domain.Scales {
+			desc := spec.Definitions[model].Properties[a.Scale].Description
+			for _, anchor := range []string{a.Low, a.Mid, a.High} {
+				if !strings.Contains(desc, anchor) {
+					t.Errorf("%s.%s's description %q lacks %q", model, a.Scale, desc, anchor)
+				}
+			}
+		}
 	}
 }

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 
 	"cxbacklog/domain"
 
@@ -15,14 +17,29 @@ type ScoringSettings struct {
 	ValueThreshold   float64 `json:"value_threshold" minimum:"1" maximum:"5" example:"3"`  // V: value ≥ V is high value
 	EffortThreshold  float64 `json:"effort_threshold" minimum:"1" maximum:"5" example:"2"` // E: effort ≤ E is low effort
 	Version          int     `json:"version" example:"1"`
+	// What a 1, 3 and 5 mean on each scale an idea is scored on (read-only).
+	Scales []ScaleAnchors `json:"scales"`
 } // @name ScoringSettings
 
-// ScoringUpdate is the body of PUT /scoring: every field is required.
+// ScaleAnchors says what the 1, 3 and 5 of one scoring scale mean.
+type ScaleAnchors struct {
+	Scale string `json:"scale" enums:"impact,experience,effort" example:"effort"`
+	Low   string `json:"1" example:"1 = days of one team, no new systems or contracts"`
+	Mid   string `json:"3" example:"3 = weeks, a few teams, or a change with a vendor"`
+	High  string `json:"5" example:"5 = months, several teams, new systems or contracts"`
+} // @name ScaleAnchors
+
+// ScoringUpdate is the body of PUT /scoring: the weights and thresholds are
+// required. It may be the document GET /scoring returned, changed: its
+// version must then be the one in If-Match, and its scales, which cannot be
+// changed, as they were.
 type ScoringUpdate struct {
-	WeightImpact     *float64 `json:"weight_impact" binding:"required" example:"2"`
-	WeightExperience *float64 `json:"weight_experience" binding:"required" example:"1"`
-	ValueThreshold   *float64 `json:"value_threshold" binding:"required" example:"3"`
-	EffortThreshold  *float64 `json:"effort_threshold" binding:"required" example:"2"`
+	WeightImpact     *float64       `json:"weight_impact" binding:"required" example:"2"`
+	WeightExperience *float64       `json:"weight_experience" binding:"required" example:"1"`
+	ValueThreshold   *float64       `json:"value_threshold" binding:"required" example:"3"`
+	EffortThreshold  *float64       `json:"effort_threshold" binding:"required" example:"2"`
+	Version          *int           `json:"version" example:"1"`
+	Scales           []ScaleAnchors `json:"scales"`
 } // @name ScoringUpdate
 
 // RoadmapIdea is an idea on the roadmap with its touchpoints' names.
@@ -63,6 +80,7 @@ type Quadrant struct {
 
 // Matrix is the value/effort matrix of the workspace's ideas.
 type Matrix struct {
+	Statuses        []string `json:"statuses" example:"new,under_review,planned,piloting"` // the statuses of the ideas counted and shown
 	ValueThreshold  float64  `json:"value_threshold" example:"3"`
 	EffortThreshold float64  `json:"effort_threshold" example:"2"`
 	QuickWin        Quadrant `json:"quick_win"`
@@ -74,7 +92,32 @@ type Matrix struct {
 
 func scoringOut(sc domain.Scoring, version int) ScoringSettings {
 	return ScoringSettings{WeightImpact: sc.WeightImpact, WeightExperience: sc.WeightExperience,
-		ValueThreshold: sc.ValueThreshold, EffortThreshold: sc.EffortThreshold, Version: version}
+		ValueThreshold: sc.ValueThreshold, EffortThreshold: sc.EffortThreshold, Version: version, Scales: scalesOut()}
+}
+
+func scalesOut() []ScaleAnchors {
+	out := make([]ScaleAnchors, len(domain.Scales))
+	for n, a := range domain.Scales {
+		out[n] = ScaleAnchors{Scale: a.Scale, Low: a.Low, Mid: a.Mid, High: a.High}
+	}
+	return out
+}
+
+// readOnlyScoring refuses a PUT /scoring body whose read-only fields say
+// something other than the settings the change is based on: a version other
+// than If-Match's, or other scales, would be silently ignored otherwise.
+func readOnlyScoring(in *ScoringUpdate, version int) error {
+	var fields []domain.FieldError
+	if in.Version != nil && *in.Version != version {
+		fields = append(fields, domain.FieldError{Pointer: "/version", Detail: fmt.Sprintf("is %d but If-Match names version %d; send both from the same GET", *in.Version, version)})
+	}
+	if in.Scales != nil && !slices.Equal(in.Scales, scalesOut()) {
+		fields = append(fields, domain.FieldError{Pointer: "/scales", Detail: "cannot be changed; leave it out or send it as GET /scoring returns it"})
+	}
+	if fields != nil {
+		return domain.Invalid(fields...)
+	}
+	return nil
 }
 
 // getScoring godoc
@@ -99,7 +142,7 @@ func (s *Server) getScoring(c echo.Context) error {
 // putScoring godoc
 //
 //	@Summary		Change the scoring weights and thresholds
-//	@Description	Re-scores every idea of the workspace in the same transaction, so the ranking changes at once. Weights ≥ 0 and not both 0; thresholds within 1–5.
+//	@Description	Re-scores every idea of the workspace in the same transaction, so the ranking changes at once. Weights ≥ 0 and not both 0; thresholds within 1–5. The body may be the document GET /scoring returned, changed: its version must equal If-Match's and its scales (read-only) must be unchanged, else 422.
 //	@Tags			scoring
 //	@Accept			json
 //	@Produce		json
@@ -118,6 +161,9 @@ func (s *Server) putScoring(c echo.Context) error {
 	}
 	var in ScoringUpdate
 	if err := bindCreate(c, &in); err != nil {
+		return err
+	}
+	if err := readOnlyScoring(&in, version); err != nil {
 		return err
 	}
 	if err := requirePresent(presence{"/weight_impact", in.WeightImpact != nil}, presence{"/weight_experience", in.WeightExperience != nil},
@@ -140,19 +186,24 @@ func (s *Server) putScoring(c echo.Context) error {
 // roadmap godoc
 //
 //	@Summary		The roadmap: now (piloting), next (planned), later (under review)
-//	@Description	Each lane ranked by priority, each idea with its touchpoints' names.
+//	@Description	Each lane ranked by priority, each idea with its touchpoints' names. status picks lanes (default all three); a lane not asked for is an empty list.
 //	@Tags			views
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Param			status	query		[]string	false	"Lanes to fill, by their status (repeat, or separate with commas)"	Enums(piloting,planned,under_review)	collectionFormat(csv)
 //	@Param			limit	query		int	false	"Ideas per lane, 1–100"	default(20)
 //	@Success		200		{object}	Roadmap
 //	@Failure	400,401,503	{object}	Problem
 //	@Router			/api/v1/roadmap [get]
 func (s *Server) roadmap(c echo.Context) error {
-	q := newListQuery(c)
+	q := newListQuery(c, "status")
 	limit := q.limit()
-	if c.QueryParam("cursor") != "" {
+	if q.one("cursor") != "" {
 		q.fail("cursor", "the roadmap is not paged; use limit")
+	}
+	statuses := enumList(q, "status", domain.RoadmapStatuses)
+	if len(statuses) == 0 {
+		statuses = domain.RoadmapStatuses
 	}
 	if err := q.err(); err != nil {
 		return err
@@ -162,10 +213,6 @@ func (s *Server) roadmap(c echo.Context) error {
 		status domain.IdeaStatus
 		dst    *[]RoadmapIdea
 	}{{domain.StatusPiloting, &out.Now}, {domain.StatusPlanned, &out.Next}, {domain.StatusUnderReview, &out.Later}}
-	statuses := make([]domain.IdeaStatus, len(lanes))
-	for n, lane := range lanes {
-		statuses[n] = lane.status
-	}
 	ranked, err := s.store.RankedIdeas(c.Request().Context(), principal(c).WorkspaceID, statuses, limit)
 	if err != nil {
 		return err
@@ -186,28 +233,31 @@ func (s *Server) roadmap(c echo.Context) error {
 
 // matrix godoc
 //
-//	@Summary	The value/effort matrix: the four quadrants with their counts and top ideas
-//	@Tags		views
-//	@Produce	json
-//	@Security	BearerAuth
-//	@Param		limit	query		int	false	"Ideas per quadrant, by priority, 1–100"	default(20)
-//	@Success	200	{object}	Matrix
+//	@Summary		The value/effort matrix: the four quadrants with their counts and top ideas, open ideas by default
+//	@Description	Without status, the open ideas (new, under_review, planned, piloting); status=all for every status; several statuses by repeating the parameter or separating them with commas.
+//	@Tags			views
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			status	query		[]string	false	"Statuses to count and show (default open; all for every status)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)
+//	@Param			limit	query		int	false	"Ideas per quadrant, by priority, 1–100"	default(20)
+//	@Success		200	{object}	Matrix
 //	@Failure	400,401,503	{object}	Problem
-//	@Router		/api/v1/reports/matrix [get]
+//	@Router			/api/v1/reports/matrix [get]
 func (s *Server) matrix(c echo.Context) error {
-	q := newListQuery(c)
+	q := newListQuery(c, "status")
 	limit := q.limit()
-	if c.QueryParam("cursor") != "" {
+	if q.one("cursor") != "" {
 		q.fail("cursor", "the matrix is not paged; use limit")
 	}
+	statuses := ideaStatuses(q)
 	if err := q.err(); err != nil {
 		return err
 	}
-	m, err := domain.ReadMatrix(c.Request().Context(), s.store, principal(c).WorkspaceID, limit)
+	m, err := domain.ReadMatrix(c.Request().Context(), s.store, principal(c).WorkspaceID, statuses, limit)
 	if err != nil {
 		return err
 	}
-	out := Matrix{ValueThreshold: m.Scoring.ValueThreshold, EffortThreshold: m.Scoring.EffortThreshold, SVG: "/api/v1/reports/matrix.svg"}
+	out := Matrix{Statuses: statusNames(statuses), ValueThreshold: m.Scoring.ValueThreshold, EffortThreshold: m.Scoring.EffortThreshold, SVG: "/api/v1/reports/matrix.svg"}
 	quadrants := map[domain.Quadrant]*Quadrant{
 		domain.QuadrantQuickWin: &out.QuickWin, domain.QuadrantBigBet: &out.BigBet,
 		domain.QuadrantFillIn: &out.FillIn, domain.QuadrantMoneyPit: &out.MoneyPit,
@@ -223,4 +273,17 @@ func (s *Server) matrix(c echo.Context) error {
 		q.Ideas = append(q.Ideas, MatrixPoint{ID: i.ID, Title: i.Title, Value: i.Score.Value, Effort: i.Effort, Priority: i.Score.Priority, Status: string(i.Status)})
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// statusNames lists a status filter as sent back to the client: every
+// status for none.
+func statusNames(statuses []domain.IdeaStatus) []string {
+	if len(statuses) == 0 {
+		statuses = domain.IdeaStatuses
+	}
+	out := make([]string, len(statuses))
+	for n, s := range statuses {
+		out[n] = string(s)
+	}
+	return out
 }

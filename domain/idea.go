@@ -396,3 +396,45 @@ func joinValues[T ~string](vs []T) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// ScaleAnchors says what the 1, 3 and 5 of one scoring scale mean, so that
+// two people scoring the same idea mean the same thing.
+type ScaleAnchors struct {
+	Scale          string // impact, experience, effort
+	Low, Mid, High string // 1, 3, 5
+}
+
+// Scales are the anchors of impact, experience and effort.
+var Scales = []ScaleAnchors{
+	{"impact",
+		"1 = barely moves a measured outcome (cost, revenue, a target metric)",
+		"3 = a clear change on one key metric at one touchpoint",
+		"5 = a large change on a key metric across a journey or most customers"},
+	{"experience",
+		"1 = few customers would notice",
+		"3 = removes a known irritation for many customers",
+		"5 = removes a pain that drives complaints, repeat contacts or churn"},
+	{"effort",
+		"1 = days of one team, no new systems or contracts",
+		"3 = weeks, a few teams, or a change with a vendor",
+		"5 = months, several teams, new systems or contracts"},
+}
+
+// lowConfidence is the confidence below which the reason an idea ranks
+// where it does includes the doubt.
+const lowConfidence = 0.5
+
+// WhyRanked says in words why the idea ranks where it does: its quadrant
+// read as advice, and a confidence low enough to hold its priority down.
+func (i *Idea) WhyRanked() string {
+	why := map[Quadrant]string{
+		QuadrantQuickWin: "Quick win: high value for little effort, so it ranks near the top; do these first.",
+		QuadrantBigBet:   "Big bet: high value but much effort; worth planning, ideally with a pilot first.",
+		QuadrantFillIn:   "Fill-in: little effort but modest value; do it when a team has slack.",
+		QuadrantMoneyPit: "Money pit: modest value for much effort, so it ranks low; rethink it or drop it.",
+	}[i.Score.Quadrant]
+	if i.Confidence < lowConfidence {
+		why += " Confidence is low (" + formatScoreNumber(i.Confidence) + "), which holds its priority down; evidence or a pilot would settle it."
+	}
+	return why
+}

@@ -483,3 +483,25 @@ func sortedJoin(ids ...string) string {
 	slices.Sort(s)
 	return strings.Join(s, ", ")
 }
+
+func TestWhyRanked(t *testing.T) {
+	sc := DefaultScoring()
+	for _, tt := range []struct {
+		impact, experience, effort int
+		confidence                 float64
+		want, notWant              string
+	}{
+		{4, 5, 2, 0.8, "Quick win: high value for little effort", "Confidence is low"},
+		{5, 5, 5, 0.8, "Big bet", "Confidence is low"},
+		{1, 2, 1, 0.5, "Fill-in", "Confidence is low"},
+		{1, 1, 5, 0.5, "Money pit", "Confidence is low"},
+		{4, 5, 2, 0.2, "Confidence is low (0.2)", "Money pit"},
+	} {
+		i := Idea{Impact: tt.impact, Experience: tt.experience, Effort: tt.effort, Confidence: tt.confidence}
+		i.Score = sc.Score(i.Impact, i.Experience, i.Effort, i.Confidence)
+		got := i.WhyRanked()
+		if !strings.Contains(got, tt.want) || strings.Contains(got, tt.notWant) {
+			t.Errorf("%d/%d/%d conf %v: %q; want it to say %q and not %q", tt.impact, tt.experience, tt.effort, tt.confidence, got, tt.want, tt.notWant)
+		}
+	}
+}
