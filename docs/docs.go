@@ -293,14 +293,14 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea.",
+                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new\u0026status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply.",
                 "produces": [
                     "application/json"
                 ],
                 "tags": [
                     "ideas"
                 ],
-                "summary": "The ranked backlog",
+                "summary": "The ranked backlog: open ideas by default",
                 "parameters": [
                     {
                         "enum": [
@@ -319,55 +319,79 @@ const docTemplate = `{
                         "in": "query"
                     },
                     {
-                        "enum": [
-                            "new",
-                            "under_review",
-                            "planned",
-                            "piloting",
-                            "adopted",
-                            "rejected",
-                            "parked"
-                        ],
-                        "type": "string",
-                        "description": "Only this status",
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "open",
+                                "all",
+                                "new",
+                                "under_review",
+                                "planned",
+                                "piloting",
+                                "adopted",
+                                "rejected",
+                                "parked"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Statuses to list (default open; all for every status; open stands for new, under_review, planned, piloting)",
                         "name": "status",
                         "in": "query"
                     },
                     {
-                        "type": "string",
-                        "format": "uuid",
-                        "description": "Only ideas targeting this touchpoint",
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Ideas targeting any of these touchpoints",
                         "name": "touchpoint_id",
                         "in": "query"
                     },
                     {
-                        "type": "string",
-                        "format": "uuid",
-                        "description": "Only ideas targeting a touchpoint of this journey",
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Ideas targeting a touchpoint of any of these journeys",
                         "name": "journey_id",
                         "in": "query"
                     },
                     {
-                        "enum": [
-                            "quick_win",
-                            "big_bet",
-                            "fill_in",
-                            "money_pit"
-                        ],
-                        "type": "string",
-                        "description": "Only this quadrant",
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "quick_win",
+                                "big_bet",
+                                "fill_in",
+                                "money_pit"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Ideas in any of these quadrants",
                         "name": "quadrant",
                         "in": "query"
                     },
                     {
-                        "type": "string",
-                        "description": "Only ideas with this tag",
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "Ideas with any of these tags (repeat the parameter for several)",
                         "name": "tag",
                         "in": "query"
                     },
                     {
-                        "type": "string",
-                        "description": "Only this owner (exact)",
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "Ideas of any of these owners, exact (repeat the parameter for several)",
                         "name": "owner",
                         "in": "query"
                     },
@@ -386,7 +410,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "next_cursor of the previous page (same sort)",
+                        "description": "next_cursor of the previous page (same sort and filters)",
                         "name": "cursor",
                         "in": "query"
                     }
@@ -873,14 +897,18 @@ const docTemplate = `{
                         "required": true
                     },
                     {
-                        "enum": [
-                            "planned",
-                            "running",
-                            "completed",
-                            "cancelled"
-                        ],
-                        "type": "string",
-                        "description": "Only this status",
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "planned",
+                                "running",
+                                "completed",
+                                "cancelled"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Pilots with any of these statuses (repeat, or separate with commas)",
                         "name": "status",
                         "in": "query"
                     },
@@ -1361,7 +1389,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Each cell: the touchpoint's latest value, the target, its health (healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement), open ideas (new, under review, planned, piloting) and running pilots. metric_id defaults to the catalogue's csat.",
+                "description": "The metric: metric_id when given; else the catalogue metric measured on most of the journey's touchpoints (ties go to csat, then by key), or csat when nothing is measured yet; metric_chosen_by says which. Each cell: the touchpoint's latest value and the period it comes from, whether that value is stale (its period ended stale_days = 90 or more days before today), the target, its health (healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement), open ideas (new, under review, planned, piloting) and running pilots.",
                 "produces": [
                     "application/json"
                 ],
@@ -1381,7 +1409,7 @@ const docTemplate = `{
                     {
                         "type": "string",
                         "format": "uuid",
-                        "description": "Catalogue metric (default: csat)",
+                        "description": "Catalogue metric (default: the one measured on most of the journey's touchpoints)",
                         "name": "metric_id",
                         "in": "query"
                     }
@@ -1427,6 +1455,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "description": "The heatmap's cells drawn by health; stale cells (latest period ended 90 or more days ago) are hatched and labelled STALE with the period's end. Without metric_id, the metric is the one measured on most of the journey's touchpoints, as in the JSON heatmap, and the title says so.",
                 "produces": [
                     "image/svg+xml"
                 ],
@@ -1446,7 +1475,7 @@ const docTemplate = `{
                     {
                         "type": "string",
                         "format": "uuid",
-                        "description": "Catalogue metric (default: csat)",
+                        "description": "Catalogue metric (default: the one measured on most of the journey's touchpoints)",
                         "name": "metric_id",
                         "in": "query"
                     }
@@ -1498,7 +1527,7 @@ const docTemplate = `{
                 "tags": [
                     "api-keys"
                 ],
-                "summary": "Who am I: the calling key, its role and workspace",
+                "summary": "Who am I: the calling key, its role and workspace (id, slug, name)",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -1528,7 +1557,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "text/csv with a header naming the columns touchpoint_id, metric (catalogue key or id), period_start, period_end, the summary columns of each metric's kind (n, mean, sd, successes, promoters, passives, detractors, events, exposure; leave the others empty) and optionally source. Up to 10,000 rows; all or nothing: a bad row is 422 naming its line.",
+                "description": "text/csv with a header naming the columns touchpoint_id, metric (catalogue key or id), period_start, period_end, the summary columns of each metric's kind (n, mean, sd, successes, promoters, passives, detractors, events, exposure; leave the others empty) and optionally source. Up to 10,000 rows; all or nothing: a bad row is 422 naming its line, and so is a row repeating the touchpoint, metric and period of an earlier one. With mode=insert (the default) a period measured already is 409 naming its line; with mode=upsert it replaces that measurement (its version + 1) and the other rows are added.",
                 "consumes": [
                     "text/csv"
                 ],
@@ -1540,6 +1569,17 @@ const docTemplate = `{
                 ],
                 "summary": "Import many touchpoints' measurements at once (CSV)",
                 "parameters": [
+                    {
+                        "enum": [
+                            "insert",
+                            "upsert"
+                        ],
+                        "type": "string",
+                        "default": "insert",
+                        "description": "What a row of a period measured already does: insert refuses it (409), upsert replaces the measurement",
+                        "name": "mode",
+                        "in": "query"
+                    },
                     {
                         "description": "CSV rows",
                         "name": "rows",
@@ -1558,7 +1598,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "An unknown query parameter or mode",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1576,7 +1616,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "A period is measured already",
+                        "description": "mode=insert and a period is measured already; errors[0].line names it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2009,6 +2049,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "description": "Every filter takes several values, any of which matches: repeat the parameter or separate the values with commas.",
                 "produces": [
                     "application/json"
                 ],
@@ -2018,28 +2059,38 @@ const docTemplate = `{
                 "summary": "List pilots, oldest first",
                 "parameters": [
                     {
-                        "enum": [
-                            "planned",
-                            "running",
-                            "completed",
-                            "cancelled"
-                        ],
-                        "type": "string",
-                        "description": "Only this status",
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "planned",
+                                "running",
+                                "completed",
+                                "cancelled"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Pilots with any of these statuses",
                         "name": "status",
                         "in": "query"
                     },
                     {
-                        "type": "string",
-                        "format": "uuid",
-                        "description": "Only pilots of this idea",
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Pilots of any of these ideas",
                         "name": "idea_id",
                         "in": "query"
                     },
                     {
-                        "type": "string",
-                        "format": "uuid",
-                        "description": "Only pilots targeting this touchpoint",
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Pilots targeting any of these touchpoints",
                         "name": "touchpoint_id",
                         "in": "query"
                     },
@@ -3727,7 +3778,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). verdict is improved / worsened when the direction-adjusted interval lies entirely above / below 0, else inconclusive. Completed pilots answer with the snapshot frozen at completion.",
+                "description": "Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). Signs: estimate and relative_change are after − before whatever the metric's direction (a handle time that fell is negative), as in the chart; improvement is turned so that positive is better, and verdict is improved / worsened when its interval lies entirely above / below 0, else inconclusive. Until the pilot is completed the results are interim (interim true, with a warning about peeking); completed pilots answer with the snapshot frozen at completion (interim false, warning null).",
                 "produces": [
                     "application/json"
                 ],
@@ -3780,7 +3831,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Each metric's direction-adjusted change in percent of the before level, with its interval and the zero line; the frozen snapshot once the pilot is completed.",
+                "description": "Each metric's change, after − before, in percent of the before level (relative_change, with the sign of the change whatever the metric's direction: a handle time that fell is negative), with its interval (the estimate's, scaled) and the zero line; beside it the absolute change (estimate) in the metric's unit (proportions in percentage points, NPS in points), the metric's direction and the verdict, coloured by it. While the pilot is not completed the title is followed by an interim label and the peeking warning; the frozen snapshot once the pilot is completed.",
                 "produces": [
                     "image/svg+xml"
                 ],
@@ -4047,14 +4098,36 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "description": "Without status, the open ideas (new, under_review, planned, piloting); status=all for every status; several statuses by repeating the parameter or separating them with commas.",
                 "produces": [
                     "application/json"
                 ],
                 "tags": [
                     "views"
                 ],
-                "summary": "The value/effort matrix: the four quadrants with their counts and top ideas",
+                "summary": "The value/effort matrix: the four quadrants with their counts and top ideas, open ideas by default",
                 "parameters": [
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "open",
+                                "all",
+                                "new",
+                                "under_review",
+                                "planned",
+                                "piloting",
+                                "adopted",
+                                "rejected",
+                                "parked"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Statuses to count and show (default open; all for every status)",
+                        "name": "status",
+                        "in": "query"
+                    },
                     {
                         "type": "integer",
                         "default": 20,
@@ -4098,13 +4171,37 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "description": "The same ideas as GET /reports/matrix with the same status parameter; the title says which ideas are drawn.",
                 "produces": [
                     "image/svg+xml"
                 ],
                 "tags": [
                     "reports"
                 ],
-                "summary": "The value/effort matrix as an SVG chart",
+                "summary": "The value/effort matrix as an SVG chart: open ideas by default",
+                "parameters": [
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "open",
+                                "all",
+                                "new",
+                                "under_review",
+                                "planned",
+                                "piloting",
+                                "adopted",
+                                "rejected",
+                                "parked"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Statuses to draw (default open; all for every status)",
+                        "name": "status",
+                        "in": "query"
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "SVG",
@@ -4140,7 +4237,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Each lane ranked by priority, each idea with its touchpoints' names.",
+                "description": "Each lane ranked by priority, each idea with its touchpoints' names. status picks lanes (default all three); a lane not asked for is an empty list.",
                 "produces": [
                     "application/json"
                 ],
@@ -4149,6 +4246,21 @@ const docTemplate = `{
                 ],
                 "summary": "The roadmap: now (piloting), next (planned), later (under review)",
                 "parameters": [
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "piloting",
+                                "planned",
+                                "under_review"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Lanes to fill, by their status (repeat, or separate with commas)",
+                        "name": "status",
+                        "in": "query"
+                    },
                     {
                         "type": "integer",
                         "default": 20,
@@ -4232,7 +4344,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Re-scores every idea of the workspace in the same transaction, so the ranking changes at once. Weights ≥ 0 and not both 0; thresholds within 1–5.",
+                "description": "Re-scores every idea of the workspace in the same transaction, so the ranking changes at once. Weights ≥ 0 and not both 0; thresholds within 1–5. The body may be the document GET /scoring returned, changed: its version must equal If-Match's and its scales (read-only) must be unchanged, else 422.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4338,6 +4450,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "description": "Every filter takes several values, any of which matches: repeat the parameter or, for ids and channels, separate the values with commas.",
                 "produces": [
                     "application/json"
                 ],
@@ -4347,41 +4460,55 @@ const docTemplate = `{
                 "summary": "List touchpoints, oldest first",
                 "parameters": [
                     {
-                        "type": "string",
-                        "format": "uuid",
-                        "description": "Only this journey's",
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Touchpoints of any of these journeys",
                         "name": "journey_id",
                         "in": "query"
                     },
                     {
-                        "type": "string",
-                        "format": "uuid",
-                        "description": "Only this stage's",
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Touchpoints of any of these stages",
                         "name": "stage_id",
                         "in": "query"
                     },
                     {
-                        "enum": [
-                            "web",
-                            "mobile_app",
-                            "phone",
-                            "email",
-                            "chat",
-                            "in_person",
-                            "social",
-                            "mail",
-                            "self_service",
-                            "partner",
-                            "physical_environment"
-                        ],
-                        "type": "string",
-                        "description": "Only this channel",
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "web",
+                                "mobile_app",
+                                "phone",
+                                "email",
+                                "chat",
+                                "in_person",
+                                "social",
+                                "mail",
+                                "self_service",
+                                "partner",
+                                "physical_environment"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Touchpoints of any of these channels",
                         "name": "channel",
                         "in": "query"
                     },
                     {
-                        "type": "string",
-                        "description": "Only this owner (exact)",
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "Touchpoints of any of these owners, exact (repeat the parameter for several)",
                         "name": "owner",
                         "in": "query"
                     },
@@ -4799,14 +4926,14 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Health: healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement. Trend: the latest of the last 6 periods against the first, improving or worsening only beyond their combined 95 % noise.",
+                "description": "Metrics: those the touchpoint was measured on or that have a target (a metric with neither is not listed). Health: healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement. Each metric shows the period of its latest value and whether it is stale (that period ended stale_days = 90 or more days before today). Overall: the worst health among the metrics (failing, then at_risk, then healthy) with the metric that sets it (the first by key among equals); unknown only when no metric could be judged. Trend: the latest of the last 6 periods against the first, improving or worsening only beyond their combined 95 % noise.",
                 "produces": [
                     "application/json"
                 ],
                 "tags": [
                     "touchpoint health"
                 ],
-                "summary": "A touchpoint's health and trend on every catalogue metric",
+                "summary": "A touchpoint's health and trend on each catalogue metric that applies to it, and overall",
                 "parameters": [
                     {
                         "type": "string",
@@ -4963,6 +5090,16 @@ const docTemplate = `{
                         "description": "Created",
                         "schema": {
                             "$ref": "#/definitions/Measurement"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "The new measurement"
+                            }
                         }
                     },
                     "400": {
@@ -5009,6 +5146,287 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/touchpoints/{id}/measurements/{measurement_id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "Get one of a touchpoint's measurements",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Touchpoint id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Measurement id",
+                        "name": "measurement_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Measurement"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "An unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, of another touchpoint, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The body is that of a new measurement (metric, period, the summary fields of the metric's kind, source), all of which replace the measurement's; fields left out are not kept but missing (422). The touchpoint, id and created_at stay; the version counts on. If-Match is required (428 without) and must be the current version (412).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "Correct a touchpoint's measurement: replace it whole",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Touchpoint id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Measurement id",
+                        "name": "measurement_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version being replaced",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "The whole measurement",
+                        "name": "measurement",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/MeasurementInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Measurement"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "A malformed body or If-Match, or an unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, of another touchpoint, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Another measurement of the touchpoint has this metric and period",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors name the fields",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "If-Match is optional; when sent, it must be the current version (412).",
+                "tags": [
+                    "touchpoint health"
+                ],
+                "summary": "Delete a touchpoint's measurement",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Touchpoint id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Measurement id",
+                        "name": "measurement_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version being deleted",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "A malformed If-Match, or an unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, of another touchpoint, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5528,11 +5946,31 @@ const docTemplate = `{
                 "metric": {
                     "$ref": "#/definitions/CatalogueMetric"
                 },
+                "metric_chosen_by": {
+                    "description": "Why this metric: requested (metric_id named it); most_measured (the\ncatalogue metric measured on most of the journey's touchpoints, ties\ngoing to csat, then by key); default (nothing measured yet: csat, or\nthe first metric by key without one).",
+                    "type": "string",
+                    "enum": [
+                        "requested",
+                        "most_measured",
+                        "default"
+                    ],
+                    "example": "most_measured"
+                },
+                "metric_measured_touchpoints": {
+                    "description": "How many of the journey's touchpoints have a measurement of the metric.",
+                    "type": "integer",
+                    "example": 5
+                },
                 "stages": {
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/HeatmapStage"
                     }
+                },
+                "stale_days": {
+                    "description": "a cell whose period ended this many days ago or more is stale",
+                    "type": "integer",
+                    "example": 90
                 },
                 "svg": {
                     "description": "the same as a chart",
@@ -5561,11 +5999,24 @@ const docTemplate = `{
                 "period_end": {
                     "type": "string",
                     "format": "date",
-                    "x-nullable": true
+                    "x-nullable": true,
+                    "example": "2026-10-31"
+                },
+                "period_start": {
+                    "description": "the period of value; null when never measured",
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true,
+                    "example": "2026-10-01"
                 },
                 "running_pilots": {
                     "type": "integer",
                     "example": 1
+                },
+                "stale": {
+                    "description": "value's period ended stale_days or more days before today: too old to say how the touchpoint does now",
+                    "type": "boolean",
+                    "example": false
                 },
                 "target": {
                     "type": "number",
@@ -5653,10 +6104,12 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "effort": {
+                    "description": "What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts",
                     "type": "integer",
                     "example": 2
                 },
                 "experience": {
+                    "description": "How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn",
                     "type": "integer",
                     "example": 5
                 },
@@ -5665,6 +6118,7 @@ const docTemplate = `{
                     "format": "uuid"
                 },
                 "impact": {
+                    "description": "How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers",
                     "type": "integer",
                     "example": 4
                 },
@@ -5749,18 +6203,21 @@ const docTemplate = `{
                     "example": 0.8
                 },
                 "effort": {
+                    "description": "What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts",
                     "type": "integer",
                     "maximum": 5,
                     "minimum": 1,
                     "example": 2
                 },
                 "experience": {
+                    "description": "How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn",
                     "type": "integer",
                     "maximum": 5,
                     "minimum": 1,
                     "example": 5
                 },
                 "impact": {
+                    "description": "How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers",
                     "type": "integer",
                     "maximum": 5,
                     "minimum": 1,
@@ -5842,16 +6299,19 @@ const docTemplate = `{
                     "minimum": 0
                 },
                 "effort": {
+                    "description": "What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts",
                     "type": "integer",
                     "maximum": 5,
                     "minimum": 1
                 },
                 "experience": {
+                    "description": "How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn",
                     "type": "integer",
                     "maximum": 5,
                     "minimum": 1
                 },
                 "impact": {
+                    "description": "How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers",
                     "type": "integer",
                     "maximum": 5,
                     "minimum": 1
@@ -6081,6 +6541,19 @@ const docTemplate = `{
                 "quick_win": {
                     "$ref": "#/definitions/Quadrant"
                 },
+                "statuses": {
+                    "description": "the statuses of the ideas counted and shown",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "new",
+                        "under_review",
+                        "planned",
+                        "piloting"
+                    ]
+                },
                 "svg": {
                     "description": "the same as a chart",
                     "type": "string",
@@ -6142,6 +6615,15 @@ const docTemplate = `{
                 "workspace_id": {
                     "type": "string",
                     "format": "uuid"
+                },
+                "workspace_name": {
+                    "type": "string",
+                    "example": "default"
+                },
+                "workspace_slug": {
+                    "description": "as given to keys create --workspace",
+                    "type": "string",
+                    "example": "default"
                 }
             }
         },
@@ -6183,17 +6665,37 @@ const docTemplate = `{
                     "type": "string",
                     "format": "uuid"
                 },
+                "updated_at": {
+                    "description": "when last replaced; created_at until then",
+                    "type": "string"
+                },
                 "value": {
                     "description": "mean, share, NPS points or events per unit of exposure",
                     "type": "number",
                     "example": 0.78
+                },
+                "version": {
+                    "description": "the ETag, for If-Match",
+                    "type": "integer",
+                    "example": 1
                 }
             }
         },
         "MeasurementImport": {
             "type": "object",
             "properties": {
+                "inserted": {
+                    "description": "new measurements",
+                    "type": "integer",
+                    "example": 200
+                },
+                "replaced": {
+                    "description": "measurements replaced (mode=upsert), each now one version further",
+                    "type": "integer",
+                    "example": 40
+                },
                 "stored": {
+                    "description": "inserted + replaced",
                     "type": "integer",
                     "example": 240
                 }
@@ -6423,12 +6925,31 @@ const docTemplate = `{
                 "metric": {
                     "$ref": "#/definitions/CatalogueMetric"
                 },
+                "period_end": {
+                    "description": "staleness counts from it",
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true,
+                    "example": "2026-10-31"
+                },
+                "period_start": {
+                    "description": "the period of the latest measurement, which health judges; null when never measured",
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true,
+                    "example": "2026-10-01"
+                },
                 "periods": {
                     "description": "the last 6, oldest first",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/Measurement"
                     }
+                },
+                "stale": {
+                    "description": "the latest period ended stale_days or more days before today: too old to say how the touchpoint does now",
+                    "type": "boolean",
+                    "example": false
                 },
                 "svg": {
                     "description": "the trend as a chart",
@@ -6485,12 +7006,16 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "ci_high": {
+                    "description": "of estimate, same sign convention",
                     "type": "number",
-                    "x-nullable": true
+                    "x-nullable": true,
+                    "example": -13.7
                 },
                 "ci_low": {
+                    "description": "of estimate, same sign convention",
                     "type": "number",
-                    "x-nullable": true
+                    "x-nullable": true,
+                    "example": -42.3
                 },
                 "design": {
                     "type": "string",
@@ -6509,10 +7034,10 @@ const docTemplate = `{
                     ]
                 },
                 "estimate": {
-                    "description": "Signed absolute change: after − before, or the difference in differences (counts: events per unit of exposure; with a control, against the counterfactual rate).",
+                    "description": "Signed absolute change, after − before (or the difference in differences), whatever the metric's direction: a handle time that fell by 28 s is -28. In the metric's unit for means, a difference of shares for proportions (0.05 = 5 percentage points), points for NPS, events per unit of exposure for counts (with a control, against the counterfactual rate). The chart (svg) writes it with the same sign, proportions in percentage points.",
                     "type": "number",
                     "x-nullable": true,
-                    "example": -22.5
+                    "example": -28
                 },
                 "guardrail": {
                     "type": "boolean"
@@ -6521,10 +7046,10 @@ const docTemplate = `{
                     "type": "boolean"
                 },
                 "improvement": {
-                    "description": "Estimate turned so that positive is better (negated for lower_is_better metrics), with its interval.",
+                    "description": "Estimate turned so that positive is better (negated for lower_is_better metrics: a handle time that fell by 28 s is +28), with its interval; verdict reads it. These are the only direction-adjusted numbers: estimate and relative_change keep the sign of after − before.",
                     "type": "number",
                     "x-nullable": true,
-                    "example": 22.5
+                    "example": 28
                 },
                 "improvement_ci_high": {
                     "type": "number",
@@ -6560,10 +7085,10 @@ const docTemplate = `{
                     "type": "boolean"
                 },
                 "relative_change": {
-                    "description": "Estimate relative to the pilot group's before level (counts with a control: ratio of rate ratios − 1); null when that level is 0.",
+                    "description": "Estimate relative to the pilot group's before level, divided by the level's absolute value so that it has the sign of estimate (-0.0875 = 8.75 % lower; counts with a control: ratio of rate ratios − 1); null when that level is 0. The chart plots it in percent, after − before, next to estimate.",
                     "type": "number",
                     "x-nullable": true,
-                    "example": -0.07
+                    "example": -0.0875
                 },
                 "relative_ci_high": {
                     "type": "number",
@@ -6588,6 +7113,7 @@ const docTemplate = `{
                     "example": "seconds"
                 },
                 "verdict": {
+                    "description": "improved / worsened when the improvement interval lies entirely above / below 0 (better or worse given direction), else inconclusive. Interim while the pilot is not completed: see interim and warning on PilotResults.",
                     "type": "string",
                     "enum": [
                         "improved",
@@ -6631,6 +7157,39 @@ const docTemplate = `{
                 "removed": {
                     "type": "integer",
                     "example": 1000000
+                }
+            }
+        },
+        "OverallHealth": {
+            "type": "object",
+            "properties": {
+                "health": {
+                    "description": "The worst health among the touchpoint's metrics (failing, then\nat_risk, then healthy); unknown only when no metric could be judged\n(none has both a target and a measurement).",
+                    "type": "string",
+                    "enum": [
+                        "healthy",
+                        "at_risk",
+                        "failing",
+                        "unknown"
+                    ],
+                    "example": "at_risk"
+                },
+                "metric_id": {
+                    "description": "the metric with that health (the first by key among equals); null when unknown",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
+                },
+                "metric_key": {
+                    "description": "its catalogue key",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "fcr"
+                },
+                "stale": {
+                    "description": "that metric's latest value is stale",
+                    "type": "boolean",
+                    "example": false
                 }
             }
         },
@@ -6870,6 +7429,11 @@ const docTemplate = `{
                     "description": "some guardrail metric worsened",
                     "type": "boolean"
                 },
+                "interim": {
+                    "description": "True while the pilot is not completed (planned, running, cancelled): the results are computed from the data so far and will change, so verdict is not final. False once the pilot is completed and its results frozen.",
+                    "type": "boolean",
+                    "example": true
+                },
                 "metrics": {
                     "type": "array",
                     "items": {
@@ -6902,6 +7466,12 @@ const docTemplate = `{
                         "inconclusive"
                     ],
                     "x-nullable": true
+                },
+                "warning": {
+                    "description": "Why interim results are not final, in plain words (the pilot is still running; results change as data arrive; checking repeatedly and stopping when a result looks good inflates the false-positive rate; final only when the pilot is completed); null when not interim.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "Interim results: the pilot is still running, so these results will change as data arrive. Checking the results repeatedly and stopping the pilot when a result looks good inflates the false-positive rate: a difference that is only chance gets taken for a real effect. The verdict is final only when the pilot is completed, after running as planned (to the sample size planned for it)."
                 }
             }
         },
@@ -7121,10 +7691,12 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "effort": {
+                    "description": "What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts",
                     "type": "integer",
                     "example": 2
                 },
                 "experience": {
+                    "description": "How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn",
                     "type": "integer",
                     "example": 5
                 },
@@ -7133,6 +7705,7 @@ const docTemplate = `{
                     "format": "uuid"
                 },
                 "impact": {
+                    "description": "How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers",
                     "type": "integer",
                     "example": 4
                 },
@@ -7350,6 +7923,32 @@ const docTemplate = `{
                 }
             }
         },
+        "ScaleAnchors": {
+            "type": "object",
+            "properties": {
+                "1": {
+                    "type": "string",
+                    "example": "1 = days of one team, no new systems or contracts"
+                },
+                "3": {
+                    "type": "string",
+                    "example": "3 = weeks, a few teams, or a change with a vendor"
+                },
+                "5": {
+                    "type": "string",
+                    "example": "5 = months, several teams, new systems or contracts"
+                },
+                "scale": {
+                    "type": "string",
+                    "enum": [
+                        "impact",
+                        "experience",
+                        "effort"
+                    ],
+                    "example": "effort"
+                }
+            }
+        },
         "Score": {
             "type": "object",
             "properties": {
@@ -7372,6 +7971,11 @@ const docTemplate = `{
                     ],
                     "example": "quick_win"
                 },
+                "summary": {
+                    "description": "Why it ranks where it does, in words: the quadrant read as advice,\nand a low confidence when it holds the priority down.",
+                    "type": "string",
+                    "example": "Quick win: high value for little effort, so it ranks near the top; do these first."
+                },
                 "value": {
                     "description": "weighted mean of impact and experience",
                     "type": "number",
@@ -7388,6 +7992,13 @@ const docTemplate = `{
                     "maximum": 5,
                     "minimum": 1,
                     "example": 2
+                },
+                "scales": {
+                    "description": "What a 1, 3 and 5 mean on each scale an idea is scored on (read-only).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ScaleAnchors"
+                    }
                 },
                 "value_threshold": {
                     "description": "V: value ≥ V is high value",
@@ -7425,9 +8036,19 @@ const docTemplate = `{
                     "type": "number",
                     "example": 2
                 },
+                "scales": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ScaleAnchors"
+                    }
+                },
                 "value_threshold": {
                     "type": "number",
                     "example": 3
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
                 },
                 "weight_experience": {
                     "type": "number",
@@ -7649,10 +8270,24 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "metrics": {
+                    "description": "The metrics the touchpoint was measured on or that have a target, in\ncatalogue (key) order; a metric with neither is not listed.",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/MetricHealth"
                     }
+                },
+                "overall": {
+                    "description": "the touchpoint's health at a glance",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/OverallHealth"
+                        }
+                    ]
+                },
+                "stale_days": {
+                    "description": "a value whose period ended this many days ago or more is stale",
+                    "type": "integer",
+                    "example": 90
                 },
                 "touchpoint": {
                     "$ref": "#/definitions/ReportTouchpoint"
