@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"cxbacklog/api"
 )
@@ -118,6 +119,28 @@ func TestOpenBacklogByDefault(t *testing.T) {
 			t.Fatalf("roadmap?status=piloting,planned = %+v", r)
 		}
 		e.do(http.MethodGet, "/api/v1/roadmap?status=rejected", e.viewer, nil).problem(t, http.StatusBadRequest)
+	})
+
+	t.Run("blind spots count the ideas asked for", func(t *testing.T) {
+		month := time.Now().UTC().AddDate(0, -1, 0).Format("2006-01")
+		e.measureCSAT(checkout, month, 10) // failing; only a piloting and a parked idea target it
+		reasons := func(query string) string {
+			var bs api.BlindSpots
+			e.do(http.MethodGet, "/api/v1/reports/blind-spots"+query, e.viewer, nil).want(t, http.StatusOK).json(t, &bs)
+			for _, b := range bs.Items {
+				if b.Touchpoint.ID == checkout.ID {
+					return strings.Join(b.Reasons, "; ")
+				}
+			}
+			return ""
+		}
+		if got := reasons(""); got != "" {
+			t.Errorf("checkout has an open (piloting) idea but is a blind spot: %q", got)
+		}
+		if got := reasons("?status=planned"); !strings.Contains(got, "failing on") || !strings.Contains(got, "no planned idea targets it") {
+			t.Errorf("counting planned ideas only: %q", got)
+		}
+		e.do(http.MethodGet, "/api/v1/reports/blind-spots?limit=5", e.viewer, nil).problem(t, http.StatusBadRequest)
 	})
 
 	t.Run("touchpoints take several channels", func(t *testing.T) {

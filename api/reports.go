@@ -72,6 +72,7 @@ type BlindSpotEntry struct {
 // measured recently, or with ideas but nothing to judge them by.
 type BlindSpots struct {
 	StaleDays int              `json:"stale_days" example:"90"`
+	Statuses  []string         `json:"statuses" example:"new,under_review,planned,piloting"` // ideas of these statuses count as looking after a touchpoint
 	Items     []BlindSpotEntry `json:"items"`
 } // @name BlindSpots
 
@@ -326,24 +327,26 @@ func metricHealth(touchpointID string, m domain.CatalogueMetric, newestFirst []d
 // blindSpots godoc
 //
 //	@Summary		Touchpoints nobody is looking after
-//	@Description	Touchpoints failing or at risk on some catalogue metric with no open idea; touchpoints not measured in the last `days` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first.
+//	@Description	Touchpoints failing or at risk on some catalogue metric with no open idea (status picks which ideas count as looking after one: open by default, all for any idea); touchpoints not measured in the last `days` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first.
 //	@Tags			reports
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			days	query		int	false	"A touchpoint not measured for this many days is stale (1–3650)"	default(90)
+//	@Param			days	query		int			false	"A touchpoint not measured for this many days is stale (1–3650)"	default(90)
+//	@Param			status	query		[]string	false	"Statuses of the ideas that count as looking after a touchpoint (default open; all for any idea)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)
 //	@Success		200		{object}	BlindSpots
 //	@Failure	400,401,503	{object}	Problem
 //	@Router			/api/v1/reports/blind-spots [get]
 func (s *Server) blindSpots(c echo.Context) error {
-	q := newListQuery(c, "days")
-	days := 90
-	if v := c.QueryParam("days"); v != "" {
+	q := newQuery(c, "days", "status")
+	days := domain.StaleDays
+	if v := q.one("days"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 3650 {
 			q.fail("days", "must be a whole number from 1 to 3650")
 		}
 		days = n
 	}
+	statuses := ideaStatuses(q)
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -356,8 +359,8 @@ func (s *Server) blindSpots(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := BlindSpots{StaleDays: days, Items: []BlindSpotEntry{}}
-	for _, b := range domain.BlindSpots(facts, metrics, s.clock(), days) {
+	out := BlindSpots{StaleDays: days, Statuses: statusNames(statuses), Items: []BlindSpotEntry{}}
+	for _, b := range domain.BlindSpots(facts, metrics, s.clock(), days, statuses) {
 		out.Items = append(out.Items, BlindSpotEntry{Touchpoint: touchpointRef(&b.Facts.Touchpoint), Reasons: b.Reasons,
 			LastMeasured: dateOut(b.Facts.LastMeasured()), Ideas: b.Facts.Ideas, OpenIdeas: b.Facts.OpenIdeas})
 	}

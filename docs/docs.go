@@ -3973,7 +3973,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Touchpoints failing or at risk on some catalogue metric with no open idea; touchpoints not measured in the last ` + "`" + `days` + "`" + ` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first.",
+                "description": "Touchpoints failing or at risk on some catalogue metric with no open idea (status picks which ideas count as looking after one: open by default, all for any idea); touchpoints not measured in the last ` + "`" + `days` + "`" + ` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first.",
                 "produces": [
                     "application/json"
                 ],
@@ -3987,6 +3987,27 @@ const docTemplate = `{
                         "default": 90,
                         "description": "A touchpoint not measured for this many days is stale (1–3650)",
                         "name": "days",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "open",
+                                "all",
+                                "new",
+                                "under_review",
+                                "planned",
+                                "piloting",
+                                "adopted",
+                                "rejected",
+                                "parked"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "Statuses of the ideas that count as looking after a touchpoint (default open; all for any idea)",
+                        "name": "status",
                         "in": "query"
                     }
                 ],
@@ -5715,6 +5736,19 @@ const docTemplate = `{
                 "stale_days": {
                     "type": "integer",
                     "example": 90
+                },
+                "statuses": {
+                    "description": "ideas of these statuses count as looking after a touchpoint",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "new",
+                        "under_review",
+                        "planned",
+                        "piloting"
+                    ]
                 }
             }
         },

@@ -13,11 +13,25 @@ type TouchpointFacts struct {
 	Touchpoint    Touchpoint
 	Ideas         int // any status
 	OpenIdeas     int // new, under review, planned or piloting
+	IdeasByStatus map[IdeaStatus]int
 	Pilots        int // any status
 	RunningPilots int
 	// Latest holds the latest measurement of each catalogue metric the
 	// touchpoint was measured on, by metric id.
 	Latest map[string]Measurement
+}
+
+// IdeasIn counts the ideas targeting the touchpoint with one of the
+// statuses; every idea for none.
+func (f *TouchpointFacts) IdeasIn(statuses []IdeaStatus) int {
+	if len(statuses) == 0 {
+		return f.Ideas
+	}
+	n := 0
+	for _, s := range statuses {
+		n += f.IdeasByStatus[s]
+	}
+	return n
 }
 
 // OpenIdeaStatuses are the statuses of ideas still being worked on.
@@ -59,18 +73,24 @@ type BlindSpot struct {
 }
 
 // BlindSpots lists touchpoints that are failing or at risk on some metric
-// with no open idea, that were not measured in the staleDays before now, or
-// that have ideas but no measurement to judge them by. Failing touchpoints
-// come first, then by name.
-func BlindSpots(facts []TouchpointFacts, catalogue []CatalogueMetric, now time.Time, staleDays int) []BlindSpot {
+// with no idea working on them (one with a status of addressing: the
+// OpenIdeaStatuses, as a CX lead means it, or any set; every status for
+// none), that were not measured in the staleDays before now, or that have
+// ideas but no measurement to judge them by. Failing touchpoints come first,
+// then by name.
+func BlindSpots(facts []TouchpointFacts, catalogue []CatalogueMetric, now time.Time, staleDays int, addressing []IdeaStatus) []BlindSpot {
 	cutoff := now.AddDate(0, 0, -staleDays)
+	noIdea := "no idea targets it"
+	if words := StatusesInWords(addressing); words != "" {
+		noIdea = "no " + words + " idea targets it"
+	}
 	var out []BlindSpot
 	for _, f := range facts {
 		spot := BlindSpot{Facts: f}
-		if f.OpenIdeas == 0 {
+		if f.IdeasIn(addressing) == 0 {
 			for _, m := range catalogue {
 				if h := f.HealthOn(m).Health; h == HealthFailing || h == HealthAtRisk {
-					spot.Reasons = append(spot.Reasons, fmt.Sprintf("%s on %s and no open idea targets it", h, m.Name))
+					spot.Reasons = append(spot.Reasons, fmt.Sprintf("%s on %s and %s", h, m.Name, noIdea))
 					spot.Failing = spot.Failing || h == HealthFailing
 				}
 			}

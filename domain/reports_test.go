@@ -16,13 +16,14 @@ func TestBlindSpots(t *testing.T) {
 	facts := []TouchpointFacts{
 		{Touchpoint: Touchpoint{Name: "Healthy door"}, Latest: measured(900, recent)},
 		{Touchpoint: Touchpoint{Name: "Failing queue"}, Latest: measured(600, recent)},
-		{Touchpoint: Touchpoint{Name: "Failing but worked on"}, OpenIdeas: 1, Ideas: 1, Latest: measured(600, recent)},
+		{Touchpoint: Touchpoint{Name: "Failing but worked on"}, OpenIdeas: 1, Ideas: 1, IdeasByStatus: map[IdeaStatus]int{StatusPlanned: 1}, Latest: measured(600, recent)},
+		{Touchpoint: Touchpoint{Name: "Failing, ideas rejected"}, Ideas: 2, IdeasByStatus: map[IdeaStatus]int{StatusRejected: 2}, Latest: measured(600, recent)},
 		{Touchpoint: Touchpoint{Name: "At-risk menu"}, Latest: measured(790, recent)},
 		{Touchpoint: Touchpoint{Name: "Stale invoice"}, Latest: measured(900, now.AddDate(0, 0, -200))},
 		{Touchpoint: Touchpoint{Name: "Unjudged app"}, Ideas: 3, OpenIdeas: 3},
 		{Touchpoint: Touchpoint{Name: "Dark corner"}},
 	}
-	spots := BlindSpots(facts, []CatalogueMetric{csat}, now, 90)
+	spots := BlindSpots(facts, []CatalogueMetric{csat}, now, 90, OpenIdeaStatuses)
 	got := map[string]string{}
 	var order []string
 	for _, s := range spots {
@@ -30,11 +31,12 @@ func TestBlindSpots(t *testing.T) {
 		order = append(order, s.Facts.Touchpoint.Name)
 	}
 	want := map[string]string{
-		"Failing queue": "failing on CSAT and no open idea targets it",
-		"At-risk menu":  "at_risk on CSAT and no open idea targets it",
-		"Stale invoice": "not measured in the last 90 days (latest period ended 2026-05-08)",
-		"Unjudged app":  "3 idea(s) target it but it has no measurement to judge them by",
-		"Dark corner":   "never measured",
+		"Failing queue":           "failing on CSAT and no open idea targets it",
+		"Failing, ideas rejected": "failing on CSAT and no open idea targets it",
+		"At-risk menu":            "at_risk on CSAT and no open idea targets it",
+		"Stale invoice":           "not measured in the last 90 days (latest period ended 2026-05-08)",
+		"Unjudged app":            "3 idea(s) target it but it has no measurement to judge them by",
+		"Dark corner":             "never measured",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("blind spots %v, want %v", got, want)
@@ -44,8 +46,23 @@ func TestBlindSpots(t *testing.T) {
 			t.Errorf("%s: %q, want %q", name, got[name], reason)
 		}
 	}
-	if order[0] != "Failing queue" {
+	if order[0] != "Failing queue" || order[1] != "Failing, ideas rejected" {
 		t.Errorf("failing touchpoints come first: %v", order)
+	}
+
+	// Counting only planned or piloting ideas, or any idea at all.
+	reasons := func(addressing []IdeaStatus) map[string]string {
+		out := map[string]string{}
+		for _, s := range BlindSpots(facts, []CatalogueMetric{csat}, now, 90, addressing) {
+			out[s.Facts.Touchpoint.Name] = strings.Join(s.Reasons, "; ")
+		}
+		return out
+	}
+	if got := reasons([]IdeaStatus{StatusPiloting}); got["Failing but worked on"] != "failing on CSAT and no piloting idea targets it" {
+		t.Errorf("with piloting ideas only: %q", got["Failing but worked on"])
+	}
+	if got := reasons(nil); got["Failing, ideas rejected"] != "" || got["Failing queue"] != "failing on CSAT and no idea targets it" {
+		t.Errorf("with every status: %v", got)
 	}
 }
 

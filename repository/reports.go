@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"slices"
 
 	"cxbacklog/domain"
 )
@@ -29,40 +30,54 @@ func (s *Store) TouchpointFacts(ctx context.Context, workspaceID string, journey
 	out := make([]domain.TouchpointFacts, len(tps))
 	for n, t := range tps {
 		c := counts[t.ID]
-		out[n] = domain.TouchpointFacts{Touchpoint: t.domain(), Ideas: c.Ideas, OpenIdeas: c.OpenIdeas,
+		if c == nil {
+			c = &touchpointCount{}
+		}
+		out[n] = domain.TouchpointFacts{Touchpoint: t.domain(), Ideas: c.Ideas, OpenIdeas: c.OpenIdeas, IdeasByStatus: c.ByStatus,
 			Pilots: c.Pilots, RunningPilots: c.RunningPilots, Latest: latest[t.ID]}
 	}
 	return out, nil
 }
 
 type touchpointCount struct {
-	TouchpointID                            string
 	Ideas, OpenIdeas, Pilots, RunningPilots int
+	ByStatus                                map[domain.IdeaStatus]int
 }
 
-// touchpointCounts counts, per touchpoint of the workspace, the ideas and
-// pilots that target it.
-func (s *Store) touchpointCounts(ctx context.Context, workspaceID string) (map[string]touchpointCount, error) {
-	open := make([]string, len(domain.OpenIdeaStatuses))
-	for n, st := range domain.OpenIdeaStatuses {
-		open[n] = string(st)
+// touchpointCounts counts, per touchpoint of the workspace, the ideas that
+// target it by status (from the links' copy of the status) and the pilots.
+func (s *Store) touchpointCounts(ctx context.Context, workspaceID string) (map[string]*touchpointCount, error) {
+	var rows []struct {
+		TouchpointID, Status string
+		N                    int
+		Running              int
 	}
-	var rows []touchpointCount
 	err := s.conn(ctx).Raw(`
-		SELECT touchpoint_id, sum(ideas) AS ideas, sum(open_ideas) AS open_ideas, sum(pilots) AS pilots, sum(running_pilots) AS running_pilots
-		FROM (
-			SELECT it.touchpoint_id, count(*) AS ideas, count(*) FILTER (WHERE i.status IN ?) AS open_ideas, 0 AS pilots, 0 AS running_pilots
-			FROM idea_touchpoints it JOIN ideas i ON i.id = it.idea_id WHERE it.workspace_id = ? GROUP BY it.touchpoint_id
-			UNION ALL
-			SELECT pt.touchpoint_id, 0, 0, count(*), count(*) FILTER (WHERE p.status = 'running')
-			FROM pilot_touchpoints pt JOIN pilots p ON p.id = pt.pilot_id WHERE pt.workspace_id = ? GROUP BY pt.touchpoint_id
-		) c GROUP BY touchpoint_id`, open, workspaceID, workspaceID).Scan(&rows).Error
+		SELECT touchpoint_id, status, count(*) AS n, 0 AS running FROM idea_touchpoints WHERE workspace_id = ? GROUP BY touchpoint_id, status
+		UNION ALL
+		SELECT pt.touchpoint_id, '', count(*), count(*) FILTER (WHERE p.status = 'running')
+		FROM pilot_touchpoints pt JOIN pilots p ON p.id = pt.pilot_id WHERE pt.workspace_id = ? GROUP BY pt.touchpoint_id`,
+		workspaceID, workspaceID).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
 	}
-	out := make(map[string]touchpointCount, len(rows))
+	out := map[string]*touchpointCount{}
 	for _, r := range rows {
-		out[r.TouchpointID] = r
+		c := out[r.TouchpointID]
+		if c == nil {
+			c = &touchpointCount{ByStatus: map[domain.IdeaStatus]int{}}
+			out[r.TouchpointID] = c
+		}
+		if r.Status == "" { // the pilots' row
+			c.Pilots, c.RunningPilots = r.N, r.Running
+			continue
+		}
+		st := domain.IdeaStatus(r.Status)
+		c.ByStatus[st] = r.N
+		c.Ideas += r.N
+		if slices.Contains(domain.OpenIdeaStatuses, st) {
+			c.OpenIdeas += r.N
+		}
 	}
 	return out, nil
 }
