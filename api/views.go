@@ -24,9 +24,9 @@ type ScoringSettings struct {
 // ScaleAnchors says what the 1, 3 and 5 of one scoring scale mean.
 type ScaleAnchors struct {
 	Scale string `json:"scale" enums:"impact,experience,effort" example:"effort"`
-	Low   string `json:"1" example:"1 = days of one team, no new systems or contracts"`
-	Mid   string `json:"3" example:"3 = weeks, a few teams, or a change with a vendor"`
-	High  string `json:"5" example:"5 = months, several teams, new systems or contracts"`
+	Low   string `json:"1" example:"days of one team, no new systems or contracts"`
+	Mid   string `json:"3" example:"weeks, a few teams, or a change with a vendor"`
+	High  string `json:"5" example:"months, several teams, new systems or contracts"`
 } // @name ScaleAnchors
 
 // ScoringUpdate is the body of PUT /scoring: the weights and thresholds are

@@ -7962,15 +7962,15 @@ const docTemplate = `{
             "properties": {
                 "1": {
                     "type": "string",
-                    "example": "1 = days of one team, no new systems or contracts"
+                    "example": "days of one team, no new systems or contracts"
                 },
                 "3": {
                     "type": "string",
-                    "example": "3 = weeks, a few teams, or a change with a vendor"
+                    "example": "weeks, a few teams, or a change with a vendor"
                 },
                 "5": {
                     "type": "string",
-                    "example": "5 = months, several teams, new systems or contracts"
+                    "example": "months, several teams, new systems or contracts"
                 },
                 "scale": {
                     "type": "string",

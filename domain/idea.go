@@ -401,23 +401,23 @@ func joinValues[T ~string](vs []T) string {
 // two people scoring the same idea mean the same thing.
 type ScaleAnchors struct {
 	Scale          string // impact, experience, effort
-	Low, Mid, High string // 1, 3, 5
+	Low, Mid, High string // what a 1, a 3 and a 5 mean
 }
 
 // Scales are the anchors of impact, experience and effort.
 var Scales = []ScaleAnchors{
 	{"impact",
-		"1 = barely moves a measured outcome (cost, revenue, a target metric)",
-		"3 = a clear change on one key metric at one touchpoint",
-		"5 = a large change on a key metric across a journey or most customers"},
+		"barely moves a measured outcome (cost, revenue, a target metric)",
+		"a clear change on one key metric at one touchpoint",
+		"a large change on a key metric across a journey or most customers"},
 	{"experience",
-		"1 = few customers would notice",
-		"3 = removes a known irritation for many customers",
-		"5 = removes a pain that drives complaints, repeat contacts or churn"},
+		"few customers would notice",
+		"removes a known irritation for many customers",
+		"removes a pain that drives complaints, repeat contacts or churn"},
 	{"effort",
-		"1 = days of one team, no new systems or contracts",
-		"3 = weeks, a few teams, or a change with a vendor",
-		"5 = months, several teams, new systems or contracts"},
+		"days of one team, no new systems or contracts",
+		"weeks, a few teams, or a change with a vendor",
+		"months, several teams, new systems or contracts"},
 }
 
 // lowConfidence is the confidence below which the reason an idea ranks
