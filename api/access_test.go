@@ -125,3 +125,34 @@ func bodyFor(r api.Route) any {
 	}
 	return nil
 }
+
+// Every endpoint refuses a query parameter it does not know, naming it,
+// before doing anything: a typo never silently does nothing.
+func TestUnknownQueryParametersRefusedEverywhere(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	keyID, _ := revokedKey(t, e)
+	ids := e.routeObjects(keyID)
+	checked := 0
+	for _, r := range e.srv.Routes() {
+		if r.Role == "" {
+			continue
+		}
+		path, _ := concretePath(t, r, ids)
+		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
+			p := e.do(r.Method, path+"?mode_typo=1", e.admin, bodyFor(r), "If-Match", `"1"`).problem(t, http.StatusBadRequest)
+			if !namesField(p, "mode_typo") {
+				t.Errorf("errors %+v do not name mode_typo", p.Errors)
+			}
+		})
+		checked++
+	}
+	if checked < 60 {
+		t.Fatalf("only %d routes checked", checked)
+	}
+	var after api.Idea
+	e.do(http.MethodGet, "/api/v1/ideas/"+ids["ideas"], e.viewer, nil).want(t, http.StatusOK).json(t, &after)
+	if after.Version != 1 {
+		t.Fatalf("a refused request changed the idea: version %d", after.Version)
+	}
+}
