@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"cxbacklog/api/web"
 	"cxbacklog/domain"
 
 	"github.com/labstack/echo/v4"
@@ -13,25 +14,13 @@ import (
 
 const principalKey = "principal"
 
-// authenticate resolves the bearer key into a principal for the request.
-// A client address that keeps failing, and a known key whose budget is
-// spent, are refused before the key is looked up (see failureThrottle and
-// budgets); then the request spends its key's and its workspace's budgets.
+// authenticate resolves the request's credentials into a principal: the
+// bearer key, or for a chart the session of the web workspace's page that
+// shows it. Then the request spends its key's and its workspace's budgets.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		addr, token, now := c.RealIP(), bearerToken(c), s.now()
-		id, _ := domain.KeyIDFromToken(token)
-		hash := domain.HashToken(token)
-		if s.failures.blocked(addr, now) && !s.budgets.knows(id, hash, now) {
-			return domain.Errorf(eRateLimited, "too many failed authentications from this address; retry after the time in Retry-After")
-		}
-		if err := s.budgets.spent(id, hash, now); err != nil {
-			return err
-		}
-		p, err := s.principalOf(c.Request().Context(), token, now)
-		if domain.ErrorCodeOf(err) == domain.EUnauthorized {
-			s.failures.fail(addr, now)
-		}
+		now := s.now()
+		p, hash, err := s.credentials(c, now)
 		if err != nil {
 			return err
 		}
@@ -41,6 +30,47 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(principalKey, p)
 		return next(c)
 	}
+}
+
+// credentials is the principal of the bearer key, or, for a chart requested
+// without one, of the web session in the cookie (an <img> sends no
+// Authorization header); and the hash of the token used.
+func (s *Server) credentials(c echo.Context, now time.Time) (*domain.Principal, []byte, error) {
+	token := bearerToken(c)
+	if ck, err := c.Cookie(web.SessionCookie); token == "" && isChart(c) && err == nil {
+		p, _, err := domain.ResumeSession(c.Request().Context(), s.store, ck.Value, now)
+		return p, domain.HashToken(ck.Value), err
+	}
+	p, err := s.checkKey(c, token, now)
+	return p, domain.HashToken(token), err
+}
+
+// isChart tells a chart read (GET or HEAD of an .svg) from every other
+// request, which only a bearer key may make.
+func isChart(c echo.Context) bool {
+	m := c.Request().Method
+	return (m == http.MethodGet || m == http.MethodHead) && strings.HasSuffix(c.Path(), ".svg")
+}
+
+// checkKey resolves a key, for the API and the web workspace's sign-in
+// alike. A client address that keeps failing, and a known key whose budget
+// is spent, are refused before the key is looked up (see failureThrottle
+// and budgets).
+func (s *Server) checkKey(c echo.Context, token string, now time.Time) (*domain.Principal, error) {
+	addr := c.RealIP()
+	id, _ := domain.KeyIDFromToken(token)
+	hash := domain.HashToken(token)
+	if s.failures.blocked(addr, now) && !s.budgets.knows(id, hash, now) {
+		return nil, domain.Errorf(eRateLimited, "too many failed authentications from this address; retry after the time in Retry-After")
+	}
+	if err := s.budgets.spent(id, hash, now); err != nil {
+		return nil, err
+	}
+	p, err := s.principalOf(c.Request().Context(), token, now)
+	if domain.ErrorCodeOf(err) == domain.EUnauthorized {
+		s.failures.fail(addr, now)
+	}
+	return p, err
 }
 
 // bearerToken is the request's API key, or "" without one.

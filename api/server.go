@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"cxbacklog/api/web"
 	_ "cxbacklog/docs" // registers the generated spec served at /swagger/doc.json
 	"cxbacklog/domain"
 
@@ -32,6 +33,7 @@ type Store interface {
 	domain.CatalogueStore
 	domain.MeasurementStore
 	domain.ReportStore
+	domain.SessionStore
 	Ping(ctx context.Context) error
 }
 
@@ -81,6 +83,7 @@ type Server struct {
 	failures *failureThrottle
 	budgets  *budgets
 	pilots   domain.PilotActions
+	pages    []web.Route
 }
 
 // Route is one registered endpoint and the least role it needs ("" for
@@ -141,6 +144,9 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 	// A workspace cannot hold every connection while another waits.
 	v1 := e.Group("/api/v1", s.authenticate, newWorkspaceTurns(cfg.InFlightPerWorkspace).middleware, checkContentType)
 	s.apiRoutes(v1)
+
+	s.pages = web.Register(e, web.Deps{Store: store, StatusOf: statusOfError, Clock: s.clock, Log: log,
+		SignIn: func(c echo.Context, token string) (*domain.Principal, error) { return s.checkKey(c, token, s.now()) }})
 	return s
 }
 
@@ -182,6 +188,9 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // Routes lists every registered endpoint.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// Pages lists the web workspace's pages and form actions.
+func (s *Server) Pages() []web.Route { return append([]web.Route(nil), s.pages...) }
 
 // responseStatus is the status a request ended with, including errors not
 // yet written by the error handler.

@@ -1,0 +1,250 @@
+package web
+
+import (
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"cxbacklog/domain"
+
+	"github.com/labstack/echo/v4"
+)
+
+func (h *handler) backlogRoutes(e *echo.Echo) {
+	h.get(e, "/", h.backlog, domain.RoleViewer)
+	h.get(e, "/ideas.csv", h.backlogCSV, domain.RoleViewer)
+}
+
+// backlogFilter is the backlog's filter form as sent (to fill the form
+// again) and as the store reads it.
+type backlogFilter struct {
+	Statuses   []string
+	Quadrant   string
+	JourneyID  string
+	Touchpoint string
+	Owner      string
+	Tag        string
+	Query      string
+	filter     domain.IdeaFilter
+}
+
+// readBacklogFilter reads the filter form. A status box ticked or not is
+// the form's own rule: none ticked means the open ideas, as in the API.
+func readBacklogFilter(q url.Values) (backlogFilter, error) {
+	f := backlogFilter{Quadrant: q.Get("quadrant"), JourneyID: q.Get("journey_id"), Touchpoint: q.Get("touchpoint_id"),
+		Owner: strings.TrimSpace(q.Get("owner")), Tag: strings.TrimSpace(q.Get("tag")), Query: strings.TrimSpace(q.Get("q"))}
+	var fields []domain.FieldError
+	for _, s := range q["status"] {
+		st, ok := domain.ParseIdeaStatus(s)
+		if !ok {
+			fields = append(fields, domain.FieldError{Parameter: "status", Detail: "is not a status: " + s})
+			continue
+		}
+		f.Statuses = append(f.Statuses, s)
+		f.filter.Statuses = append(f.filter.Statuses, st)
+	}
+	if len(f.filter.Statuses) == 0 {
+		f.filter.Statuses = domain.OpenIdeaStatuses
+		for _, st := range domain.OpenIdeaStatuses {
+			f.Statuses = append(f.Statuses, string(st))
+		}
+	}
+	if f.Quadrant != "" {
+		qd, ok := parseQuadrant(f.Quadrant)
+		if !ok {
+			fields = append(fields, domain.FieldError{Parameter: "quadrant", Detail: "is not a quadrant"})
+		}
+		f.filter.Quadrants = []domain.Quadrant{qd}
+	}
+	for _, id := range []struct {
+		name, value string
+		dst         *[]string
+	}{{"journey_id", f.JourneyID, &f.filter.JourneyIDs}, {"touchpoint_id", f.Touchpoint, &f.filter.TouchpointIDs}} {
+		if id.value == "" {
+			continue
+		}
+		if !domain.IsID(id.value) {
+			fields = append(fields, domain.FieldError{Parameter: id.name, Detail: "is not an id"})
+			continue
+		}
+		*id.dst = []string{id.value}
+	}
+	if f.Owner != "" {
+		f.filter.Owners = []string{f.Owner}
+	}
+	if f.Tag != "" {
+		f.filter.Tags = []string{f.Tag}
+	}
+	if f.Query != "" {
+		if len([]rune(f.Query)) > domain.MaxNameLength || strings.ContainsRune(f.Query, 0) {
+			fields = append(fields, domain.FieldError{Parameter: "q", Detail: "is not a search of at most 200 characters"})
+		}
+		f.filter.Query = &f.Query
+	}
+	f.filter.Sort = domain.SortPriorityDesc
+	if fields != nil {
+		return f, &domain.Error{Code: domain.EMalformed, Message: "the filter has invalid values", Fields: fields}
+	}
+	return f, nil
+}
+
+func parseQuadrant(s string) (domain.Quadrant, bool) {
+	for _, q := range domain.Quadrants {
+		if string(q) == s {
+			return q, true
+		}
+	}
+	return "", false
+}
+
+// query is the filter as a query string, for the next page and the CSV.
+func (f backlogFilter) query() url.Values {
+	q := url.Values{}
+	for _, s := range f.Statuses {
+		q.Add("status", s)
+	}
+	for k, v := range map[string]string{"quadrant": f.Quadrant, "journey_id": f.JourneyID, "touchpoint_id": f.Touchpoint, "owner": f.Owner, "tag": f.Tag, "q": f.Query} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q
+}
+
+// backlogView is the backlog page's data.
+type backlogView struct {
+	Filter      backlogFilter
+	Ideas       []domain.Idea
+	Rank        int // of the first idea on the page
+	Next        string
+	CSV         string
+	Statuses    []domain.IdeaStatus
+	Quadrants   []domain.Quadrant
+	Journeys    []domain.Journey
+	Touchpoints []domain.Touchpoint
+	Names       map[string]string // touchpoint names by id
+}
+
+const backlogPageSize = 25
+
+// backlog is the ranked backlog, open ideas by default.
+func (h *handler) backlog(c echo.Context) error {
+	q := c.QueryParams()
+	f, err := readBacklogFilter(q)
+	if err != nil {
+		return err
+	}
+	after, ok := decodeCursor(q.Get("cursor"))
+	if !ok {
+		return domain.Errorf(domain.EMalformed, "the page link is broken; start from the first page")
+	}
+	rank, _ := strconv.Atoi(q.Get("rank"))
+	ws := principalOf(c).WorkspaceID
+	ideas, next, err := h.Store.ListIdeas(ctx(c), ws, f.filter, after, backlogPageSize)
+	if err != nil {
+		return err
+	}
+	v := backlogView{Filter: f, Ideas: ideas, Rank: max(rank, 0) + 1, Statuses: domain.IdeaStatuses, Quadrants: domain.Quadrants}
+	if next != nil {
+		nq := f.query()
+		nq.Set("cursor", encodeCursor(next))
+		nq.Set("rank", strconv.Itoa(v.Rank-1+len(ideas)))
+		v.Next = "/?" + nq.Encode()
+	}
+	v.CSV = "/ideas.csv?" + f.query().Encode()
+	if v.Journeys, v.Touchpoints, v.Names, err = h.catalogue(c); err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "backlog", "Backlog", v)
+}
+
+// catalogue reads the workspace's journeys and touchpoints for filters and
+// names (a workspace has tens to a few thousand of them).
+func (h *handler) catalogue(c echo.Context) ([]domain.Journey, []domain.Touchpoint, map[string]string, error) {
+	ws := principalOf(c).WorkspaceID
+	var journeys []domain.Journey
+	for page := (domain.Page{Limit: domain.MaxPageSize}); ; {
+		js, next, err := h.Store.ListJourneys(ctx(c), ws, page)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		journeys = append(journeys, js...)
+		if next == nil {
+			break
+		}
+		page.After = next
+	}
+	var tps []domain.Touchpoint
+	for page := (domain.Page{Limit: domain.MaxPageSize}); ; {
+		ts, next, err := h.Store.ListTouchpoints(ctx(c), ws, domain.TouchpointFilter{}, page)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		tps = append(tps, ts...)
+		if next == nil {
+			break
+		}
+		page.After = next
+	}
+	names := make(map[string]string, len(tps))
+	for _, t := range tps {
+		names[t.ID] = t.Name
+	}
+	return journeys, tps, names, nil
+}
+
+// maxCSVRows bounds a CSV download; the API pages through more.
+const maxCSVRows = 10000
+
+// backlogCSV is the filtered backlog as CSV, in rank order.
+func (h *handler) backlogCSV(c echo.Context) error {
+	f, err := readBacklogFilter(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	ws := principalOf(c).WorkspaceID
+	_, _, names, err := h.catalogue(c)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="backlog.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	_ = w.Write([]string{"rank", "title", "status", "priority", "value", "quadrant", "impact", "experience", "effort", "confidence", "owner", "tags", "touchpoints", "why", "id"})
+	rank := 0
+	var after *domain.IdeaCursor
+	for rank < maxCSVRows {
+		ideas, next, err := h.Store.ListIdeas(ctx(c), ws, f.filter, after, domain.MaxPageSize)
+		if err != nil {
+			return err // the status is sent; the body stops short
+		}
+		for _, i := range ideas {
+			rank++
+			tps := make([]string, len(i.TouchpointIDs))
+			for n, id := range i.TouchpointIDs {
+				tps[n] = names[id]
+			}
+			_ = w.Write([]string{strconv.Itoa(rank), csvSafe(i.Title), string(i.Status), num(i.Score.Priority), num(i.Score.Value),
+				string(i.Score.Quadrant), strconv.Itoa(i.Impact), strconv.Itoa(i.Experience), strconv.Itoa(i.Effort), num(i.Confidence),
+				csvSafe(i.Owner), csvSafe(strings.Join(i.Tags, "; ")), csvSafe(strings.Join(tps, "; ")), i.WhyRanked(), i.ID})
+		}
+		if next == nil {
+			break
+		}
+		after = next
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// csvSafe keeps a cell a spreadsheet would read as a formula (=, +, -, @)
+// as text.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,84 @@
+package web
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math"
+	"strings"
+	"time"
+
+	"cxbacklog/domain"
+)
+
+// funcs are the helpers templates format with.
+var funcs = template.FuncMap{
+	"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	"datep":    datePtr,
+	"num":      num,
+	"pct":      func(x float64) string { return num(100*x) + " %" },
+	"words":    func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"title":    titleWords,
+	"contains": func(set []string, s string) bool { return contains(set, s) },
+}
+
+func datePtr(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return t.UTC().Format("2 Jan 2006")
+}
+
+// num prints x with at most 2 decimals and no trailing zeros.
+func num(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "—"
+	}
+	s := fmt.Sprintf("%.2f", x)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+// titleWords turns an enum value into words with a capital: quick_win →
+// Quick win.
+func titleWords(s string) string {
+	s = strings.ReplaceAll(s, "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func contains(set []string, s string) bool {
+	for _, x := range set {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// encodeCursor and decodeCursor carry an idea list's position in a link.
+func encodeCursor(c *domain.IdeaCursor) string {
+	if c == nil {
+		return ""
+	}
+	b, _ := json.Marshal(c) // plain fields: cannot fail
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (*domain.IdeaCursor, bool) {
+	if s == "" {
+		return nil, true
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	var c domain.IdeaCursor
+	if err != nil || json.Unmarshal(b, &c) != nil || !domain.IsID(c.ID) || strings.ContainsRune(c.Title, 0) {
+		return nil, false
+	}
+	return &c, true
+}
