@@ -85,6 +85,7 @@ func (t *Touchpoint) Validate() error {
 // TouchpointFilter narrows a touchpoint list. A filter of several values
 // keeps a touchpoint matching any of them; an empty one does not filter.
 type TouchpointFilter struct {
+	IDs        []string
 	JourneyIDs []string
 	StageIDs   []string
 	Channels   []Channel

@@ -64,6 +64,7 @@ func (s *Store) GetTouchpoint(ctx context.Context, workspaceID, id string) (*dom
 // ListTouchpoints implements domain.TouchpointStore.
 func (s *Store) ListTouchpoints(ctx context.Context, workspaceID string, f domain.TouchpointFilter, page domain.Page) ([]domain.Touchpoint, *domain.Cursor, error) {
 	q := s.conn(ctx).Where("workspace_id = ?", workspaceID)
+	q = anyOf(q, "id", f.IDs)
 	q = anyOf(q, "journey_id", f.JourneyIDs)
 	q = anyOf(q, "stage_id", f.StageIDs)
 	q = anyOf(q, "channel", f.Channels)

@@ -154,39 +154,77 @@ func (h *handler) backlog(c echo.Context) error {
 		v.Next = "/?" + nq.Encode()
 	}
 	v.CSV = "/ideas.csv?" + f.query().Encode()
-	if v.Journeys, v.Touchpoints, v.Names, err = h.catalogue(c); err != nil {
+	if err := h.backlogChoices(c, &v); err != nil {
 		return err
 	}
 	return h.render(c, http.StatusOK, "backlog", "Backlog", v)
 }
 
-// catalogue reads the workspace's journeys and touchpoints for filters and
-// names (a workspace has tens to a few thousand of them).
-func (h *handler) catalogue(c echo.Context) ([]domain.Journey, []domain.Touchpoint, map[string]string, error) {
-	ws := principalOf(c).WorkspaceID
-	var journeys []domain.Journey
+// backlogChoices fills the filter's choices and the shown ideas' touchpoint
+// names. A workspace may have thousands of touchpoints: the touchpoint
+// choice lists the chosen journey's, and the names are read for the shown
+// ideas only.
+func (h *handler) backlogChoices(c echo.Context, v *backlogView) error {
+	var err error
+	if v.Journeys, err = h.journeys(c); err != nil {
+		return err
+	}
+	if v.Filter.JourneyID != "" {
+		if v.Touchpoints, err = h.touchpoints(c, domain.TouchpointFilter{JourneyIDs: []string{v.Filter.JourneyID}}); err != nil {
+			return err
+		}
+	}
+	var ids []string
+	for _, i := range v.Ideas {
+		ids = append(ids, i.TouchpointIDs...)
+	}
+	v.Names = map[string]string{}
+	if len(ids) == 0 {
+		return nil
+	}
+	tps, err := h.touchpoints(c, domain.TouchpointFilter{IDs: ids})
+	for _, t := range tps {
+		v.Names[t.ID] = t.Name
+	}
+	return err
+}
+
+// journeys reads every journey of the workspace.
+func (h *handler) journeys(c echo.Context) ([]domain.Journey, error) {
+	var out []domain.Journey
 	for page := (domain.Page{Limit: domain.MaxPageSize}); ; {
-		js, next, err := h.Store.ListJourneys(ctx(c), ws, page)
-		if err != nil {
-			return nil, nil, nil, err
+		js, next, err := h.Store.ListJourneys(ctx(c), principalOf(c).WorkspaceID, page)
+		if err != nil || next == nil {
+			return append(out, js...), err
 		}
-		journeys = append(journeys, js...)
-		if next == nil {
-			break
-		}
+		out = append(out, js...)
 		page.After = next
 	}
-	var tps []domain.Touchpoint
+}
+
+// touchpoints reads every touchpoint matching f.
+func (h *handler) touchpoints(c echo.Context, f domain.TouchpointFilter) ([]domain.Touchpoint, error) {
+	var out []domain.Touchpoint
 	for page := (domain.Page{Limit: domain.MaxPageSize}); ; {
-		ts, next, err := h.Store.ListTouchpoints(ctx(c), ws, domain.TouchpointFilter{}, page)
-		if err != nil {
-			return nil, nil, nil, err
+		ts, next, err := h.Store.ListTouchpoints(ctx(c), principalOf(c).WorkspaceID, f, page)
+		if err != nil || next == nil {
+			return append(out, ts...), err
 		}
-		tps = append(tps, ts...)
-		if next == nil {
-			break
-		}
+		out = append(out, ts...)
 		page.After = next
+	}
+}
+
+// catalogue reads the workspace's journeys and touchpoints, and the
+// touchpoints' names by id.
+func (h *handler) catalogue(c echo.Context) ([]domain.Journey, []domain.Touchpoint, map[string]string, error) {
+	journeys, err := h.journeys(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tps, err := h.touchpoints(c, domain.TouchpointFilter{})
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	names := make(map[string]string, len(tps))
 	for _, t := range tps {
