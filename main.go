@@ -262,7 +262,7 @@ func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "swagger", base+"/swagger/index.html")
-	fmt.Fprintf(stdout, "Listening on %s\nDemo data: run ./cxbacklog demo in another terminal (workspace \"demo\"; prints an admin key and URLs to try)\n", base)
+	fmt.Fprintf(stdout, "Listening on %s (web workspace: %s/)\nDemo data: run ./cxbacklog demo in another terminal (workspace \"demo\"; prints an admin key and URLs to try)\n", base, base)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
@@ -333,9 +333,10 @@ First start: created workspace %q with an admin API key (shown only this once):
   export CXB_KEY=%s
   curl -H "Authorization: Bearer $CXB_KEY" %s/api/v1/journeys
 
-Swagger UI: %s/swagger/index.html
+Web workspace: %s/ (sign in with the key)
+Swagger UI:    %s/swagger/index.html
 
-`, ws.Slug, token, base, base)
+`, ws.Slug, token, base, base, base)
 	return err
 }
 
@@ -524,6 +525,7 @@ func loadDemo(cfg config, log *slog.Logger, args []string, stdout io.Writer) err
 	} else {
 		fmt.Fprintln(stdout, "\nUse the admin key printed when it was loaded (export CXB_KEY=...), or run ./cxbacklog demo --new-key for a new one.")
 	}
+	fmt.Fprintf(stdout, "\nIn a browser: %s/ (sign in with the key).\n", base)
 	if !running {
 		fmt.Fprintf(stdout, "\nNo server is running on this data directory: start one with make run (the links assume %s).\n", base)
 	}
