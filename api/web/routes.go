@@ -12,4 +12,8 @@ func (h *handler) pageRoutes(e *echo.Echo) {
 	const viewer = domain.RoleViewer
 	h.post(e, "/sign-out", h.signOut, viewer)
 	h.backlogRoutes(e)
+	h.ideaRoutes(e)
+	h.journeyRoutes(e)
+	h.viewsRoutes(e)
+	h.pilotRoutes(e)
 }
