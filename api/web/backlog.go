@@ -166,11 +166,11 @@ func (h *handler) backlog(c echo.Context) error {
 // ideas only.
 func (h *handler) backlogChoices(c echo.Context, v *backlogView) error {
 	var err error
-	if v.Journeys, err = h.journeys(c); err != nil {
+	if v.Journeys, err = h.allJourneys(c); err != nil {
 		return err
 	}
 	if v.Filter.JourneyID != "" {
-		if v.Touchpoints, err = h.touchpoints(c, domain.TouchpointFilter{JourneyIDs: []string{v.Filter.JourneyID}}); err != nil {
+		if v.Touchpoints, err = h.allTouchpoints(c, domain.TouchpointFilter{JourneyIDs: []string{v.Filter.JourneyID}}); err != nil {
 			return err
 		}
 	}
@@ -182,15 +182,15 @@ func (h *handler) backlogChoices(c echo.Context, v *backlogView) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	tps, err := h.touchpoints(c, domain.TouchpointFilter{IDs: ids})
+	tps, err := h.allTouchpoints(c, domain.TouchpointFilter{IDs: ids})
 	for _, t := range tps {
 		v.Names[t.ID] = t.Name
 	}
 	return err
 }
 
-// journeys reads every journey of the workspace.
-func (h *handler) journeys(c echo.Context) ([]domain.Journey, error) {
+// allJourneys reads every journey of the workspace.
+func (h *handler) allJourneys(c echo.Context) ([]domain.Journey, error) {
 	var out []domain.Journey
 	for page := (domain.Page{Limit: domain.MaxPageSize}); ; {
 		js, next, err := h.Store.ListJourneys(ctx(c), principalOf(c).WorkspaceID, page)
@@ -202,8 +202,8 @@ func (h *handler) journeys(c echo.Context) ([]domain.Journey, error) {
 	}
 }
 
-// touchpoints reads every touchpoint matching f.
-func (h *handler) touchpoints(c echo.Context, f domain.TouchpointFilter) ([]domain.Touchpoint, error) {
+// allTouchpoints reads every touchpoint matching f.
+func (h *handler) allTouchpoints(c echo.Context, f domain.TouchpointFilter) ([]domain.Touchpoint, error) {
 	var out []domain.Touchpoint
 	for page := (domain.Page{Limit: domain.MaxPageSize}); ; {
 		ts, next, err := h.Store.ListTouchpoints(ctx(c), principalOf(c).WorkspaceID, f, page)
@@ -218,11 +218,11 @@ func (h *handler) touchpoints(c echo.Context, f domain.TouchpointFilter) ([]doma
 // catalogue reads the workspace's journeys and touchpoints, and the
 // touchpoints' names by id.
 func (h *handler) catalogue(c echo.Context) ([]domain.Journey, []domain.Touchpoint, map[string]string, error) {
-	journeys, err := h.journeys(c)
+	journeys, err := h.allJourneys(c)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tps, err := h.touchpoints(c, domain.TouchpointFilter{})
+	tps, err := h.allTouchpoints(c, domain.TouchpointFilter{})
 	if err != nil {
 		return nil, nil, nil, err
 	}
