@@ -2,10 +2,7 @@ package api
 
 import (
 	"net/http"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"cxbacklog/domain"
 
@@ -122,45 +119,15 @@ func metricResultOut(m *domain.MetricResult) MetricResult {
 }
 
 // changeInUnit is a computed metric's absolute change (its estimate, after
-// − before) as people read it, with a short unit: shares in percentage
-// points, NPS in points, seconds as "s"; nil when not computed.
+// − before) as people read it (see MetricResult.ChangeScale); nil when not
+// computed.
 func changeInUnit(m *domain.MetricResult) (*float64, string) {
 	if !m.Computed {
 		return nil, ""
 	}
-	v := m.Estimate
-	switch m.Kind {
-	case domain.KindProportion:
-		v *= 100
-		return &v, "pp"
-	case domain.KindNPS:
-		return &v, "pts"
-	}
-	return &v, shortUnit(m.Unit)
-}
-
-// shortUnit abbreviates a metric's unit for a chart: units of time and
-// percent (a change of a mean of percentages is in percentage points); a
-// parenthetical is dropped, and a scale such as "1–7" gives no unit.
-func shortUnit(unit string) string {
-	u := strings.TrimSpace(unit)
-	if i := strings.Index(u, "("); i > 0 {
-		u = strings.TrimSpace(u[:i])
-	}
-	switch strings.ToLower(u) {
-	case "s", "sec", "secs", "second", "seconds":
-		return "s"
-	case "min", "mins", "minute", "minutes":
-		return "min"
-	case "h", "hr", "hrs", "hour", "hours":
-		return "h"
-	case "%", "percent", "per cent", "pct":
-		return "pp"
-	}
-	if r, _ := utf8.DecodeRuneInString(u); unicode.IsDigit(r) || r == '-' || r == '−' {
-		return ""
-	}
-	return u
+	scale, unit := m.ChangeScale()
+	v := m.Estimate * scale
+	return &v, unit
 }
 
 // pilotResults godoc

@@ -2,7 +2,10 @@ package domain
 
 import (
 	"math"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Design is how a metric's change is estimated, chosen from the samples
@@ -202,4 +205,42 @@ func (p *Pilot) InterimNotice() InterimNotice {
 	return InterimNotice{Interim: true, Label: "interim — results not frozen",
 		Warning: "Interim results: these are not the results frozen when the pilot was completed. " +
 			peekingWarning + " Only a completed pilot's frozen results have a final verdict."}
+}
+
+// ChangeScale says how a metric's change (its estimate and interval, after
+// − before) is written for people: multiplied by scale, in unit. Shares in
+// percentage points (×100, "pp"), NPS in points ("pts"), other kinds in
+// their own unit, shortened (ShortUnit).
+func (m *MetricResult) ChangeScale() (scale float64, unit string) {
+	switch m.Kind {
+	case KindProportion:
+		return 100, "pp"
+	case KindNPS:
+		return 1, "pts"
+	}
+	return 1, ShortUnit(m.Unit)
+}
+
+// ShortUnit abbreviates a metric's unit: units of time, and percent (a
+// change of a mean of percentages is in percentage points); a parenthetical
+// is dropped, and a scale such as "1–7" gives no unit.
+func ShortUnit(unit string) string {
+	u := strings.TrimSpace(unit)
+	if i := strings.Index(u, "("); i > 0 {
+		u = strings.TrimSpace(u[:i])
+	}
+	switch strings.ToLower(u) {
+	case "s", "sec", "secs", "second", "seconds":
+		return "s"
+	case "min", "mins", "minute", "minutes":
+		return "min"
+	case "h", "hr", "hrs", "hour", "hours":
+		return "h"
+	case "%", "percent", "per cent", "pct":
+		return "pp"
+	}
+	if r, _ := utf8.DecodeRuneInString(u); unicode.IsDigit(r) || r == '-' || r == '−' {
+		return ""
+	}
+	return u
 }

@@ -53,6 +53,20 @@ func titleWords(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// signed prints x as num does, with + or a minus sign (none on 0).
+func signed(x float64) string { return withSign(num(x)) }
+
+// withSign puts + or a true minus sign on a printed number.
+func withSign(s string) string {
+	switch {
+	case s == "0" || s == "—":
+		return s
+	case strings.HasPrefix(s, "-"):
+		return "−" + s[1:]
+	}
+	return "+" + s
+}
+
 func contains(set []string, s string) bool {
 	for _, x := range set {
 		if x == s {

@@ -314,13 +314,7 @@ func pilotResultOf(m *domain.MetricResult) pilotResultRow {
 	if !m.Computed {
 		return row
 	}
-	scale, unit := 1.0, m.Unit
-	switch m.Kind {
-	case domain.KindProportion:
-		scale, unit = 100, "pp"
-	case domain.KindNPS:
-		unit = "points"
-	}
+	scale, unit := m.ChangeScale()
 	withUnit := func(s string) string {
 		if unit == "" {
 			return s
@@ -353,29 +347,11 @@ func pilotNum(x float64) string {
 }
 
 // pilotSigned writes a change with its sign, a minus sign as − .
-func pilotSigned(x float64) string {
-	s := pilotNum(x)
-	switch {
-	case strings.HasPrefix(s, "-"):
-		return "−" + s[1:]
-	case s != "0" && s != "—":
-		return "+" + s
-	}
-	return s
-}
+func pilotSigned(x float64) string { return withSign(pilotNum(x)) }
 
 // pilotPercentSigned writes a relative change in percent, 2 decimals at
 // most, with its sign.
-func pilotPercentSigned(x float64) string {
-	s := num(100 * x)
-	switch {
-	case strings.HasPrefix(s, "-"):
-		s = "−" + s[1:]
-	case s != "0":
-		s = "+" + s
-	}
-	return s + "\u00a0%"
-}
+func pilotPercentSigned(x float64) string { return signed(100*x) + "\u00a0%" }
 
 // pilotP writes a p-value: 3 decimals, or "< 0.001" (kept on one line).
 func pilotP(p float64) string {

@@ -236,8 +236,8 @@ func TestPilotPageShowsSamplesResultsAndInterimNotice(t *testing.T) {
 	}
 	aht := rows.Eq(0).Find("th, td")
 	if text(aht.Eq(0)) != "Average handle time primary lower is better" || text(aht.Eq(1)) != "difference in differences" ||
-		text(aht.Eq(2)) != "−28 seconds" || text(aht.Eq(3)) != "−8.75 % (−13.11 % to −4.39 %)" ||
-		text(aht.Eq(4)) != "−42.27 to −13.73 seconds" || text(aht.Eq(5)) != "< 0.001" || text(aht.Eq(6)) != api.Metrics[0].Verdict {
+		text(aht.Eq(2)) != "−28 s" || text(aht.Eq(3)) != "−8.75 % (−13.11 % to −4.39 %)" ||
+		text(aht.Eq(4)) != "−42.27 to −13.73 s" || text(aht.Eq(5)) != "< 0.001" || text(aht.Eq(6)) != api.Metrics[0].Verdict {
 		t.Fatalf("handle time row: %q (API: %+v)", text(rows.Eq(0)), api.Metrics[0])
 	}
 	csat := rows.Eq(1).Find("th, td")

@@ -10,8 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"cxbacklog/domain"
 
@@ -335,61 +333,19 @@ func viewsChangeOf(m *domain.MetricResult) reportChange {
 		out.Change = "not computed"
 		return out
 	}
-	scale, unit := 1.0, viewsUnit(m.Unit)
-	switch m.Kind {
-	case domain.KindProportion:
-		scale, unit = 100, "pp"
-	case domain.KindNPS:
-		unit = "pts"
-	}
+	scale, unit := m.ChangeScale()
 	withUnit := func(x float64) string {
 		if unit == "" {
-			return viewsSigned(x * scale)
+			return signed(x * scale)
 		}
-		return viewsSigned(x*scale) + "\u00a0" + unit
+		return signed(x*scale) + "\u00a0" + unit
 	}
 	out.Change = withUnit(m.Estimate)
 	if m.RelativeChange != nil {
-		out.Change += " (" + viewsSigned(100**m.RelativeChange) + "\u00a0%)"
+		out.Change += " (" + signed(100**m.RelativeChange) + "\u00a0%)"
 	}
 	out.Interval = withUnit(m.CI.Low) + " to " + withUnit(m.CI.High)
 	return out
-}
-
-// viewsSigned prints x as num does, with + or a minus sign.
-func viewsSigned(x float64) string {
-	s := num(x)
-	switch {
-	case s == "0" || s == "—":
-		return s
-	case strings.HasPrefix(s, "-"):
-		return "−" + s[1:]
-	}
-	return "+" + s
-}
-
-// viewsUnit shortens a metric's unit as the API's charts do: units of time
-// and percent (a change of a mean of percentages is in percentage points);
-// a parenthetical is dropped, and a scale such as "1–7" gives no unit.
-func viewsUnit(unit string) string {
-	u := strings.TrimSpace(unit)
-	if i := strings.Index(u, "("); i > 0 {
-		u = strings.TrimSpace(u[:i])
-	}
-	switch strings.ToLower(u) {
-	case "s", "sec", "secs", "second", "seconds":
-		return "s"
-	case "min", "mins", "minute", "minutes":
-		return "min"
-	case "h", "hr", "hrs", "hour", "hours":
-		return "h"
-	case "%", "percent", "per cent", "pct":
-		return "pp"
-	}
-	if r, _ := utf8.DecodeRuneInString(u); unicode.IsDigit(r) || r == '-' || r == '−' {
-		return ""
-	}
-	return u
 }
 
 func init() {
