@@ -483,9 +483,9 @@ func seedWorkspace(ctx context.Context, t *testing.T, conn *sql.Conn, wsID, slug
 	// Touchpoints per idea: 1–3, the first skewed towards popular ones.
 	benchExec(ctx, t, conn, "setseed", `SELECT setseed($1)`, benchSeed/2)
 	benchExec(ctx, t, conn, "idea touchpoints", `
-		INSERT INTO idea_touchpoints (workspace_id, idea_id, touchpoint_id, position, priority, created_at)
+		INSERT INTO idea_touchpoints (workspace_id, idea_id, touchpoint_id, position, priority, created_at, status)
 		SELECT $1::uuid, i.id,
-		       md5($2::text || '/tp/' || (1 + (s.base + p.pos * $5::int) % $4::int))::uuid, p.pos, i.priority, i.created_at
+		       md5($2::text || '/tp/' || (1 + (s.base + p.pos * $5::int) % $4::int))::uuid, p.pos, i.priority, i.created_at, i.status
 		FROM (SELECT g, 1 + floor(random() * 3)::int AS k, floor(power(random(), 1.5) * $4::int)::int AS base
 		      FROM generate_series(1, $3::int) g) s
 		JOIN ideas i ON i.id = md5($2::text || '/idea/' || s.g)::uuid
