@@ -91,8 +91,11 @@ func (e *env) routeObjects(keyID string) map[string]string {
 	var measurement api.Measurement
 	e.do(http.MethodPost, "/api/v1/touchpoints/"+tp.ID+"/measurements", e.editor, `{"metric_id":"`+e.catalogueMetric("csat").ID+
 		`","period_start":"2026-10-01","period_end":"2026-10-31","n":100,"successes":80}`).want(e.t, http.StatusCreated).json(e.t, &measurement)
+	var hook api.WebhookCreated
+	e.do(http.MethodPost, "/api/v1/webhooks", e.admin, `{"url":"https://93.184.216.34/hook","events":["idea.created"]}`).
+		want(e.t, http.StatusCreated).json(e.t, &hook)
 	return map[string]string{"journeys": j.ID, "touchpoints": tp.ID, "ideas": i.ID, "api-keys": keyID, "pilots": p.ID,
-		"metric_id": m.ID, "metrics": catalogue.Items[0].ID, "measurement_id": measurement.ID}
+		"metric_id": m.ID, "metrics": catalogue.Items[0].ID, "measurement_id": measurement.ID, "webhooks": hook.ID}
 }
 
 // concretePath fills the route's :id with an object of the right kind from

@@ -80,12 +80,22 @@ func (s *Store) AddMeasurements(ctx context.Context, ms []domain.Measurement) er
 	for n := range ms {
 		ms[n].ID, ms[n].CreatedAt, ms[n].UpdatedAt, ms[n].Version = domain.NewID(), at, at, 1
 	}
-	return s.inChunks(ctx, ms, func(ctx context.Context, chunk []domain.Measurement) error {
-		rows := make([]measurementRow, len(chunk))
-		for n := range chunk {
-			rows[n] = measurementRowOf(&chunk[n])
+	return s.InTx(ctx, func(ctx context.Context) error {
+		err := s.inChunks(ctx, ms, func(ctx context.Context, chunk []domain.Measurement) error {
+			rows := make([]measurementRow, len(chunk))
+			for n := range chunk {
+				rows[n] = measurementRowOf(&chunk[n])
+			}
+			return s.conn(ctx).Create(&rows).Error
+		})
+		if err != nil {
+			return err
 		}
-		return s.conn(ctx).Create(&rows).Error
+		events := make([]domain.Event, len(ms))
+		for n := range ms {
+			events[n] = domain.MeasurementRecordedEvent(&ms[n], false)
+		}
+		return s.writeEvents(ctx, events) // last: see writeEvents
 	})
 }
 
@@ -97,7 +107,23 @@ func (s *Store) AddMeasurements(ctx context.Context, ms []domain.Measurement) er
 func (s *Store) UpsertMeasurements(ctx context.Context, ms []domain.Measurement) (int, error) {
 	at := s.now()
 	replaced := 0
-	err := s.inChunks(ctx, ms, func(ctx context.Context, chunk []domain.Measurement) error {
+	var events []domain.Event
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.upsertChunks(ctx, ms, at, &replaced, &events); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, events) // last: see writeEvents
+	})
+	if err != nil {
+		return 0, err
+	}
+	return replaced, nil
+}
+
+// upsertChunks is UpsertMeasurements' writing, chunk by chunk, counting the
+// measurements replaced and making the event of each one written.
+func (s *Store) upsertChunks(ctx context.Context, ms []domain.Measurement, at time.Time, replaced *int, events *[]domain.Event) error {
+	return s.inChunks(ctx, ms, func(ctx context.Context, chunk []domain.Measurement) error {
 		var b strings.Builder
 		b.WriteString(`INSERT INTO touchpoint_measurements (id, workspace_id, touchpoint_id, metric_id, period_start, period_end,
 			n, mean, sd, successes, promoters, passives, detractors, events, exposure, source, created_at, updated_at, version) VALUES `)
@@ -120,37 +146,37 @@ func (s *Store) UpsertMeasurements(ctx context.Context, ms []domain.Measurement)
 			events = excluded.events, exposure = excluded.exposure, source = excluded.source,
 			updated_at = excluded.updated_at, version = touchpoint_measurements.version + 1
 			WHERE touchpoint_measurements.workspace_id = excluded.workspace_id
-			RETURNING touchpoint_id, metric_id, period_start, period_end, version`)
+			RETURNING touchpoint_id, metric_id, period_start, period_end, version, id`)
 		rows, err := s.conn(ctx).Raw(b.String(), args...).Rows()
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		written := make(map[domain.MeasurementKey]bool, len(chunk))
+		written := make(map[domain.MeasurementKey]domain.Measurement, len(chunk))
 		for rows.Next() {
 			var m domain.Measurement
-			if err := rows.Scan(&m.TouchpointID, &m.MetricID, &m.PeriodStart, &m.PeriodEnd, &m.Version); err != nil {
+			if err := rows.Scan(&m.TouchpointID, &m.MetricID, &m.PeriodStart, &m.PeriodEnd, &m.Version, &m.ID); err != nil {
 				return err
 			}
-			written[m.Key()] = true
+			written[m.Key()] = m
 			if m.Version > 1 {
-				replaced++
+				*replaced++
 			}
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
 		for n := range chunk {
-			if !written[chunk[n].Key()] {
+			w, ok := written[chunk[n].Key()]
+			if !ok {
 				return &chunkError{n: n, err: noSuchTouchpoint(n+1, chunk[n].TouchpointID)}
 			}
+			m := chunk[n]
+			m.ID, m.Version = w.ID, w.Version
+			*events = append(*events, domain.MeasurementRecordedEvent(&m, w.Version > 1))
 		}
 		return nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	return replaced, nil
 }
 
 // chunkError is an error about measurement n of a chunk, already a domain
@@ -276,8 +302,10 @@ func (s *Store) ReplaceMeasurement(ctx context.Context, workspaceID, touchpointI
 				Fields: []domain.FieldError{{Pointer: "/period_start", Detail: "already measured by another measurement of this touchpoint and metric"}}, Err: err}
 		case foreignKeyViolation(err, "touchpoint_measurements_metric_fk"):
 			return domain.Invalid(domain.FieldError{Pointer: "/metric_id", Detail: "no such catalogue metric in this workspace"})
+		case err != nil:
+			return translate(err)
 		}
-		return translate(err)
+		return s.writeEvents(ctx, []domain.Event{domain.MeasurementRecordedEvent(m, true)}) // last: see writeEvents
 	})
 }
 

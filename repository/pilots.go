@@ -271,14 +271,19 @@ func (s *Store) TransitionPilot(ctx context.Context, workspaceID, id string, ver
 		if err := s.savePilot(ctx, before, &after); err != nil {
 			return err
 		}
+		var events []domain.Event
+		if e, ok := domain.PilotEvent(before, &after, actor); ok {
+			events = append(events, e)
+		}
 		if ideaAfter.Status != ideaBefore.Status || ideaAfter.Confidence != ideaBefore.Confidence {
 			note := domain.Change{Field: "pilot", Old: string(before.Status), New: after.HistoryNote()}
 			if err := s.saveIdea(ctx, ideaBefore, &ideaAfter, sc.domain(), actor, []domain.Change{note}); err != nil {
 				return err
 			}
+			events = append(events, domain.IdeaChangedEvents(ideaBefore, &ideaAfter, actor)...)
 		}
 		updated = &after
-		return nil
+		return s.writeEvents(ctx, events) // last: see writeEvents
 	})
 	return updated, err
 }
