@@ -363,9 +363,42 @@ type presence struct {
 	present bool
 }
 
-// mergePatch is a decoded JSON Merge Patch (RFC 7396): the fields present,
-// with null meaning "clear".
+// mergePatch is a decoded JSON Merge Patch (RFC 7396): the fields present.
+//
+// The one contract of every PATCH, which a typed (generated) client can
+// rely on: a field left out stays as it is; null clears a field that may be
+// empty (setField: an optional text, list, date or target); null on a field
+// that cannot be empty, because it is required or has no empty state (a
+// name, a score, a boolean, a list that needs an item), is 422 naming the
+// field (setRequired), never a silent clear. Each PATCH operation's
+// description names its clearable fields.
 type mergePatch map[string]json.RawMessage
+
+// has reports whether the patch gives name, as a value or as null.
+func (p mergePatch) has(name string) bool {
+	_, ok := p[name]
+	return ok
+}
+
+// isNull reports whether the patch gives name as null.
+func (p mergePatch) isNull(name string) bool {
+	v, ok := p[name]
+	return ok && string(bytes.TrimSpace(v)) == "null"
+}
+
+// cannotClear is the detail of a null given for a field that cannot be
+// cleared.
+const cannotClear = "cannot be cleared; leave it out to keep it"
+
+// refuseNull records a field error in fields for each of names the patch
+// gives as null: fields that are changed by a value but never cleared.
+func (p mergePatch) refuseNull(fields *[]domain.FieldError, names ...string) {
+	for _, name := range names {
+		if p.isNull(name) {
+			*fields = append(*fields, domain.FieldError{Pointer: "/" + name, Detail: cannotClear})
+		}
+	}
+}
 
 // bindPatch decodes a merge patch into dst (a struct of pointer fields, for
 // types and unknown-field checks) and returns which fields were present.
@@ -384,10 +417,10 @@ func bindPatch(c echo.Context, dst any) (mergePatch, error) {
 	return present, nil
 }
 
-// setField applies one merge-patch field: absent leaves dst alone, null
-// clears it to the zero value, a value replaces it.
+// setField applies one merge-patch field that may be empty: absent leaves
+// dst alone, null clears it to the zero value, a value replaces it.
 func setField[T any](p mergePatch, name string, value *T, dst *T) {
-	if _, ok := p[name]; !ok {
+	if !p.has(name) {
 		return
 	}
 	if value == nil {
@@ -396,6 +429,20 @@ func setField[T any](p mergePatch, name string, value *T, dst *T) {
 		return
 	}
 	*dst = *value
+}
+
+// setRequired applies one merge-patch field that cannot be cleared: absent
+// leaves dst alone, a value replaces it, and null leaves it alone too and
+// records in fields that it cannot be cleared, so the patch fails with 422
+// naming it (with every other error found) and changes nothing.
+func setRequired[T any](p mergePatch, fields *[]domain.FieldError, name string, value *T, dst *T) {
+	switch {
+	case !p.has(name):
+	case value == nil:
+		*fields = append(*fields, domain.FieldError{Pointer: "/" + name, Detail: cannotClear})
+	default:
+		*dst = *value
+	}
 }
 
 // checkContentType answers 415 for bodies that are not JSON. PATCH also

@@ -15,8 +15,8 @@ type Measurement struct {
 	WorkspaceID  string
 	TouchpointID string
 	MetricID     string
-	PeriodStart  time.Time // a calendar date
-	PeriodEnd    time.Time // ≥ PeriodStart
+	PeriodStart  time.Time // a calendar date (ValidDate)
+	PeriodEnd    time.Time // ≥ PeriodStart (ValidDate)
 	Sample       Sample
 	Source       string // optional, e.g. "Qualtrics export 2026-10"
 	CreatedAt    time.Time
@@ -48,10 +48,13 @@ func (m *Measurement) Replace(with *Measurement) {
 // MaxSourceLength bounds a measurement's source.
 const MaxSourceLength = 200
 
-// Validate checks the period, the summary for kind and the source.
+// Validate checks the period (dates in the accepted range, see ValidDate),
+// the summary for kind and the source.
 func (m *Measurement) Validate(kind MetricKind) error {
 	var fe fieldErrors
-	if m.PeriodEnd.Before(m.PeriodStart) {
+	validateDate(&fe, "/period_start", m.PeriodStart)
+	validateDate(&fe, "/period_end", m.PeriodEnd)
+	if ValidDate(m.PeriodStart) && ValidDate(m.PeriodEnd) && m.PeriodEnd.Before(m.PeriodStart) {
 		fe.add("/period_end", "must not be before period_start")
 	}
 	validateText(&fe, "/source", m.Source, MaxSourceLength)

@@ -77,8 +77,8 @@ type Pilot struct {
 	Hypothesis      string
 	Scope           string
 	TouchpointIDs   []string   // defaults to the idea's
-	StartDate       *time.Time // a calendar date (midnight UTC), optional
-	EndDate         *time.Time // ≥ StartDate, optional
+	StartDate       *time.Time // a calendar date (midnight UTC, ValidDate), optional
+	EndDate         *time.Time // ≥ StartDate (ValidDate), optional
 	Owner           string
 	ConfidenceLevel float64 // of every interval in the results, 0.8–0.99
 	Status          PilotStatus
@@ -106,7 +106,13 @@ func (p *Pilot) Validate() error {
 	if len(p.TouchpointIDs) > 0 { // none: the store takes the idea's
 		validateIDList(&fe, "/touchpoint_ids", p.TouchpointIDs, MaxPilotTouchpoints, "touchpoint")
 	}
-	if p.StartDate != nil && p.EndDate != nil && p.EndDate.Before(*p.StartDate) {
+	if p.StartDate != nil {
+		validateDate(&fe, "/start_date", *p.StartDate)
+	}
+	if p.EndDate != nil {
+		validateDate(&fe, "/end_date", *p.EndDate)
+	}
+	if p.StartDate != nil && p.EndDate != nil && ValidDate(*p.StartDate) && ValidDate(*p.EndDate) && p.EndDate.Before(*p.StartDate) {
 		fe.add("/end_date", "must not be before start_date")
 	}
 	if math.IsNaN(p.ConfidenceLevel) || p.ConfidenceLevel < MinConfidenceLevel || p.ConfidenceLevel > MaxConfidenceLevel {
