@@ -1,12 +1,12 @@
 package web
 
 import (
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"cxbacklog/api/csvout"
 	"cxbacklog/domain"
 
 	"github.com/labstack/echo/v4"
@@ -236,53 +236,17 @@ func (h *handler) catalogue(c echo.Context) ([]domain.Journey, []domain.Touchpoi
 // maxCSVRows bounds a CSV download; the API pages through more.
 const maxCSVRows = 10000
 
-// backlogCSV is the filtered backlog as CSV, in rank order.
+// backlogCSV is the filtered backlog as CSV, in rank order: the API's
+// download (api/csvout), up to maxCSVRows rows.
 func (h *handler) backlogCSV(c echo.Context) error {
 	f, err := readBacklogFilter(c.QueryParams())
 	if err != nil {
 		return err
 	}
-	ws := principalOf(c).WorkspaceID
-	_, _, names, err := h.catalogue(c)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	c.Response().Header().Set(echo.HeaderContentType, csvout.MediaType)
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="backlog.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"rank", "title", "status", "priority", "value", "quadrant", "impact", "experience", "effort", "confidence", "owner", "tags", "touchpoints", "why", "id"})
-	rank := 0
-	var after *domain.IdeaCursor
-	for rank < maxCSVRows {
-		ideas, next, err := h.Store.ListIdeas(ctx(c), ws, f.filter, after, domain.MaxPageSize)
-		if err != nil {
-			return err // the status is sent; the body stops short
-		}
-		for _, i := range ideas {
-			rank++
-			tps := make([]string, len(i.TouchpointIDs))
-			for n, id := range i.TouchpointIDs {
-				tps[n] = names[id]
-			}
-			_ = w.Write([]string{strconv.Itoa(rank), csvSafe(i.Title), string(i.Status), num(i.Score.Priority), num(i.Score.Value),
-				string(i.Score.Quadrant), strconv.Itoa(i.Impact), strconv.Itoa(i.Experience), strconv.Itoa(i.Effort), num(i.Confidence),
-				csvSafe(i.Owner), csvSafe(strings.Join(i.Tags, "; ")), csvSafe(strings.Join(tps, "; ")), i.WhyRanked(), i.ID})
-		}
-		if next == nil {
-			break
-		}
-		after = next
-	}
-	w.Flush()
-	return w.Error()
-}
-
-// csvSafe keeps a cell a spreadsheet would read as a formula (=, +, -, @)
-// as text.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	_, err = csvout.Ideas(ctx(c), c.Response(), h.Store, principalOf(c).WorkspaceID, f.filter,
+		csvout.Options{MaxRows: maxCSVRows, AfterPage: func() error { c.Response().Flush(); return nil }})
+	return err // once the status is sent, the body stops short
 }

@@ -93,7 +93,7 @@ func TestBacklogRanksOpenIdeas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 4 || rows[1][1] != "Headsets" || rows[1][0] != "1" || rows[3][1] != "'=cmd|' /C calc'!A0" || rows[1][12] != "Phone queue" {
+	if len(rows) != 4 || rows[1][1] != "Headsets" || rows[1][0] != "1" || rows[3][1] != "'=cmd|' /C calc'!A0" || rows[1][12] != "Phone queue journey / Phone queue" {
 		t.Fatalf("CSV rows: %q", rows)
 	}
 }
