@@ -5,6 +5,30 @@
 //	@version					1.0
 //	@description				System of record for customer-experience improvement work: journeys, touchpoints, ideas and pilots. Every error is RFC 9457 application/problem+json. Writes need If-Match (ETag) where they change an existing resource; POSTs accept an Idempotency-Key. Each API key is rate limited (50 requests/s sustained, bursts of 100 by default), and all keys of a workspace together (100/s, bursts of 200); failed authentications are throttled per client address: past a budget, 429 with Retry-After.
 //	@BasePath					/
+//	@tag.name					api-keys
+//	@tag.description			Who is calling (GET /api/v1/me) and the workspace's API keys: create one (its secret is shown once), list, get, revoke. Keys need role admin; /me any role.
+//	@tag.name					journeys
+//	@tag.description			Customer journeys and their ordered stages, where the work starts: every touchpoint sits in a journey's stage.
+//	@tag.name					touchpoints
+//	@tag.description			The moments where customers meet the organisation, each in a stage of a journey, with a channel and an owner (team or partner).
+//	@tag.name					measurements
+//	@tag.description			What a touchpoint measured on a catalogue metric, period by period (one at a time, or many touchpoints at once as CSV), and the health and trend that follow: per touchpoint and metric (JSON) and the trend chart (SVG).
+//	@tag.name					metrics
+//	@tag.description			The metric catalogue touchpoints are measured by (CSAT, NPS, handle time, ...), each with its kind, direction and target.
+//	@tag.name					scoring
+//	@tag.description			The workspace's weights and quadrant thresholds that score and rank every idea, and what a 1, 3 and 5 mean on each scale.
+//	@tag.name					ideas
+//	@tag.description			Improvement ideas targeting touchpoints: scored, ranked, moved through the workflow (new, under review, planned, piloting, adopted, rejected, parked), with the history of every change.
+//	@tag.name					roadmap
+//	@tag.description			The roadmap (now, next, later) and the value/effort matrix, both as JSON and the matrix as a chart (SVG).
+//	@tag.name					pilots
+//	@tag.description			Time-boxed tests of an idea: size them, define their metrics, enter samples or upload raw observations, start, complete with a decision, and read the results (JSON and forest plot).
+//	@tag.name					reports
+//	@tag.description			The Monday reports: blind spots, coverage, the impact ledger, and a journey's heatmap (JSON and chart).
+//	@tag.name					webhooks
+//	@tag.description			Integrate: the event feed (GET /api/v1/events, every change in commit order, any role) and webhooks (admin) that POST each event to your URL, signed as Standard Webhooks asks, at least once: de-duplicate by the event id (the webhook-id header).
+//	@tag.name					monitoring
+//	@tag.description			Liveness, readiness and Prometheus metrics, for load balancers and monitoring systems: no API key needed.
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header
 //	@name						Authorization
@@ -56,6 +80,13 @@ environment:
   LOG_LEVEL      debug, info, warn or error (default info)
   TRUSTED_PROXIES  comma-separated CIDRs of proxies whose X-Forwarded-For names the client
                  (default none: the client is the connection's peer)
+
+webhooks:
+  WEBHOOK_ALLOW_HOSTS    comma-separated host, host:port or CIDR a webhook may reach although
+                         private or loopback, and over http (tests and development only;
+                         default none: https to public addresses only)
+  WEBHOOK_POLL_INTERVAL  how often the dispatcher looks for new events and due deliveries
+                         (default 1s)
 
 limits (per process; 0 disables one; with N replicas a client gets N times each):
   RATE_LIMIT_KEY_RPS, RATE_LIMIT_KEY_BURST              per API key (default 50, 100)
@@ -128,6 +159,18 @@ func apiConfig() (api.Config, error) {
 			return c, fmt.Errorf("TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", cidr)
 		}
 		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	allow, err := domain.ParseHostAllowList(os.Getenv("WEBHOOK_ALLOW_HOSTS"))
+	if err != nil {
+		return c, fmt.Errorf("WEBHOOK_ALLOW_HOSTS: %w", err)
+	}
+	c.WebhookAllow = allow
+	if v := os.Getenv("WEBHOOK_POLL_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Millisecond || d > time.Hour {
+			return c, fmt.Errorf("WEBHOOK_POLL_INTERVAL=%q: want a duration from 10ms to 1h, e.g. 1s or 500ms", v)
+		}
+		c.WebhookPoll = d
 	}
 	return c, nil
 }
@@ -259,6 +302,12 @@ func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	// The webhook dispatcher runs beside the server and stops with it; the
+	// deferred wait comes before the database closes.
+	dispatchCtx, stopDispatch := context.WithCancel(ctx)
+	dispatched := make(chan struct{})
+	go func() { api.NewDispatcher(store, log, cfg.api).Run(dispatchCtx); close(dispatched) }()
+	defer func() { stopDispatch(); <-dispatched }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "swagger", base+"/swagger/index.html")

@@ -130,22 +130,30 @@ func principal(c echo.Context) *domain.Principal {
 
 // Me describes the key making the request.
 type Me struct {
-	WorkspaceID   string `json:"workspace_id" format:"uuid"`
-	WorkspaceSlug string `json:"workspace_slug" example:"default"` // as given to keys create --workspace
-	WorkspaceName string `json:"workspace_name" example:"default"`
-	KeyID         string `json:"key_id" format:"uuid"`
-	KeyName       string `json:"key_name" example:"ci"`
-	Role          string `json:"role" enums:"viewer,editor,admin"`
+	WorkspaceID   string `json:"workspace_id" format:"uuid" binding:"required"`
+	WorkspaceSlug string `json:"workspace_slug" example:"default" binding:"required"` // as given to keys create --workspace
+	WorkspaceName string `json:"workspace_name" example:"default" binding:"required"`
+	KeyID         string `json:"key_id" format:"uuid" binding:"required"`
+	KeyName       string `json:"key_name" example:"ci" binding:"required"`
+	Role          string `json:"role" enums:"viewer,editor,admin" binding:"required"`
 } // @name Me
 
 // me godoc
 //
 //	@Summary	Who am I: the calling key, its role and workspace (id, slug, name)
+//	@ID			getMe
 //	@Tags		api-keys
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Success	200	{object}	Me
-//	@Failure	401,503	{object}	Problem
+//	@Success	200		{object}	Me
+//	@Failure	400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/me [get]
 func (s *Server) me(c echo.Context) error {
 	p := principal(c)

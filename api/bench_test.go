@@ -1399,6 +1399,9 @@ func TestBench(t *testing.T) {
 	row, res = measure("value/effort matrix chart (`GET /reports/matrix.svg`: top 150 per quadrant drawn)", e.getWorkers(fixed("/api/v1/reports/matrix.svg")), one("/api/v1/reports/matrix.svg"))
 	listTarget(row, res)
 
+	// The whole backlog as CSV, before the writes add ideas to it.
+	e.exportCase(add)
+
 	// Writes.
 	createBody := func(rng *rand.Rand, n, seq int) []byte {
 		tps := []string{world.touchpoints[rng.IntN(len(world.touchpoints))]}
@@ -1872,4 +1875,110 @@ func (e *benchEnv) explainSlow(ctx context.Context, rows []*benchRow, minMs floa
 		_, _ = conn.ExecContext(ctx, "ROLLBACK")
 	}
 	return out
+}
+
+// exportCase downloads the whole backlog of workspace bench as CSV (GET
+// /ideas.csv?status=all: 1,000,000 rows in one response) at concurrency 1,
+// counting the rows as they arrive without keeping them, and samples the
+// server's memory meanwhile, every 50 ms: the Go heap in use (the server
+// runs in this process; the reader here holds one 64 KiB buffer) and the
+// process's resident set (/proc/self/status). A download that streams page
+// by page keeps both flat however many rows it sends.
+func (e *benchEnv) exportCase(add func(*benchRow) *benchRow) {
+	const path = "/api/v1/ideas.csv?status=all"
+	name := "backlog as CSV, 1,000,000 rows in one download (`GET /ideas.csv?status=all`, concurrency 1)"
+	benchProgress("case %s", name)
+	row := add(&benchRow{name: name, fatalErrs: true, sql: "—"})
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rssBefore := benchRSS()
+	peakHeap, peakRSS := before.HeapInuse, rssBefore
+	stop, sampled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			peakHeap, peakRSS = max(peakHeap, m.HeapInuse), max(peakRSS, benchRSS())
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	cpu0 := e.cpu()
+	start := time.Now()
+	lines, size, err := e.download(path)
+	el := time.Since(start)
+	close(stop)
+	<-sampled
+	row.cpu = benchShareText(cpu0, e.cpu())
+	if err == nil && lines != benchIdeas+1 {
+		err = fmt.Errorf("%s: %d lines, want a header and %d rows", path, lines, benchIdeas)
+	}
+	if err != nil {
+		row.errs++
+		row.samples = append(row.samples, err.Error())
+		row.throughput = "—"
+		return
+	}
+	mib := func(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+	growth := peakHeap - min(peakHeap, before.HeapInuse)
+	row.throughput = benchNum(benchIdeas/el.Seconds()) + " rows/s"
+	row.p50, row.p99 = benchMs(el), "—"
+	row.compare = fmt.Sprintf("%s MB of CSV; server memory while streaming: peak Go heap in use %s (%s before the request), peak RSS %s (%s before)",
+		benchNum(float64(size)/1e6), mib(peakHeap), mib(before.HeapInuse), mib(peakRSS), mib(rssBefore))
+	row.target = benchVerdict(growth <= 64<<20, fmt.Sprintf("flat memory: heap grows ≤ 64 MiB (%s)", mib(growth)))
+	benchProgress("  %s in %v, %s", row.throughput, el.Round(time.Millisecond), row.compare)
+}
+
+// download GETs path and reads the answer through a 64 KiB buffer,
+// counting its lines and bytes.
+func (e *benchEnv) download(path string) (lines int, size int64, err error) {
+	req, err := http.NewRequest(http.MethodGet, e.base+path, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	res, err := e.client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 1000))
+		return 0, 0, benchStatusErr(http.MethodGet, path, res.StatusCode, body)
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := res.Body.Read(buf)
+		lines += bytes.Count(buf[:n], []byte{'\n'})
+		size += int64(n)
+		if err == io.EOF {
+			return lines, size, nil
+		}
+		if err != nil {
+			return lines, size, err
+		}
+	}
+}
+
+// benchRSS is this process's resident set size in bytes (VmRSS of
+// /proc/self/status); 0 where there is none.
+func benchRSS() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

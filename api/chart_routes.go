@@ -30,12 +30,20 @@ func svg(c echo.Context, body []byte, err error) error {
 //
 //	@Summary		The value/effort matrix as an SVG chart: open ideas by default
 //	@Description	The same ideas as GET /reports/matrix with the same status parameter; the title says which ideas are drawn.
-//	@Tags			reports
-//	@Produce		image/svg+xml
+//	@ID				getMatrixChart
+//	@Tags			roadmap
+//	@Produce		image/svg+xml,application/problem+json
 //	@Security		BearerAuth
-//	@Param			status	query		[]string	false	"Statuses to draw (default open; all for every status)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)
-//	@Success		200	{string}	string	"SVG"
-//	@Failure	400,401,503	{object}	Problem
+//	@Param			status	query		[]string			false	"Statuses to draw (default open; all for every status)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)	extensions(x-example=all)
+//	@Success		200		{string}	string				"SVG"
+//	@Failure		400		{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/reports/matrix.svg [get]
 func (s *Server) matrixChart(c echo.Context) error {
 	q := newListQuery(c, "status")
@@ -61,13 +69,22 @@ func (s *Server) matrixChart(c echo.Context) error {
 //
 //	@Summary		A journey's heatmap as an SVG chart
 //	@Description	The heatmap's cells drawn by health; stale cells (latest period ended 90 or more days ago) are hatched and labelled STALE with the period's end. Without metric_id, the metric is the one measured on most of the journey's touchpoints, as in the JSON heatmap, and the title says so.
+//	@ID				getJourneyHeatmapChart
 //	@Tags			reports
-//	@Produce		image/svg+xml
+//	@Produce		image/svg+xml,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id			path		string	true	"Journey id"	format(uuid)
-//	@Param			metric_id	query		string	false	"Catalogue metric (default: the one measured on most of the journey's touchpoints)"	format(uuid)
-//	@Success		200			{string}	string	"SVG"
-//	@Failure	400,401,404,503	{object}	Problem
+//	@Param			id			path		string				true	"Journey id"																		format(uuid)
+//	@Param			metric_id	query		string				false	"Catalogue metric (default: the one measured on most of the journey's touchpoints)"	format(uuid)	extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
+//	@Success		200			{string}	string				"SVG"
+//	@Failure		400			{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure		401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		404			{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		429			{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503			{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default		{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/journeys/{id}/heatmap.svg [get]
 func (s *Server) heatmapChart(c echo.Context) error {
 	v, err := s.heatmapData(c)
@@ -123,12 +140,21 @@ func display(m *domain.CatalogueMetric, v *float64) string {
 //
 //	@Summary		A pilot's results as a forest plot (SVG)
 //	@Description	Each metric's change, after − before, in percent of the before level (relative_change, with the sign of the change whatever the metric's direction: a handle time that fell is negative), with its interval (the estimate's, scaled) and the zero line; beside it the absolute change (estimate) in the metric's unit (proportions in percentage points, NPS in points), the metric's direction and the verdict, coloured by it. While the pilot is not completed the title is followed by an interim label and the peeking warning; the frozen snapshot once the pilot is completed.
+//	@ID				getPilotResultsChart
 //	@Tags			pilots
-//	@Produce		image/svg+xml
+//	@Produce		image/svg+xml,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id	path		string	true	"Pilot id"	format(uuid)
-//	@Success		200	{string}	string	"SVG"
-//	@Failure	401,404,503	{object}	Problem
+//	@Param			id		path		string				true	"Pilot id"	format(uuid)
+//	@Success		200		{string}	string				"SVG"
+//	@Failure		400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		404		{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/pilots/{id}/results.svg [get]
 func (s *Server) resultsChart(c echo.Context) error {
 	p, r, err := s.resultsOf(c)
@@ -173,13 +199,22 @@ func forestRowOf(m *domain.MetricResult) chart.ForestRow {
 // trendChart godoc
 //
 //	@Summary	A touchpoint's trend on a catalogue metric, with the target (SVG)
-//	@Tags		touchpoint health
-//	@Produce	image/svg+xml
+//	@ID			getTouchpointTrendChart
+//	@Tags		measurements
+//	@Produce	image/svg+xml,application/problem+json
 //	@Security	BearerAuth
-//	@Param		id			path		string	true	"Touchpoint id"	format(uuid)
-//	@Param		metric_id	query		string	false	"Catalogue metric (default: csat)"	format(uuid)
-//	@Success	200			{string}	string	"SVG"
-//	@Failure	400,401,404,503	{object}	Problem
+//	@Param		id			path		string				true	"Touchpoint id"						format(uuid)
+//	@Param		metric_id	query		string				false	"Catalogue metric (default: csat)"	format(uuid)	extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
+//	@Success	200			{string}	string				"SVG"
+//	@Failure	400			{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure	401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	404			{object}	Problem				"Unknown, or in another workspace"
+//	@Failure	429			{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503			{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default		{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/touchpoints/{id}/trend.svg [get]
 func (s *Server) trendChart(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")

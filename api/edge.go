@@ -30,6 +30,19 @@ var metricMethods = map[string]bool{
 // fixed sets, so the number of series is bounded by registered routes ×
 // methods × the statuses the server chooses, whatever clients send. The
 // "code" label stays the exact status: the server, not the client, picks it.
+//
+// The endpoint serving these metrics is echoprometheus' handler, so its
+// Swagger block is here:
+//
+//	@Summary		Prometheus metrics
+//	@Description	The Prometheus text exposition format: request counts, latencies and sizes labelled by route template (or unmatched), standard method (or other) and status, and the Go runtime and process collectors. Needs no API key; keep it off the public network.
+//	@ID				getPrometheusMetrics
+//	@Tags			monitoring
+//	@Produce		text/plain,application/problem+json
+//	@Security
+//	@Success	200		{string}	string	"Metrics in the Prometheus text format"
+//	@Failure	default	{object}	Problem	"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Router		/metrics [get]
 func metricLabels(e *echo.Echo) map[string]echoprometheus.LabelValueFunc {
 	// Read on the first request, when every route is registered; Echo's
 	// route table never changes after New.

@@ -24,8 +24,10 @@ type IdeaCreate struct {
 	Source        string   `json:"source" enums:"customer_feedback,employee,data,research,other" example:"employee"`
 } // @name IdeaCreate
 
-// IdeaPatch is a JSON Merge Patch of an idea. Changing status moves the idea
-// through the workflow and is refused (409) when the move is not allowed.
+// IdeaPatch is a JSON Merge Patch of an idea: absent fields stay unchanged,
+// null clears problem, proposal, owner, tags and source, null on any other
+// field is 422. Changing status moves the idea through the workflow and is
+// refused (409) when the move is not allowed.
 type IdeaPatch struct {
 	Title         *string   `json:"title"`
 	Problem       *string   `json:"problem"`
@@ -43,54 +45,54 @@ type IdeaPatch struct {
 
 // Score explains an idea's rank.
 type Score struct {
-	Value       float64 `json:"value" example:"4.5"`   // weighted mean of impact and experience
-	Priority    float64 `json:"priority" example:"36"` // 20 · value · confidence / effort, 0–100
-	Quadrant    string  `json:"quadrant" enums:"quick_win,big_bet,fill_in,money_pit" example:"quick_win"`
-	Explanation string  `json:"explanation" example:"value = (1×4 + 1×5) / (1 + 1) = 4.5; priority = 20 × 4.5 × 0.8 / 2 = 36; quick_win because value 4.5 ≥ 3 and effort 2 ≤ 2"`
+	Value       float64 `json:"value" example:"4.5" binding:"required"`   // weighted mean of impact and experience
+	Priority    float64 `json:"priority" example:"36" binding:"required"` // 20 · value · confidence / effort, 0–100
+	Quadrant    string  `json:"quadrant" enums:"quick_win,big_bet,fill_in,money_pit" example:"quick_win" binding:"required"`
+	Explanation string  `json:"explanation" example:"value = (1×4 + 1×5) / (1 + 1) = 4.5; priority = 20 × 4.5 × 0.8 / 2 = 36; quick_win because value 4.5 ≥ 3 and effort 2 ≤ 2" binding:"required"`
 	// Why it ranks where it does, in words: the quadrant read as advice,
 	// and a low confidence when it holds the priority down.
-	Summary string `json:"summary" example:"Quick win: high value for little effort, so it ranks near the top; do these first."`
+	Summary string `json:"summary" example:"Quick win: high value for little effort, so it ranks near the top; do these first." binding:"required"`
 } // @name Score
 
 // Idea is an improvement idea with its computed score.
 type Idea struct {
-	ID            string    `json:"id" format:"uuid"`
-	Title         string    `json:"title" example:"Headsets and sound barriers for agents"`
-	Problem       string    `json:"problem"`
-	Proposal      string    `json:"proposal"`
-	TouchpointIDs []string  `json:"touchpoint_ids" format:"uuid"`
-	Impact        int       `json:"impact" example:"4"`     // How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers
-	Experience    int       `json:"experience" example:"5"` // How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn
-	Effort        int       `json:"effort" example:"2"`     // What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts
-	Confidence    float64   `json:"confidence" example:"0.8"`
-	Owner         string    `json:"owner" example:"Contact centre"`
-	Tags          []string  `json:"tags"`
-	Source        string    `json:"source" enums:"customer_feedback,employee,data,research,other,"`
-	Status        string    `json:"status" enums:"new,under_review,planned,piloting,adopted,rejected,parked" example:"new"`
-	Score         Score     `json:"score"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
-	Version       int       `json:"version" example:"1"`
+	ID            string    `json:"id" format:"uuid" binding:"required"`
+	Title         string    `json:"title" example:"Headsets and sound barriers for agents" binding:"required"`
+	Problem       string    `json:"problem" binding:"required"`
+	Proposal      string    `json:"proposal" binding:"required"`
+	TouchpointIDs []string  `json:"touchpoint_ids" format:"uuid" binding:"required"`
+	Impact        int       `json:"impact" example:"4" binding:"required"`     // How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers
+	Experience    int       `json:"experience" example:"5" binding:"required"` // How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn
+	Effort        int       `json:"effort" example:"2" binding:"required"`     // What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts
+	Confidence    float64   `json:"confidence" example:"0.8" binding:"required"`
+	Owner         string    `json:"owner" example:"Contact centre" binding:"required"`
+	Tags          []string  `json:"tags" binding:"required"`
+	Source        string    `json:"source" enums:"customer_feedback,employee,data,research,other," binding:"required"`
+	Status        string    `json:"status" enums:"new,under_review,planned,piloting,adopted,rejected,parked" example:"new" binding:"required"`
+	Score         Score     `json:"score" binding:"required"`
+	CreatedAt     time.Time `json:"created_at" binding:"required"`
+	UpdatedAt     time.Time `json:"updated_at" binding:"required"`
+	Version       int       `json:"version" example:"1" binding:"required"`
 } // @name Idea
 
 // IdeaList is one page of the backlog.
 type IdeaList struct {
-	Items      []Idea  `json:"items"`
+	Items      []Idea  `json:"items" binding:"required"`
 	NextCursor *string `json:"next_cursor" extensions:"x-nullable"`
 } // @name IdeaList
 
 // HistoryEntry is one recorded change of an idea.
 type HistoryEntry struct {
-	Field     string    `json:"field" example:"status"`
-	Old       string    `json:"old" example:"new"`
-	New       string    `json:"new" example:"under_review"`
-	Actor     string    `json:"actor" example:"ci pipeline"` // the API key's name
-	ChangedAt time.Time `json:"changed_at"`
+	Field     string    `json:"field" example:"status" binding:"required"`
+	Old       string    `json:"old" example:"new" binding:"required"`
+	New       string    `json:"new" example:"under_review" binding:"required"`
+	Actor     string    `json:"actor" example:"ci pipeline" binding:"required"` // the API key's name
+	ChangedAt time.Time `json:"changed_at" binding:"required"`
 } // @name HistoryEntry
 
 // HistoryList is one page of an idea's history, newest first.
 type HistoryList struct {
-	Items      []HistoryEntry `json:"items"`
+	Items      []HistoryEntry `json:"items" binding:"required"`
 	NextCursor *string        `json:"next_cursor" extensions:"x-nullable"`
 } // @name HistoryList
 
@@ -112,17 +114,30 @@ func scoreOut(i *domain.Idea) Score {
 //
 //	@Summary		Create an idea
 //	@Description	Scored at once with the workspace's weights; every touchpoint must be in the workspace (else 422 naming /touchpoint_ids/N). Status starts at new.
+//	@ID				createIdea
 //	@Tags			ideas
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			Idempotency-Key	header		string		false	"Makes the request safe to retry: the first response is replayed for 24 h"
 //	@Param			idea			body		IdeaCreate	true	"The idea"
 //	@Success		201				{object}	Idea
-//	@Header			201				{string}	Location	"URL of the new idea"
-//	@Header			201				{string}	ETag		"Version, for If-Match"
-//	@Failure	400,401,403,413,415,422,503	{object}	Problem
-//	@Failure		409				{object}	Problem	"The same Idempotency-Key is in flight"
+//	@Header			201				{string}	Location			"URL of the new idea"
+//	@Header			201				{string}	ETag				"Version, for If-Match"
+//	@Header			201				{string}	Idempotent-Replayed	"true when this answers a retry: the stored first response to the same Idempotency-Key"
+//	@Failure		400				{object}	Problem				"Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)"
+//	@Failure		401				{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403				{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure		409				{object}	Problem				"The same Idempotency-Key is in flight"
+//	@Failure		413				{object}	Problem				"The body is larger than the limit (1 MB)"
+//	@Failure		415				{object}	Problem				"The body is not application/json"
+//	@Failure		422				{object}	Problem				"Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body"
+//	@Failure		429				{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503				{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default			{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401				{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429				{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503				{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/ideas [post]
 func (s *Server) createIdea(c echo.Context) error {
 	var in IdeaCreate
@@ -153,35 +168,34 @@ func (s *Server) createIdea(c echo.Context) error {
 // listIdeas godoc
 //
 //	@Summary		The ranked backlog: open ideas by default
-//	@Description	Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new&status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply.
+//	@Description	Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new&status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).
+//	@ID				listIdeas
 //	@Tags			ideas
-//	@Produce		json
+//	@Produce		json,text/csv,application/problem+json
 //	@Security		BearerAuth
-//	@Param			sort			query		string		false	"Order"	Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title)	default(-priority)
-//	@Param			status			query		[]string	false	"Statuses to list (default open; all for every status; open stands for new, under_review, planned, piloting)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)
-//	@Param			touchpoint_id	query		[]string	false	"Ideas targeting any of these touchpoints"	collectionFormat(csv)
-//	@Param			journey_id		query		[]string	false	"Ideas targeting a touchpoint of any of these journeys"	collectionFormat(csv)
-//	@Param			quadrant		query		[]string	false	"Ideas in any of these quadrants"	Enums(quick_win,big_bet,fill_in,money_pit)	collectionFormat(csv)
-//	@Param			tag				query		[]string	false	"Ideas with any of these tags (repeat the parameter for several)"	collectionFormat(multi)
-//	@Param			owner			query		[]string	false	"Ideas of any of these owners, exact (repeat the parameter for several)"	collectionFormat(multi)
-//	@Param			q				query		string		false	"Case-insensitive search in title, problem and proposal"
-//	@Param			limit			query		int			false	"Page size, 1–100"	default(20)
-//	@Param			cursor			query		string		false	"next_cursor of the previous page (same sort and filters)"
+//	@Param			sort			query		string		false	"Order"																											Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title)	default(-priority)		extensions(x-example=-priority)
+//	@Param			status			query		[]string	false	"Statuses to list (default open; all for every status; open stands for new, under_review, planned, piloting)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)		collectionFormat(csv)	extensions(x-example=planned)
+//	@Param			touchpoint_id	query		[]string	false	"Ideas targeting any of these touchpoints"																		collectionFormat(csv)															extensions(x-example=3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c)
+//	@Param			journey_id		query		[]string	false	"Ideas targeting a touchpoint of any of these journeys"															collectionFormat(csv)															extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
+//	@Param			quadrant		query		[]string	false	"Ideas in any of these quadrants"																				Enums(quick_win,big_bet,fill_in,money_pit)										collectionFormat(csv)	extensions(x-example=quick_win)
+//	@Param			tag				query		[]string	false	"Ideas with any of these tags (repeat the parameter for several)"												collectionFormat(multi)															extensions(x-example=noise)
+//	@Param			owner			query		[]string	false	"Ideas of any of these owners, exact (repeat the parameter for several)"										collectionFormat(multi)															extensions(x-example=Contact centre)
+//	@Param			q				query		string		false	"Case-insensitive search in title, problem and proposal"														extensions(x-example=headset)
+//	@Param			limit			query		int			false	"Page size, 1–100"																								default(20)	extensions(x-example=10)
+//	@Param			cursor			query		string		false	"next_cursor of the previous page (same sort and filters)"														extensions(x-example=eyJzIjoiLXByaW9yaXR5IiwicCI6MzYsIm4iOiJIZWFkc2V0cyBhbmQgc291bmQgYmFycmllcnMgZm9yIGFnZW50cyIsImMiOiIyMDI2LTEwLTAxVDA5OjAwOjAwWiIsInUiOiIyMDI2LTEwLTAxVDA5OjAwOjAwWiIsImkiOiIzZjZjMmE5ZS04YjFkLTRlN2EtOWM1NS0xZDJlM2Y0YTViNmMifQ)
 //	@Success		200				{object}	IdeaList
-//	@Failure		400				{object}	Problem	"Bad or unknown query parameter, or unknown sort"
-//	@Failure	401,503	{object}	Problem
+//	@Failure		400				{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure		401				{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		429				{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503				{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default			{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401				{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429				{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503				{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/ideas [get]
 func (s *Server) listIdeas(c echo.Context) error {
-	q := newListQuery(c, "sort", "status", "touchpoint_id", "journey_id", "quadrant", "tag", "owner", "q")
-	f := domain.IdeaFilter{
-		Statuses: ideaStatuses(q), TouchpointIDs: q.ids("touchpoint_id"), JourneyIDs: q.ids("journey_id"),
-		Quadrants: enumList(q, "quadrant", domain.Quadrants), Tags: q.texts("tag", domain.MaxTagLength),
-		Owners: q.texts("owner", domain.MaxOwnerLength), Query: q.text("q", domain.MaxNameLength),
-		Sort: domain.SortPriorityDesc,
-	}
-	if sort := enumParam(q, "sort", domain.IdeaSorts); sort != nil {
-		f.Sort = *sort
-	}
+	q := newListQuery(c, ideaFilterParams()...)
+	f := ideaFilter(q)
 	limit, after := q.ideaPage(f.Sort)
 	if err := q.err(); err != nil {
 		return err
@@ -197,17 +211,46 @@ func (s *Server) listIdeas(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// ideaFilterParams are the query parameters of the backlog's filters and
+// order, which the JSON list and the CSV download share.
+func ideaFilterParams() []string {
+	return []string{"sort", "status", "touchpoint_id", "journey_id", "quadrant", "tag", "owner", "q"}
+}
+
+// ideaFilter reads the backlog's filters and order (ideaFilterParams) with
+// their defaults: the open ideas, by priority descending.
+func ideaFilter(q *listQuery) domain.IdeaFilter {
+	f := domain.IdeaFilter{
+		Statuses: ideaStatuses(q), TouchpointIDs: q.ids("touchpoint_id"), JourneyIDs: q.ids("journey_id"),
+		Quadrants: enumList(q, "quadrant", domain.Quadrants), Tags: q.texts("tag", domain.MaxTagLength),
+		Owners: q.texts("owner", domain.MaxOwnerLength), Query: q.text("q", domain.MaxNameLength),
+		Sort: domain.SortPriorityDesc,
+	}
+	if sort := enumParam(q, "sort", domain.IdeaSorts); sort != nil {
+		f.Sort = *sort
+	}
+	return f
+}
+
 // getIdea godoc
 //
 //	@Summary	Get an idea, with its score explained
+//	@ID			getIdea
 //	@Tags		ideas
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		id	path		string	true	"Idea id"	format(uuid)
-//	@Success	200	{object}	Idea
-//	@Header		200	{string}	ETag	"Version, for If-Match"
-//	@Failure	401,503	{object}	Problem
-//	@Failure	404	{object}	Problem	"Unknown, or in another workspace"
+//	@Param		id		path		string	true	"Idea id"	format(uuid)
+//	@Success	200		{object}	Idea
+//	@Header		200		{string}	ETag				"Version, for If-Match"
+//	@Failure	400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	404		{object}	Problem				"Unknown, or in another workspace"
+//	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/ideas/{id} [get]
 func (s *Server) getIdea(c echo.Context) error {
 	id, err := pathID(c, "idea")
@@ -225,21 +268,34 @@ func (s *Server) getIdea(c echo.Context) error {
 // patchIdea godoc
 //
 //	@Summary		Change an idea or move it through the workflow (JSON Merge Patch)
-//	@Description	Status moves: new→under_review|rejected|parked; under_review→planned|rejected|parked; planned→piloting|adopted|rejected|parked; piloting→adopted|planned|rejected|parked; parked→under_review; rejected→under_review. Any other move is 409 naming the allowed ones. Every changed field is recorded in the history with the key's name.
+//	@Description	Absent fields stay unchanged; null clears problem, proposal, owner, tags and source; null on title, touchpoint_ids, impact, experience, effort, confidence or status is 422 naming the field (leave it out to keep it). Status moves: new→under_review|rejected|parked; under_review→planned|rejected|parked; planned→piloting|adopted|rejected|parked; piloting→adopted|planned|rejected|parked; parked→under_review; rejected→under_review. Any other move is 409 naming the allowed ones. Every changed field is recorded in the history with the key's name.
+//	@ID				patchIdea
 //	@Tags			ideas
 //	@Accept			json
 //	@Accept			application/merge-patch+json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id			path		string		true	"Idea id"	format(uuid)
-//	@Param			If-Match	header		string		true	"ETag of the version the change is based on, e.g. \"1\""
+//	@Param			id			path		string		true	"Idea id"																									format(uuid)
+//	@Param			If-Match	header		string		true	"ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes"	extensions(x-example="1")
 //	@Param			patch		body		IdeaPatch	true	"Fields to change"
 //	@Success		200			{object}	Idea
-//	@Header			200			{string}	ETag	"The new version"
-//	@Failure	400,401,403,404,413,415,422,503	{object}	Problem
-//	@Failure		409			{object}	Problem	"Status move not allowed"
-//	@Failure		412			{object}	Problem	"If-Match is stale"
-//	@Failure		428			{object}	Problem	"If-Match missing"
+//	@Header			200			{string}	ETag				"The new version"
+//	@Failure		400			{object}	Problem				"Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)"
+//	@Failure		401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403			{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure		404			{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		409			{object}	Problem				"Status move not allowed"
+//	@Failure		412			{object}	Problem				"If-Match is stale"
+//	@Failure		413			{object}	Problem				"The body is larger than the limit (1 MB)"
+//	@Failure		415			{object}	Problem				"The body is neither application/json nor application/merge-patch+json"
+//	@Failure		422			{object}	Problem				"Invalid values; errors[] name each field (pointer)"
+//	@Failure		428			{object}	Problem				"If-Match missing"
+//	@Failure		429			{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503			{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default		{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/ideas/{id} [patch]
 func (s *Server) patchIdea(c echo.Context) error {
 	id, err := pathID(c, "idea")
@@ -256,28 +312,27 @@ func (s *Server) patchIdea(c echo.Context) error {
 		return err
 	}
 	i, err := s.store.UpdateIdea(c.Request().Context(), principal(c).WorkspaceID, id, version, principal(c).KeyName, func(i *domain.Idea) error {
-		setField(p, "title", in.Title, &i.Title)
+		var fields []domain.FieldError
+		setRequired(p, &fields, "title", in.Title, &i.Title)
 		setField(p, "problem", in.Problem, &i.Problem)
 		setField(p, "proposal", in.Proposal, &i.Proposal)
-		setField(p, "touchpoint_ids", in.TouchpointIDs, &i.TouchpointIDs)
-		setField(p, "impact", in.Impact, &i.Impact)
-		setField(p, "experience", in.Experience, &i.Experience)
-		setField(p, "effort", in.Effort, &i.Effort)
+		setRequired(p, &fields, "touchpoint_ids", in.TouchpointIDs, &i.TouchpointIDs)
+		setRequired(p, &fields, "impact", in.Impact, &i.Impact)
+		setRequired(p, &fields, "experience", in.Experience, &i.Experience)
+		setRequired(p, &fields, "effort", in.Effort, &i.Effort)
+		setRequired(p, &fields, "confidence", in.Confidence, &i.Confidence)
 		setField(p, "owner", in.Owner, &i.Owner)
 		setField(p, "tags", in.Tags, &i.Tags)
 		setField(p, "source", (*domain.IdeaSource)(in.Source), &i.Source)
-		if _, ok := p["confidence"]; ok {
-			i.Confidence = domain.DefaultConfidence // null resets to the default
-			deref(in.Confidence, &i.Confidence)
-		}
+		p.refuseNull(&fields, "status")
 		if i.Tags == nil {
 			i.Tags = []string{}
 		}
-		if err := i.Validate(); err != nil {
+		if err := withFields(fields, i.Validate()); err != nil {
 			return err
 		}
-		if _, ok := p["status"]; ok && (in.Status == nil || domain.IdeaStatus(*in.Status) != i.Status) {
-			return moveIdea(i, in.Status)
+		if in.Status != nil && domain.IdeaStatus(*in.Status) != i.Status {
+			return moveIdea(i, *in.Status)
 		}
 		return nil
 	})
@@ -290,11 +345,9 @@ func (s *Server) patchIdea(c echo.Context) error {
 
 // moveIdea applies a status from a patch: an unknown status is invalid
 // input (422), a known one that is not an allowed move is a conflict (409).
-func moveIdea(i *domain.Idea, to *string) error {
-	if to == nil {
-		return domain.Invalid(domain.FieldError{Pointer: "/status", Detail: "cannot be cleared"})
-	}
-	status, ok := domain.ParseIdeaStatus(*to)
+// (null, which cannot clear the status, is refused before.)
+func moveIdea(i *domain.Idea, to string) error {
+	status, ok := domain.ParseIdeaStatus(to)
 	if !ok {
 		return domain.Invalid(domain.FieldError{Pointer: "/status", Detail: "must be one of new, under_review, planned, piloting, adopted, rejected, parked"})
 	}
@@ -304,12 +357,25 @@ func moveIdea(i *domain.Idea, to *string) error {
 // deleteIdea godoc
 //
 //	@Summary	Delete an idea (and its history)
+//	@ID			deleteIdea
 //	@Tags		ideas
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		id			path	string	true	"Idea id"	format(uuid)
-//	@Param		If-Match	header	string	true	"ETag of the version being deleted"
+//	@Param		id			path	string	true	"Idea id"																							format(uuid)
+//	@Param		If-Match	header	string	true	"ETag of the version being deleted, as its ETag header gave it: a version number in double quotes"	extensions(x-example="1")
 //	@Success	204
-//	@Failure	400,401,403,404,412,428,503	{object}	Problem
+//	@Failure	400		{object}	Problem				"Bad request: a malformed If-Match; or any query parameter (this operation takes none)"
+//	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	403		{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure	404		{object}	Problem				"Unknown, or in another workspace"
+//	@Failure	412		{object}	Problem				"If-Match names a version that is no longer current: read the resource again"
+//	@Failure	428		{object}	Problem				"If-Match is missing"
+//	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/ideas/{id} [delete]
 func (s *Server) deleteIdea(c echo.Context) error {
 	id, err := pathID(c, "idea")
@@ -329,14 +395,23 @@ func (s *Server) deleteIdea(c echo.Context) error {
 // ideaHistory godoc
 //
 //	@Summary	An idea's history, newest first
+//	@ID			listIdeaHistory
 //	@Tags		ideas
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		id		path		string	true	"Idea id"	format(uuid)
-//	@Param		limit	query		int		false	"Page size, 1–100"	default(20)
-//	@Param		cursor	query		string	false	"next_cursor of the previous page"
+//	@Param		id		path		string	true	"Idea id"							format(uuid)
+//	@Param		limit	query		int		false	"Page size, 1–100"					default(20)	extensions(x-example=10)
+//	@Param		cursor	query		string	false	"next_cursor of the previous page"	extensions(x-example=eyJxIjo0Mn0)
 //	@Success	200		{object}	HistoryList
-//	@Failure	400,401,404,503	{object}	Problem
+//	@Failure	400		{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	404		{object}	Problem				"Unknown, or in another workspace"
+//	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/ideas/{id}/history [get]
 func (s *Server) ideaHistory(c echo.Context) error {
 	id, err := pathID(c, "idea")

@@ -19,10 +19,10 @@ type APIKeyCreate struct {
 
 // APIKey describes a key. The secret is never shown here.
 type APIKey struct {
-	ID         string     `json:"id" format:"uuid"`
-	Name       string     `json:"name" example:"ci pipeline"`
-	Role       string     `json:"role" enums:"viewer,editor,admin" example:"editor"`
-	CreatedAt  time.Time  `json:"created_at"`
+	ID         string     `json:"id" format:"uuid" binding:"required"`
+	Name       string     `json:"name" example:"ci pipeline" binding:"required"`
+	Role       string     `json:"role" enums:"viewer,editor,admin" example:"editor" binding:"required"`
+	CreatedAt  time.Time  `json:"created_at" binding:"required"`
 	ExpiresAt  *time.Time `json:"expires_at" extensions:"x-nullable"`
 	RevokedAt  *time.Time `json:"revoked_at" extensions:"x-nullable"`
 	LastUsedAt *time.Time `json:"last_used_at" extensions:"x-nullable"` // updated at most once a minute
@@ -32,12 +32,12 @@ type APIKey struct {
 // this once.
 type APIKeyCreated struct {
 	APIKey
-	Key string `json:"key" example:"cxb_0c3d6f1e9b7a4c2d8e5f6a7b8c9d0e1f_q7Vt..."` // send as Authorization: Bearer <key>
+	Key string `json:"key" example:"cxb_0c3d6f1e9b7a4c2d8e5f6a7b8c9d0e1f_q7Vt..." binding:"required"` // send as Authorization: Bearer <key>
 } // @name APIKeyCreated
 
 // APIKeyList is one page of keys.
 type APIKeyList struct {
-	Items      []APIKey `json:"items"`
+	Items      []APIKey `json:"items" binding:"required"`
 	NextCursor *string  `json:"next_cursor" extensions:"x-nullable"`
 } // @name APIKeyList
 
@@ -50,16 +50,28 @@ func apiKeyOut(k *domain.APIKey) APIKey {
 //
 //	@Summary		Create an API key in the caller's workspace
 //	@Description	The response holds the secret `key`, shown this once; only its SHA-256 hash is stored. For that reason this POST takes no Idempotency-Key: a stored response would keep the secret.
+//	@ID				createApiKey
 //	@Tags			api-keys
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			key				body		APIKeyCreate	true	"The key"
-//	@Success		201				{object}	APIKeyCreated
-//	@Header			201				{string}	Location	"URL of the new key"
-//	@Failure	400,401,413,415,422,503	{object}	Problem
-//	@Failure		403				{object}	Problem	"Needs role admin"
-//	@Failure		409				{object}	Problem	"The workspace has as many active keys as it may (100 by default)"
+//	@Param			key		body		APIKeyCreate	true	"The key"
+//	@Success		201		{object}	APIKeyCreated
+//	@Header			201		{string}	Location			"URL of the new key"
+//	@Header			201		{string}	Cache-Control		"no-store: the body holds the key's secret, which no cache may keep"
+//	@Failure		400		{object}	Problem				"Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403		{object}	Problem				"Needs role admin"
+//	@Failure		409		{object}	Problem				"The workspace has as many active keys as it may (100 by default)"
+//	@Failure		413		{object}	Problem				"The body is larger than the limit (1 MB)"
+//	@Failure		415		{object}	Problem				"The body is not application/json"
+//	@Failure		422		{object}	Problem				"Invalid values; errors[] name each field (pointer)"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/api-keys [post]
 func (s *Server) createKey(c echo.Context) error {
 	var in APIKeyCreate
@@ -92,14 +104,22 @@ func (s *Server) createKey(c echo.Context) error {
 // listKeys godoc
 //
 //	@Summary	List the workspace's API keys, oldest first (never their secrets)
+//	@ID			listApiKeys
 //	@Tags		api-keys
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		limit	query		int		false	"Page size, 1–100"	default(20)
-//	@Param		cursor	query		string	false	"next_cursor of the previous page"
+//	@Param		limit	query		int		false	"Page size, 1–100"					default(20)	extensions(x-example=10)
+//	@Param		cursor	query		string	false	"next_cursor of the previous page"	extensions(x-example=eyJ0IjoiMjAyNi0xMC0wMVQwOTowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0)
 //	@Success	200		{object}	APIKeyList
-//	@Failure	400,401,503	{object}	Problem
-//	@Failure	403		{object}	Problem	"Needs role admin"
+//	@Failure	400		{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	403		{object}	Problem				"Needs role admin"
+//	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/api-keys [get]
 func (s *Server) listKeys(c echo.Context) error {
 	q := newListQuery(c)
@@ -121,14 +141,22 @@ func (s *Server) listKeys(c echo.Context) error {
 // getKey godoc
 //
 //	@Summary	Get an API key (never its secret)
+//	@ID			getApiKey
 //	@Tags		api-keys
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		id	path		string	true	"Key id"	format(uuid)
-//	@Success	200	{object}	APIKey
-//	@Failure	401,503	{object}	Problem
-//	@Failure	403	{object}	Problem	"Needs role admin"
-//	@Failure	404	{object}	Problem	"Unknown, or in another workspace"
+//	@Param		id		path		string	true	"Key id"	format(uuid)
+//	@Success	200		{object}	APIKey
+//	@Failure	400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	403		{object}	Problem				"Needs role admin"
+//	@Failure	404		{object}	Problem				"Unknown, or in another workspace"
+//	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/api-keys/{id} [get]
 func (s *Server) getKey(c echo.Context) error {
 	id, err := pathID(c, "API key")
@@ -151,13 +179,22 @@ func (s *Server) getKey(c echo.Context) error {
 //
 //	@Summary		Revoke an API key
 //	@Description	Takes effect on the key's next request. Revoking a revoked key changes nothing and answers the same.
+//	@ID				revokeApiKey
 //	@Tags			api-keys
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id	path		string	true	"Key id"	format(uuid)
-//	@Success		200	{object}	APIKey
-//	@Failure	401,404,503	{object}	Problem
-//	@Failure		403	{object}	Problem	"Needs role admin"
+//	@Param			id		path		string	true	"Key id"	format(uuid)
+//	@Success		200		{object}	APIKey
+//	@Failure		400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403		{object}	Problem				"Needs role admin"
+//	@Failure		404		{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/api-keys/{id}/revoke [post]
 func (s *Server) revokeKey(c echo.Context) error {
 	id, err := pathID(c, "API key")

@@ -29,31 +29,31 @@ type MeasurementInput struct {
 // Measurement is what a touchpoint measured on a catalogue metric in one
 // period, with its value in the kind's scale and the 95 % interval.
 type Measurement struct {
-	ID           string    `json:"id" format:"uuid"`
-	TouchpointID string    `json:"touchpoint_id" format:"uuid"`
-	MetricID     string    `json:"metric_id" format:"uuid"`
-	PeriodStart  string    `json:"period_start" format:"date"`
-	PeriodEnd    string    `json:"period_end" format:"date"`
-	Value        float64   `json:"value" example:"0.78"` // mean, share, NPS points or events per unit of exposure
-	CILow        float64   `json:"ci_low"`
-	CIHigh       float64   `json:"ci_high"`
-	Summary      Sample    `json:"summary"`
-	Source       string    `json:"source"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`          // when last replaced; created_at until then
-	Version      int       `json:"version" example:"1"` // the ETag, for If-Match
+	ID           string    `json:"id" format:"uuid" binding:"required"`
+	TouchpointID string    `json:"touchpoint_id" format:"uuid" binding:"required"`
+	MetricID     string    `json:"metric_id" format:"uuid" binding:"required"`
+	PeriodStart  string    `json:"period_start" format:"date" binding:"required"`
+	PeriodEnd    string    `json:"period_end" format:"date" binding:"required"`
+	Value        float64   `json:"value" example:"0.78" binding:"required"` // mean, share, NPS points or events per unit of exposure
+	CILow        float64   `json:"ci_low" binding:"required"`
+	CIHigh       float64   `json:"ci_high" binding:"required"`
+	Summary      Sample    `json:"summary" binding:"required"`
+	Source       string    `json:"source" binding:"required"`
+	CreatedAt    time.Time `json:"created_at" binding:"required"`
+	UpdatedAt    time.Time `json:"updated_at" binding:"required"`          // when last replaced; created_at until then
+	Version      int       `json:"version" example:"1" binding:"required"` // the ETag, for If-Match
 } // @name Measurement
 
 // MeasurementList is a touchpoint's measurements, newest period first.
 type MeasurementList struct {
-	Items []Measurement `json:"items"`
+	Items []Measurement `json:"items" binding:"required"`
 } // @name MeasurementList
 
 // MeasurementImport says what a bulk import stored.
 type MeasurementImport struct {
-	Stored   int `json:"stored" example:"240"`   // inserted + replaced
-	Inserted int `json:"inserted" example:"200"` // new measurements
-	Replaced int `json:"replaced" example:"40"`  // measurements replaced (mode=upsert), each now one version further
+	Stored   int `json:"stored" example:"240" binding:"required"`   // inserted + replaced
+	Inserted int `json:"inserted" example:"200" binding:"required"` // new measurements
+	Replaced int `json:"replaced" example:"40" binding:"required"`  // measurements replaced (mode=upsert), each now one version further
 } // @name MeasurementImport
 
 func measurementOut(kind domain.MetricKind, m *domain.Measurement) Measurement {
@@ -107,17 +107,32 @@ func measurementOf(in *MeasurementInput, ws, touchpointID string, catalogue map[
 //
 //	@Summary		Record a touchpoint's measurement of a catalogue metric for a period
 //	@Description	Summary fields by the metric's kind, as pilot samples. One measurement per touchpoint, metric and period (409 for a second).
-//	@Tags			touchpoint health
+//	@ID				createMeasurement
+//	@Tags			measurements
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			id				path		string				true	"Touchpoint id"	format(uuid)
 //	@Param			Idempotency-Key	header		string				false	"Makes the request safe to retry"
 //	@Param			measurement		body		MeasurementInput	true	"The measurement"
 //	@Success		201				{object}	Measurement
-//	@Header			201				{string}	Location	"The new measurement"
-//	@Header			201				{string}	ETag		"Version, for If-Match"
-//	@Failure	400,401,403,404,409,413,415,422,503	{object}	Problem
+//	@Header			201				{string}	Location			"URL of the new measurement"
+//	@Header			201				{string}	ETag				"Version, for If-Match"
+//	@Header			201				{string}	Idempotent-Replayed	"true when this answers a retry: the stored first response to the same Idempotency-Key"
+//	@Failure		400				{object}	Problem				"Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)"
+//	@Failure		401				{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403				{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure		404				{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		409				{object}	Problem				"The touchpoint has a measurement of this metric for this period; or the same Idempotency-Key is still being answered"
+//	@Failure		413				{object}	Problem				"The body is larger than the limit (1 MB)"
+//	@Failure		415				{object}	Problem				"The body is not application/json"
+//	@Failure		422				{object}	Problem				"Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body"
+//	@Failure		429				{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503				{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default			{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401				{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429				{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503				{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/touchpoints/{id}/measurements [post]
 func (s *Server) addMeasurement(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")
@@ -161,14 +176,23 @@ func withoutLines(err error) error {
 // listMeasurements godoc
 //
 //	@Summary	A touchpoint's measurements, newest period first
-//	@Tags		touchpoint health
-//	@Produce	json
+//	@ID			listMeasurements
+//	@Tags		measurements
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		id			path		string	true	"Touchpoint id"	format(uuid)
-//	@Param		metric_id	query		string	false	"Only this catalogue metric"	format(uuid)
-//	@Param		limit		query		int		false	"At most this many, 1–100"	default(20)
+//	@Param		id			path		string	true	"Touchpoint id"					format(uuid)
+//	@Param		metric_id	query		string	false	"Only this catalogue metric"	format(uuid)	extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
+//	@Param		limit		query		int		false	"At most this many, 1–100"		default(20)		extensions(x-example=6)
 //	@Success	200			{object}	MeasurementList
-//	@Failure	400,401,404,503	{object}	Problem
+//	@Failure	400			{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure	401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	404			{object}	Problem				"Unknown, or in another workspace"
+//	@Failure	429			{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503			{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default		{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/touchpoints/{id}/measurements [get]
 func (s *Server) listMeasurements(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")
@@ -199,17 +223,27 @@ func (s *Server) listMeasurements(c echo.Context) error {
 //
 //	@Summary		Import many touchpoints' measurements at once (CSV)
 //	@Description	text/csv with a header naming the columns touchpoint_id, metric (catalogue key or id), period_start, period_end, the summary columns of each metric's kind (n, mean, sd, successes, promoters, passives, detractors, events, exposure; leave the others empty) and optionally source. Up to 10,000 rows; all or nothing: a bad row is 422 naming its line, and so is a row repeating the touchpoint, metric and period of an earlier one. With mode=insert (the default) a period measured already is 409 naming its line; with mode=upsert it replaces that measurement (its version + 1) and the other rows are added.
-//	@Tags			touchpoint health
+//	@ID				importMeasurements
+//	@Tags			measurements
 //	@Accept			text/csv
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			mode	query		string	false	"What a row of a period measured already does: insert refuses it (409), upsert replaces the measurement"	Enums(insert,upsert)	default(insert)
+//	@Param			mode	query		string	false	"What a row of a period measured already does: insert refuses it (409), upsert replaces the measurement"	Enums(insert,upsert)	default(insert)	extensions(x-example=upsert)
 //	@Param			rows	body		string	true	"CSV rows"
 //	@Success		200		{object}	MeasurementImport
-//	@Failure		400		{object}	Problem	"An unknown query parameter or mode"
-//	@Failure	401,403,413,415,503	{object}	Problem
-//	@Failure		409		{object}	Problem	"mode=insert and a period is measured already; errors[0].line names it"
-//	@Failure		422		{object}	Problem	"A bad row; errors[0].line names it"
+//	@Failure		400		{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403		{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure		409		{object}	Problem				"mode=insert and a period is measured already; errors[0].line names it"
+//	@Failure		413		{object}	Problem				"The body is larger than the limit (1 MB)"
+//	@Failure		415		{object}	Problem				"The body is not text/csv"
+//	@Failure		422		{object}	Problem				"A bad row; errors[0].line names it"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/measurements/import [post]
 func (s *Server) importMeasurements(c echo.Context) error {
 	q := newQuery(c, "mode")
@@ -257,16 +291,23 @@ func measurementAt(c echo.Context) (touchpointID, id string, err error) {
 // getMeasurement godoc
 //
 //	@Summary	Get one of a touchpoint's measurements
-//	@Tags		touchpoint health
-//	@Produce	json
+//	@ID			getMeasurement
+//	@Tags		measurements
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
 //	@Param		id				path		string	true	"Touchpoint id"		format(uuid)
 //	@Param		measurement_id	path		string	true	"Measurement id"	format(uuid)
 //	@Success	200				{object}	Measurement
-//	@Header		200				{string}	ETag	"Version, for If-Match"
-//	@Failure	400				{object}	Problem	"An unknown query parameter"
-//	@Failure	401,503			{object}	Problem
-//	@Failure	404				{object}	Problem	"Unknown, of another touchpoint, or in another workspace"
+//	@Header		200				{string}	ETag				"Version, for If-Match"
+//	@Failure	400				{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure	401				{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	404				{object}	Problem				"Unknown, of another touchpoint, or in another workspace"
+//	@Failure	429				{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503				{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default			{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401				{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429				{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503				{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/touchpoints/{id}/measurements/{measurement_id} [get]
 func (s *Server) getMeasurement(c echo.Context) error {
 	tpID, id, err := measurementAt(c)
@@ -289,21 +330,33 @@ func (s *Server) getMeasurement(c echo.Context) error {
 //
 //	@Summary		Correct a touchpoint's measurement: replace it whole
 //	@Description	The body is that of a new measurement (metric, period, the summary fields of the metric's kind, source), all of which replace the measurement's; fields left out are not kept but missing (422). The touchpoint, id and created_at stay; the version counts on. If-Match is required (428 without) and must be the current version (412).
-//	@Tags			touchpoint health
+//	@ID				replaceMeasurement
+//	@Tags			measurements
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id				path		string				true	"Touchpoint id"		format(uuid)
-//	@Param			measurement_id	path		string				true	"Measurement id"	format(uuid)
-//	@Param			If-Match		header		string				true	"ETag of the version being replaced"
+//	@Param			id				path		string				true	"Touchpoint id"																						format(uuid)
+//	@Param			measurement_id	path		string				true	"Measurement id"																					format(uuid)
+//	@Param			If-Match		header		string				true	"ETag of the version being replaced, as its ETag header gave it: a version number in double quotes"	extensions(x-example="1")
 //	@Param			measurement		body		MeasurementInput	true	"The whole measurement"
 //	@Success		200				{object}	Measurement
-//	@Header			200				{string}	ETag	"The new version"
-//	@Failure		400				{object}	Problem	"A malformed body or If-Match, or an unknown query parameter"
-//	@Failure	401,403,412,413,415,428,503	{object}	Problem
-//	@Failure		404				{object}	Problem	"Unknown, of another touchpoint, or in another workspace"
-//	@Failure		409				{object}	Problem	"Another measurement of the touchpoint has this metric and period"
-//	@Failure		422				{object}	Problem	"Invalid values; errors name the fields"
+//	@Header			200				{string}	ETag				"The new version"
+//	@Failure		400				{object}	Problem				"Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)"
+//	@Failure		401				{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403				{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure		404				{object}	Problem				"Unknown, of another touchpoint, or in another workspace"
+//	@Failure		409				{object}	Problem				"Another measurement of the touchpoint has this metric and period"
+//	@Failure		412				{object}	Problem				"If-Match names a version that is no longer current: read the resource again"
+//	@Failure		413				{object}	Problem				"The body is larger than the limit (1 MB)"
+//	@Failure		415				{object}	Problem				"The body is not application/json"
+//	@Failure		422				{object}	Problem				"Invalid values; errors name the fields"
+//	@Failure		428				{object}	Problem				"If-Match is missing"
+//	@Failure		429				{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503				{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default			{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401				{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429				{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503				{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/touchpoints/{id}/measurements/{measurement_id} [put]
 func (s *Server) putMeasurement(c echo.Context) error {
 	tpID, id, err := measurementAt(c)
@@ -342,15 +395,25 @@ func (s *Server) putMeasurement(c echo.Context) error {
 //
 //	@Summary		Delete a touchpoint's measurement
 //	@Description	If-Match is optional; when sent, it must be the current version (412).
-//	@Tags			touchpoint health
+//	@ID				deleteMeasurement
+//	@Tags			measurements
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id				path	string	true	"Touchpoint id"		format(uuid)
-//	@Param			measurement_id	path	string	true	"Measurement id"	format(uuid)
-//	@Param			If-Match		header	string	false	"ETag of the version being deleted"
+//	@Param			id				path	string	true	"Touchpoint id"																						format(uuid)
+//	@Param			measurement_id	path	string	true	"Measurement id"																					format(uuid)
+//	@Param			If-Match		header	string	false	"ETag of the version being deleted, as its ETag header gave it: a version number in double quotes"	extensions(x-example="1")
 //	@Success		204
-//	@Failure		400	{object}	Problem	"A malformed If-Match, or an unknown query parameter"
-//	@Failure	401,403,412,503	{object}	Problem
-//	@Failure		404	{object}	Problem	"Unknown, of another touchpoint, or in another workspace"
+//	@Failure		400		{object}	Problem				"Bad request: a malformed If-Match; or any query parameter (this operation takes none)"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403		{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure		404		{object}	Problem				"Unknown, of another touchpoint, or in another workspace"
+//	@Failure		412		{object}	Problem				"If-Match names a version that is no longer current: read the resource again"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/touchpoints/{id}/measurements/{measurement_id} [delete]
 func (s *Server) deleteMeasurement(c echo.Context) error {
 	tpID, id, err := measurementAt(c)

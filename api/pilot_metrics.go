@@ -10,21 +10,25 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// MetricCreate is the body of POST /pilots/{id}/metrics.
-// With metric_id it measures a catalogue metric and takes its kind,
-// direction, unit and (unless given) name.
+// MetricCreate is the body of POST /pilots/{id}/metrics: name, kind and
+// direction are required. With metric_id it measures a catalogue metric and
+// takes its kind, direction, unit and (unless given) name: the kind and
+// direction sent must then be the catalogue metric's, or may be null (a
+// Swagger 2 schema cannot make a field required only without another).
 type MetricCreate struct {
 	MetricID  *string `json:"metric_id" format:"uuid"` // a catalogue metric, optional
-	Name      string  `json:"name" maxLength:"200" example:"Average handle time"`
+	Name      string  `json:"name" binding:"required" maxLength:"200" example:"Average handle time"`
 	Unit      string  `json:"unit" maxLength:"100" example:"seconds"`
-	Kind      string  `json:"kind" enums:"mean,proportion,nps,count" example:"mean"`
-	Direction string  `json:"direction" enums:"higher_is_better,lower_is_better" example:"lower_is_better"`
+	Kind      string  `json:"kind" binding:"required" enums:"mean,proportion,nps,count" example:"mean"`
+	Direction string  `json:"direction" binding:"required" enums:"higher_is_better,lower_is_better" example:"lower_is_better"`
 	Primary   bool    `json:"primary" example:"true"`    // exactly one per pilot before it can complete
 	Guardrail bool    `json:"guardrail" example:"false"` // must not get worse
 } // @name MetricCreate
 
-// MetricPatch is a JSON Merge Patch of a metric. The kind cannot change
-// once samples may depend on it: delete the metric and create another.
+// MetricPatch is a JSON Merge Patch of a metric: absent fields stay
+// unchanged, null clears unit, null on any other field is 422. The kind
+// cannot change once samples may depend on it: delete the metric and create
+// another.
 type MetricPatch struct {
 	Name      *string `json:"name"`
 	Unit      *string `json:"unit"`
@@ -35,24 +39,24 @@ type MetricPatch struct {
 
 // Metric is what a pilot measures, with its samples.
 type Metric struct {
-	ID        string    `json:"id" format:"uuid"`
-	PilotID   string    `json:"pilot_id" format:"uuid"`
-	Name      string    `json:"name" example:"Average handle time"`
-	Unit      string    `json:"unit" example:"seconds"`
-	Kind      string    `json:"kind" enums:"mean,proportion,nps,count" example:"mean"`
-	Direction string    `json:"direction" enums:"higher_is_better,lower_is_better" example:"lower_is_better"`
-	Primary   bool      `json:"primary"`
-	Guardrail bool      `json:"guardrail"`
+	ID        string    `json:"id" format:"uuid" binding:"required"`
+	PilotID   string    `json:"pilot_id" format:"uuid" binding:"required"`
+	Name      string    `json:"name" example:"Average handle time" binding:"required"`
+	Unit      string    `json:"unit" example:"seconds" binding:"required"`
+	Kind      string    `json:"kind" enums:"mean,proportion,nps,count" example:"mean" binding:"required"`
+	Direction string    `json:"direction" enums:"higher_is_better,lower_is_better" example:"lower_is_better" binding:"required"`
+	Primary   bool      `json:"primary" binding:"required"`
+	Guardrail bool      `json:"guardrail" binding:"required"`
 	MetricID  *string   `json:"metric_id" format:"uuid" extensions:"x-nullable"` // the catalogue metric it measures
-	Samples   []Sample  `json:"samples"`                                         // pilot before, pilot after, control before, control after: those given
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Version   int       `json:"version" example:"1"`
+	Samples   []Sample  `json:"samples" binding:"required"`                      // pilot before, pilot after, control before, control after: those given
+	CreatedAt time.Time `json:"created_at" binding:"required"`
+	UpdatedAt time.Time `json:"updated_at" binding:"required"`
+	Version   int       `json:"version" example:"1" binding:"required"`
 } // @name Metric
 
 // MetricList is every metric of a pilot (at most 50), in creation order.
 type MetricList struct {
-	Items []Metric `json:"items"`
+	Items []Metric `json:"items" binding:"required"`
 } // @name MetricList
 
 func metricOut(m *domain.Metric, samples []domain.Sample) Metric {
@@ -86,17 +90,32 @@ func (s *Server) editPilot(c echo.Context, pilotID string, fn func(ctx context.C
 //
 //	@Summary		Add a metric to a pilot
 //	@Description	Only while the pilot is planned or running (409 otherwise). A second primary metric or a duplicate name is 409 naming the field.
+//	@ID				createPilotMetric
 //	@Tags			pilots
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			id				path		string			true	"Pilot id"	format(uuid)
 //	@Param			Idempotency-Key	header		string			false	"Makes the request safe to retry"
 //	@Param			metric			body		MetricCreate	true	"The metric"
 //	@Success		201				{object}	Metric
-//	@Header			201				{string}	Location	"URL of the new metric"
-//	@Header			201				{string}	ETag		"Version, for If-Match"
-//	@Failure	400,401,403,404,409,413,415,422,503	{object}	Problem
+//	@Header			201				{string}	Location			"URL of the new metric"
+//	@Header			201				{string}	ETag				"Version, for If-Match"
+//	@Header			201				{string}	Idempotent-Replayed	"true when this answers a retry: the stored first response to the same Idempotency-Key"
+//	@Failure		400				{object}	Problem				"Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)"
+//	@Failure		401				{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403				{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure		404				{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		409				{object}	Problem				"The same Idempotency-Key is still being answered"
+//	@Failure		413				{object}	Problem				"The body is larger than the limit (1 MB)"
+//	@Failure		415				{object}	Problem				"The body is not application/json"
+//	@Failure		422				{object}	Problem				"Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body"
+//	@Failure		429				{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503				{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default			{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401				{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429				{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503				{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/pilots/{id}/metrics [post]
 func (s *Server) createMetric(c echo.Context) error {
 	pilotID, err := pathID(c, "pilot")
@@ -122,12 +141,21 @@ func (s *Server) createMetric(c echo.Context) error {
 // listMetrics godoc
 //
 //	@Summary	A pilot's metrics with their samples
+//	@ID			listPilotMetrics
 //	@Tags		pilots
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		id	path		string	true	"Pilot id"	format(uuid)
-//	@Success	200	{object}	MetricList
-//	@Failure	401,404,503	{object}	Problem
+//	@Param		id		path		string	true	"Pilot id"	format(uuid)
+//	@Success	200		{object}	MetricList
+//	@Failure	400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	404		{object}	Problem				"Unknown, or in another workspace"
+//	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/pilots/{id}/metrics [get]
 func (s *Server) listMetrics(c echo.Context) error {
 	pilotID, err := pathID(c, "pilot")
@@ -152,14 +180,23 @@ func (s *Server) listMetrics(c echo.Context) error {
 // getMetric godoc
 //
 //	@Summary	Get a metric with its samples
+//	@ID			getPilotMetric
 //	@Tags		pilots
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
 //	@Param		id			path		string	true	"Pilot id"	format(uuid)
 //	@Param		metric_id	path		string	true	"Metric id"	format(uuid)
 //	@Success	200			{object}	Metric
-//	@Header		200			{string}	ETag	"Version, for If-Match"
-//	@Failure	401,404,503	{object}	Problem
+//	@Header		200			{string}	ETag				"Version, for If-Match"
+//	@Failure	400			{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure	401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	404			{object}	Problem				"Unknown, or in another workspace"
+//	@Failure	429			{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503			{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default		{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/pilots/{id}/metrics/{metric_id} [get]
 func (s *Server) getMetric(c echo.Context) error {
 	pilotID, metricID, err := pilotAndMetric(c)
@@ -177,19 +214,35 @@ func (s *Server) getMetric(c echo.Context) error {
 // patchMetric godoc
 //
 //	@Summary		Change a metric (JSON Merge Patch)
-//	@Description	Only while the pilot is planned or running. Making a second metric primary is 409 (unmark the other first).
+//	@Description	Absent fields stay unchanged; null clears unit; null on name, direction, primary or guardrail is 422 naming the field (leave it out to keep it). Only while the pilot is planned or running. Making a second metric primary is 409 (unmark the other first).
+//	@ID				patchPilotMetric
 //	@Tags			pilots
 //	@Accept			json
 //	@Accept			application/merge-patch+json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id			path		string		true	"Pilot id"	format(uuid)
-//	@Param			metric_id	path		string		true	"Metric id"	format(uuid)
-//	@Param			If-Match	header		string		true	"ETag of the version the change is based on"
+//	@Param			id			path		string		true	"Pilot id"																									format(uuid)
+//	@Param			metric_id	path		string		true	"Metric id"																									format(uuid)
+//	@Param			If-Match	header		string		true	"ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes"	extensions(x-example="1")
 //	@Param			patch		body		MetricPatch	true	"Fields to change"
 //	@Success		200			{object}	Metric
-//	@Header			200			{string}	ETag	"The new version"
-//	@Failure	400,401,403,404,409,412,415,422,428,503	{object}	Problem
+//	@Header			200			{string}	ETag				"The new version"
+//	@Failure		400			{object}	Problem				"Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)"
+//	@Failure		401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403			{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure		404			{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		409			{object}	Problem				"The same Idempotency-Key is still being answered"
+//	@Failure		412			{object}	Problem				"If-Match names a version that is no longer current: read the resource again"
+//	@Failure		413			{object}	Problem				"The body is larger than the limit (1 MB)"
+//	@Failure		415			{object}	Problem				"The body is neither application/json nor application/merge-patch+json"
+//	@Failure		422			{object}	Problem				"Invalid values; errors[] name each field (pointer)"
+//	@Failure		428			{object}	Problem				"If-Match is missing"
+//	@Failure		429			{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503			{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default		{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/pilots/{id}/metrics/{metric_id} [patch]
 func (s *Server) patchMetric(c echo.Context) error {
 	pilotID, metricID, err := pilotAndMetric(c)
@@ -210,12 +263,13 @@ func (s *Server) patchMetric(c echo.Context) error {
 	err = s.editPilot(c, pilotID, func(ctx context.Context) error {
 		ws := principal(c).WorkspaceID
 		m, err = s.store.UpdateMetric(ctx, ws, pilotID, metricID, version, func(m *domain.Metric) error {
-			setField(patch, "name", in.Name, &m.Name)
+			var fields []domain.FieldError
+			setRequired(patch, &fields, "name", in.Name, &m.Name)
 			setField(patch, "unit", in.Unit, &m.Unit)
-			setField(patch, "direction", (*domain.Direction)(in.Direction), &m.Direction)
-			setField(patch, "primary", in.Primary, &m.Primary)
-			setField(patch, "guardrail", in.Guardrail, &m.Guardrail)
-			return m.Validate()
+			setRequired(patch, &fields, "direction", (*domain.Direction)(in.Direction), &m.Direction)
+			setRequired(patch, &fields, "primary", in.Primary, &m.Primary)
+			setRequired(patch, &fields, "guardrail", in.Guardrail, &m.Guardrail)
+			return withFields(fields, m.Validate())
 		})
 		if err != nil {
 			return err
@@ -233,14 +287,27 @@ func (s *Server) patchMetric(c echo.Context) error {
 // deleteMetric godoc
 //
 //	@Summary	Delete a metric with its samples and observations
+//	@ID			deletePilotMetric
 //	@Tags		pilots
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		id			path	string	true	"Pilot id"	format(uuid)
-//	@Param		metric_id	path	string	true	"Metric id"	format(uuid)
-//	@Param		If-Match	header	string	true	"ETag of the version being deleted"
+//	@Param		id			path	string	true	"Pilot id"																							format(uuid)
+//	@Param		metric_id	path	string	true	"Metric id"																							format(uuid)
+//	@Param		If-Match	header	string	true	"ETag of the version being deleted, as its ETag header gave it: a version number in double quotes"	extensions(x-example="1")
 //	@Success	204
-//	@Failure	400,401,403,404,412,428,503	{object}	Problem
-//	@Failure	409	{object}	Problem	"The pilot is completed or cancelled"
+//	@Failure	400		{object}	Problem				"Bad request: a malformed If-Match; or any query parameter (this operation takes none)"
+//	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	403		{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure	404		{object}	Problem				"Unknown, or in another workspace"
+//	@Failure	409		{object}	Problem				"The pilot is completed or cancelled"
+//	@Failure	412		{object}	Problem				"If-Match names a version that is no longer current: read the resource again"
+//	@Failure	428		{object}	Problem				"If-Match is missing"
+//	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/pilots/{id}/metrics/{metric_id} [delete]
 func (s *Server) deleteMetric(c echo.Context) error {
 	pilotID, metricID, err := pilotAndMetric(c)

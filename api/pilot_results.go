@@ -12,25 +12,25 @@ import (
 // SampleSizes are the observations behind each sample (n; answers for NPS;
 // events for counts) and, for paired designs, the units measured twice.
 type SampleSizes struct {
-	PilotBefore   int `json:"pilot_before" example:"412"`
-	PilotAfter    int `json:"pilot_after" example:"398"`
-	ControlBefore int `json:"control_before" example:"430"`
-	ControlAfter  int `json:"control_after" example:"421"`
-	PilotUnits    int `json:"pilot_units" example:"0"`
-	ControlUnits  int `json:"control_units" example:"0"`
+	PilotBefore   int `json:"pilot_before" example:"412" binding:"required"`
+	PilotAfter    int `json:"pilot_after" example:"398" binding:"required"`
+	ControlBefore int `json:"control_before" example:"430" binding:"required"`
+	ControlAfter  int `json:"control_after" example:"421" binding:"required"`
+	PilotUnits    int `json:"pilot_units" example:"0" binding:"required"`
+	ControlUnits  int `json:"control_units" example:"0" binding:"required"`
 } // @name SampleSizes
 
 // MetricResult is the analysed change of one metric. The numbers are null
 // when the samples needed are missing (warnings say which).
 type MetricResult struct {
-	MetricID  string `json:"metric_id" format:"uuid"`
-	Name      string `json:"name" example:"Average handle time"`
-	Unit      string `json:"unit" example:"seconds"`
-	Kind      string `json:"kind" enums:"mean,proportion,nps,count"`
-	Direction string `json:"direction" enums:"higher_is_better,lower_is_better"`
-	Primary   bool   `json:"primary"`
-	Guardrail bool   `json:"guardrail"`
-	Design    string `json:"design" enums:"before_after,paired_before_after,difference_in_differences,paired_difference_in_differences"`
+	MetricID  string `json:"metric_id" format:"uuid" binding:"required"`
+	Name      string `json:"name" example:"Average handle time" binding:"required"`
+	Unit      string `json:"unit" example:"seconds" binding:"required"`
+	Kind      string `json:"kind" enums:"mean,proportion,nps,count" binding:"required"`
+	Direction string `json:"direction" enums:"higher_is_better,lower_is_better" binding:"required"`
+	Primary   bool   `json:"primary" binding:"required"`
+	Guardrail bool   `json:"guardrail" binding:"required"`
+	Design    string `json:"design" enums:"before_after,paired_before_after,difference_in_differences,paired_difference_in_differences" binding:"required"`
 	// The test run: welch_t, paired_t, diff_in_diff_welch_t, two_proportion_z, diff_in_diff_z, nps_z, nps_diff_in_diff_z, poisson_rate_ratio, poisson_ratio_of_rate_ratios.
 	Test *string `json:"test" extensions:"x-nullable" example:"diff_in_diff_welch_t"`
 	// Signed absolute change, after − before (or the difference in differences), whatever the metric's direction: a handle time that fell by 28 s is -28. In the metric's unit for means, a difference of shares for proportions (0.05 = 5 percentage points), points for NPS, events per unit of exposure for counts (with a control, against the counterfactual rate). The chart (svg) writes it with the same sign, proportions in percentage points.
@@ -47,29 +47,29 @@ type MetricResult struct {
 	ImprovementCILow  *float64 `json:"improvement_ci_low" extensions:"x-nullable"`
 	ImprovementCIHigh *float64 `json:"improvement_ci_high" extensions:"x-nullable"`
 	// improved / worsened when the improvement interval lies entirely above / below 0 (better or worse given direction), else inconclusive. Interim while the pilot is not completed: see interim and warning on PilotResults.
-	Verdict           string      `json:"verdict" enums:"improved,worsened,inconclusive" example:"improved"`
-	SampleSizes       SampleSizes `json:"sample_sizes"`
-	GuardrailBreached bool        `json:"guardrail_breached"`
-	Warnings          []string    `json:"warnings"`
+	Verdict           string      `json:"verdict" enums:"improved,worsened,inconclusive" example:"improved" binding:"required"`
+	SampleSizes       SampleSizes `json:"sample_sizes" binding:"required"`
+	GuardrailBreached bool        `json:"guardrail_breached" binding:"required"`
+	Warnings          []string    `json:"warnings" binding:"required"`
 } // @name MetricResult
 
 // PilotResults is the analysis of every metric of a pilot: live while the
 // pilot runs, the frozen snapshot once it is completed. Until then the
 // results are interim and carry a warning.
 type PilotResults struct {
-	PilotID         string  `json:"pilot_id" format:"uuid"`
-	Status          string  `json:"status" enums:"planned,running,completed,cancelled"`
-	ConfidenceLevel float64 `json:"confidence_level" example:"0.95"`
-	Frozen          bool    `json:"frozen"` // the snapshot taken at completion
+	PilotID         string  `json:"pilot_id" format:"uuid" binding:"required"`
+	Status          string  `json:"status" enums:"planned,running,completed,cancelled" binding:"required"`
+	ConfidenceLevel float64 `json:"confidence_level" example:"0.95" binding:"required"`
+	Frozen          bool    `json:"frozen" binding:"required"` // the snapshot taken at completion
 	// True while the pilot is not completed (planned, running, cancelled): the results are computed from the data so far and will change, so verdict is not final. False once the pilot is completed and its results frozen.
-	Interim bool `json:"interim" example:"true"`
+	Interim bool `json:"interim" example:"true" binding:"required"`
 	// Why interim results are not final, in plain words (the pilot is still running; results change as data arrive; checking repeatedly and stopping when a result looks good inflates the false-positive rate; final only when the pilot is completed); null when not interim.
 	Warning      *string        `json:"warning" extensions:"x-nullable" example:"Interim results: the pilot is still running, so these results will change as data arrive. Checking the results repeatedly and stopping the pilot when a result looks good inflates the false-positive rate: a difference that is only chance gets taken for a real effect. The verdict is final only when the pilot is completed, after running as planned (to the sample size planned for it)."`
-	ComputedAt   time.Time      `json:"computed_at"`
+	ComputedAt   time.Time      `json:"computed_at" binding:"required"`
 	Verdict      *string        `json:"verdict" enums:"improved,worsened,inconclusive" extensions:"x-nullable"` // the primary metric's; null without one
-	AnyGuardrail bool           `json:"guardrail_breached"`                                                     // some guardrail metric worsened
-	Metrics      []MetricResult `json:"metrics"`
-	SVG          string         `json:"svg"` // the results as a forest plot
+	AnyGuardrail bool           `json:"guardrail_breached" binding:"required"`                                  // some guardrail metric worsened
+	Metrics      []MetricResult `json:"metrics" binding:"required"`
+	SVG          string         `json:"svg" binding:"required"` // the results as a forest plot
 } // @name PilotResults
 
 func pilotResultsOut(p *domain.Pilot, r *domain.PilotResult) PilotResults {
@@ -134,12 +134,21 @@ func changeInUnit(m *domain.MetricResult) (*float64, string) {
 //
 //	@Summary		A pilot's results, metric by metric
 //	@Description	Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). Signs: estimate and relative_change are after − before whatever the metric's direction (a handle time that fell is negative), as in the chart; improvement is turned so that positive is better, and verdict is improved / worsened when its interval lies entirely above / below 0, else inconclusive. Until the pilot is completed the results are interim (interim true, with a warning about peeking); completed pilots answer with the snapshot frozen at completion (interim false, warning null).
+//	@ID				getPilotResults
 //	@Tags			pilots
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id	path		string	true	"Pilot id"	format(uuid)
-//	@Success		200	{object}	PilotResults
-//	@Failure	401,404,503	{object}	Problem
+//	@Param			id		path		string	true	"Pilot id"	format(uuid)
+//	@Success		200		{object}	PilotResults
+//	@Failure		400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		404		{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/pilots/{id}/results [get]
 func (s *Server) pilotResults(c echo.Context) error {
 	p, r, err := s.resultsOf(c)
@@ -182,25 +191,36 @@ type PlanRequest struct {
 
 // Plan is the answer of POST /pilots/plan.
 type Plan struct {
-	Method    string  `json:"method" enums:"two_sample_t,two_proportion" example:"two_sample_t"` // as R power.t.test / power.prop.test
-	NPerGroup int     `json:"n_per_group" example:"222"`                                         // rounded up
-	NExact    float64 `json:"n_exact" example:"221.7"`                                           // unrounded, when solving for n
-	MDE       float64 `json:"mde" example:"20"`
-	Power     float64 `json:"power" example:"0.8"` // achieved at n_per_group and mde
-	Alpha     float64 `json:"alpha" example:"0.05"`
+	Method    string  `json:"method" enums:"two_sample_t,two_proportion" example:"two_sample_t" binding:"required"` // as R power.t.test / power.prop.test
+	NPerGroup int     `json:"n_per_group" example:"222" binding:"required"`                                         // rounded up
+	NExact    float64 `json:"n_exact" example:"221.7" binding:"required"`                                           // unrounded, when solving for n
+	MDE       float64 `json:"mde" example:"20" binding:"required"`
+	Power     float64 `json:"power" example:"0.8" binding:"required"` // achieved at n_per_group and mde
+	Alpha     float64 `json:"alpha" example:"0.05" binding:"required"`
 } // @name Plan
 
 // planPilot godoc
 //
 //	@Summary		Plan a pilot's size
 //	@Description	Mean metrics: baseline_mean and baseline_sd; proportions: baseline_proportion. With mde → the sample size per group for the power (two-sided alpha); with n_per_group → the minimum detectable effect. Exactly one of mde and n_per_group.
+//	@ID				planPilot
 //	@Tags			pilots
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			plan	body		PlanRequest	true	"What to plan"
 //	@Success		200		{object}	Plan
-//	@Failure	400,401,415,422,503	{object}	Problem
+//	@Failure		400		{object}	Problem				"Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		413		{object}	Problem				"The body is larger than the limit (1 MB)"
+//	@Failure		415		{object}	Problem				"The body is not application/json"
+//	@Failure		422		{object}	Problem				"Invalid values; errors[] name each field (pointer)"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/pilots/plan [post]
 func (s *Server) planPilot(c echo.Context) error {
 	var in PlanRequest

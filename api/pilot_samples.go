@@ -15,48 +15,52 @@ import (
 // SampleInput is the body of PUT .../samples/{group}/{period}. Send exactly
 // the fields of the metric's kind: mean {n, mean, sd}; proportion
 // {n, successes}; nps {promoters, passives, detractors}; count
-// {events, exposure}.
+// {events, exposure}. Which fields are required depends on the metric's
+// kind, which Swagger 2 cannot express: a missing one, or one of another
+// kind, is 422 naming it.
 type SampleInput struct {
-	N          *int     `json:"n" example:"412"`          // mean (≥ 2), proportion (≥ 1)
-	Mean       *float64 `json:"mean" example:"318.4"`     // mean
-	SD         *float64 `json:"sd" example:"74.2"`        // mean, ≥ 0
-	Successes  *int     `json:"successes" example:"301"`  // proportion, 0..n
-	Promoters  *int     `json:"promoters" example:"120"`  // nps
-	Passives   *int     `json:"passives" example:"60"`    // nps
-	Detractors *int     `json:"detractors" example:"40"`  // nps
-	Events     *int     `json:"events" example:"9"`       // count, ≥ 0
-	Exposure   *float64 `json:"exposure" example:"288.0"` // count, > 0 (e.g. agent-weeks)
+	N          *int     `json:"n" example:"412"`          // required for mean (≥ 2) and proportion (≥ 1) metrics, else absent
+	Mean       *float64 `json:"mean" example:"318.4"`     // required for mean metrics, else absent
+	SD         *float64 `json:"sd" example:"74.2"`        // required for mean metrics (≥ 0), else absent
+	Successes  *int     `json:"successes" example:"301"`  // required for proportion metrics (0..n), else absent
+	Promoters  *int     `json:"promoters" example:"120"`  // required for nps metrics, else absent
+	Passives   *int     `json:"passives" example:"60"`    // required for nps metrics, else absent
+	Detractors *int     `json:"detractors" example:"40"`  // required for nps metrics, else absent
+	Events     *int     `json:"events" example:"9"`       // required for count metrics (≥ 0), else absent
+	Exposure   *float64 `json:"exposure" example:"288.0"` // required for count metrics (> 0, e.g. agent-weeks), else absent
 } // @name SampleInput
 
 // Sample is one metric's measurement for one group in one period; only the
-// fields of the metric's kind are present.
+// fields of the metric's kind are present. A pilot's sample always has
+// group, period and source; a touchpoint measurement's summary has none of
+// them (the measurement has its own period and source).
 type Sample struct {
-	Group      string    `json:"group" enums:"pilot,control" example:"pilot"`
-	Period     string    `json:"period" enums:"before,after" example:"before"`
-	Source     string    `json:"source" enums:"summary,observations" example:"summary"`
-	N          *int      `json:"n,omitempty" example:"412"`
-	Mean       *float64  `json:"mean,omitempty" example:"318.4"`
-	SD         *float64  `json:"sd,omitempty" example:"74.2"`
-	Successes  *int      `json:"successes,omitempty"`
-	Promoters  *int      `json:"promoters,omitempty"`
-	Passives   *int      `json:"passives,omitempty"`
-	Detractors *int      `json:"detractors,omitempty"`
-	Events     *int      `json:"events,omitempty"`
-	Exposure   *float64  `json:"exposure,omitempty"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	Version    int       `json:"version" example:"1"`
+	Group      string    `json:"group,omitempty" enums:"pilot,control" example:"pilot"`           // always in a pilot's sample; absent in a measurement's summary
+	Period     string    `json:"period,omitempty" enums:"before,after" example:"before"`          // always in a pilot's sample; absent in a measurement's summary
+	Source     string    `json:"source,omitempty" enums:"summary,observations" example:"summary"` // entered as summary statistics or computed from raw observations; absent in a measurement's summary
+	N          *int      `json:"n,omitempty" example:"412"`                                       // mean and proportion metrics
+	Mean       *float64  `json:"mean,omitempty" example:"318.4"`                                  // mean metrics
+	SD         *float64  `json:"sd,omitempty" example:"74.2"`                                     // mean metrics
+	Successes  *int      `json:"successes,omitempty"`                                             // proportion metrics
+	Promoters  *int      `json:"promoters,omitempty"`                                             // nps metrics
+	Passives   *int      `json:"passives,omitempty"`                                              // nps metrics
+	Detractors *int      `json:"detractors,omitempty"`                                            // nps metrics
+	Events     *int      `json:"events,omitempty"`                                                // count metrics
+	Exposure   *float64  `json:"exposure,omitempty"`                                              // count metrics
+	UpdatedAt  time.Time `json:"updated_at" binding:"required"`
+	Version    int       `json:"version" example:"1" binding:"required"`
 } // @name Sample
 
 // ObservationUpload says what an upload of raw observations did.
 type ObservationUpload struct {
-	Rows    int      `json:"rows" example:"1000000"` // stored by this upload
-	Paired  bool     `json:"paired"`                 // every observation of the metric has a unit_id seen in both periods: per-unit change scores are analysed
-	Samples []Sample `json:"samples"`                // recomputed from all of the metric's observations
+	Rows    int      `json:"rows" example:"1000000" binding:"required"` // stored by this upload
+	Paired  bool     `json:"paired" binding:"required"`                 // every observation of the metric has a unit_id seen in both periods: per-unit change scores are analysed
+	Samples []Sample `json:"samples" binding:"required"`                // recomputed from all of the metric's observations
 } // @name ObservationUpload
 
 // ObservationsDeleted says how many observations were removed.
 type ObservationsDeleted struct {
-	Removed int `json:"removed" example:"1000000"`
+	Removed int `json:"removed" example:"1000000" binding:"required"`
 } // @name ObservationsDeleted
 
 // MaxObservationsPerRequest bounds one observation upload.
@@ -142,22 +146,38 @@ func sampleAt(c echo.Context) (pilotID string, key domain.Sample, err error) {
 //
 //	@Summary		Enter a sample as summary statistics
 //	@Description	The body holds exactly the fields of the metric's kind: mean {n, mean, sd}; proportion {n, successes}; nps {promoters, passives, detractors}; count {events, exposure}. Impossible values (sd < 0, successes > n, n < 2 for a mean, exposure ≤ 0) are 422 naming the field. Without If-Match the sample must not exist yet (201; 428 if it does); with If-Match it replaces the version named (200; 412 if stale). A sample computed from raw observations cannot be replaced (409). Only while the pilot is planned or running.
+//	@ID				putPilotSample
 //	@Tags			pilots
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id			path		string		true	"Pilot id"	format(uuid)
-//	@Param			metric_id	path		string		true	"Metric id"	format(uuid)
-//	@Param			group		path		string		true	"Group"		Enums(pilot,control)
-//	@Param			period		path		string		true	"Period"	Enums(before,after)
-//	@Param			If-Match	header		string		false	"ETag of the sample being replaced; omit to create"
+//	@Param			id			path		string		true	"Pilot id"																											format(uuid)
+//	@Param			metric_id	path		string		true	"Metric id"																											format(uuid)
+//	@Param			group		path		string		true	"Group"																												Enums(pilot,control)
+//	@Param			period		path		string		true	"Period"																											Enums(before,after)
+//	@Param			If-Match	header		string		false	"ETag of the sample being replaced, as its ETag header gave it: a version number in double quotes; omit to create"	extensions(x-example="1")
 //	@Param			sample		body		SampleInput	true	"Summary statistics"
 //	@Success		200			{object}	Sample
 //	@Success		201			{object}	Sample
-//	@Header			200			{string}	ETag	"The sample's version"
-//	@Failure	400,401,403,404,412,415,422,503	{object}	Problem
-//	@Failure		409			{object}	Problem	"The pilot is completed or cancelled, or the sample comes from observations"
-//	@Failure		428			{object}	Problem	"The sample exists and If-Match is missing"
+//	@Header			200			{string}	ETag				"The sample's version"
+//	@Header			201			{string}	Location			"URL of the new sample: the path of this request"
+//	@Header			201			{string}	ETag				"The sample's version, for If-Match"
+//	@Failure		400			{object}	Problem				"Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)"
+//	@Failure		401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403			{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure		404			{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		409			{object}	Problem				"The pilot is completed or cancelled, or the sample comes from observations"
+//	@Failure		412			{object}	Problem				"If-Match names a version that is no longer current: read the resource again"
+//	@Failure		413			{object}	Problem				"The body is larger than the limit (1 MB)"
+//	@Failure		415			{object}	Problem				"The body is not application/json"
+//	@Failure		422			{object}	Problem				"Invalid values; errors[] name each field (pointer)"
+//	@Failure		428			{object}	Problem				"The sample exists and If-Match is missing"
+//	@Failure		429			{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503			{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default		{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [put]
 func (s *Server) putSample(c echo.Context) error {
 	pilotID, key, err := sampleAt(c)
@@ -191,16 +211,25 @@ func (s *Server) putSample(c echo.Context) error {
 // getSample godoc
 //
 //	@Summary	Get one sample
+//	@ID			getPilotSample
 //	@Tags		pilots
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
 //	@Param		id			path		string	true	"Pilot id"	format(uuid)
 //	@Param		metric_id	path		string	true	"Metric id"	format(uuid)
 //	@Param		group		path		string	true	"Group"		Enums(pilot,control)
 //	@Param		period		path		string	true	"Period"	Enums(before,after)
 //	@Success	200			{object}	Sample
-//	@Header		200			{string}	ETag	"The sample's version"
-//	@Failure	401,404,503	{object}	Problem
+//	@Header		200			{string}	ETag				"The sample's version"
+//	@Failure	400			{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure	401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	404			{object}	Problem				"Unknown, or in another workspace"
+//	@Failure	429			{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503			{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default		{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [get]
 func (s *Server) getSample(c echo.Context) error {
 	pilotID, key, err := sampleAt(c)
@@ -223,16 +252,29 @@ func (s *Server) getSample(c echo.Context) error {
 // deleteSample godoc
 //
 //	@Summary	Delete a summary sample
+//	@ID			deletePilotSample
 //	@Tags		pilots
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		id			path	string	true	"Pilot id"	format(uuid)
-//	@Param		metric_id	path	string	true	"Metric id"	format(uuid)
-//	@Param		group		path	string	true	"Group"		Enums(pilot,control)
-//	@Param		period		path	string	true	"Period"	Enums(before,after)
-//	@Param		If-Match	header	string	true	"ETag of the sample"
+//	@Param		id			path	string	true	"Pilot id"																			format(uuid)
+//	@Param		metric_id	path	string	true	"Metric id"																			format(uuid)
+//	@Param		group		path	string	true	"Group"																				Enums(pilot,control)
+//	@Param		period		path	string	true	"Period"																			Enums(before,after)
+//	@Param		If-Match	header	string	true	"ETag of the sample, as its ETag header gave it: a version number in double quotes"	extensions(x-example="1")
 //	@Success	204
-//	@Failure	400,401,403,404,412,428,503	{object}	Problem
-//	@Failure	409	{object}	Problem	"The pilot is completed or cancelled, or the sample comes from observations"
+//	@Failure	400		{object}	Problem				"Bad request: a malformed If-Match; or any query parameter (this operation takes none)"
+//	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	403		{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure	404		{object}	Problem				"Unknown, or in another workspace"
+//	@Failure	409		{object}	Problem				"The pilot is completed or cancelled, or the sample comes from observations"
+//	@Failure	412		{object}	Problem				"If-Match names a version that is no longer current: read the resource again"
+//	@Failure	428		{object}	Problem				"If-Match is missing"
+//	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/pilots/{id}/metrics/{metric_id}/samples/{group}/{period} [delete]
 func (s *Server) deleteSample(c echo.Context) error {
 	pilotID, key, err := sampleAt(c)
@@ -256,24 +298,33 @@ func (s *Server) deleteSample(c echo.Context) error {
 //
 //	@Summary		Upload raw observations (NDJSON or CSV, up to 1,000,000 rows)
 //	@Description	Rows {group, period, value, unit_id?}: NDJSON objects one per line, or CSV with a header naming the columns group,period,value[,unit_id]. Values by kind: mean any number; proportion 0 or 1; nps 0–10; count the events in one unit of exposure (each row is one unit, e.g. one agent-week). Once the whole body has arrived (into a temporary file: a slow client never holds a database connection), it is copied into PostgreSQL with COPY; a bad row is 422 naming its line, and then nothing of the request is stored. Afterwards every observed group and period of the metric is recomputed in SQL from all its observations (uploads add up). When every observation of a mean metric has a unit_id seen in both periods, the results use per-unit change scores (paired designs). A group and period entered as a summary cannot also get observations (409). By default a client sending slower than 16 KiB/s on average after the first 10 s is cut off (408); a workspace has at most 4 uploads in flight (429 beyond), the server 16 (503 beyond), both with Retry-After. With an Idempotency-Key, a retry replays the first response instead of adding the rows again.
+//	@ID				uploadObservations
 //	@Tags			pilots
 //	@Accept			application/x-ndjson
 //	@Accept			text/csv
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id			path		string	true	"Pilot id"	format(uuid)
-//	@Param			metric_id	path		string	true	"Metric id"	format(uuid)
-//	@Param			rows		body		string	true	"NDJSON or CSV rows"
-//	@Param			Idempotency-Key	header	string	false	"Makes the upload safe to retry: the first response is replayed for 24 h"
-//	@Success		200			{object}	ObservationUpload
-//	@Failure	400,401,403,404,415	{object}	Problem
-//	@Failure		408			{object}	Problem	"The body arrived too slowly"
-//	@Failure		409			{object}	Problem	"The pilot is completed or cancelled, a summary sample is in the way, or the same Idempotency-Key is in flight"
-//	@Failure		413			{object}	Problem	"More than 1,000,000 rows or the body limit"
-//	@Failure		422			{object}	Problem	"A bad row (errors[0].line names it), or an Idempotency-Key reused for a different body"
-//	@Failure		429			{object}	Problem	"Too many requests or uploads in flight; see Retry-After"
-//	@Header			429			{string}	Retry-After	"Seconds to wait"
-//	@Failure		503			{object}	Problem	"The database is unavailable or the server takes no more uploads now; see Retry-After"
+//	@Param			id				path		string	true	"Pilot id"	format(uuid)
+//	@Param			metric_id		path		string	true	"Metric id"	format(uuid)
+//	@Param			rows			body		string	true	"NDJSON or CSV rows"
+//	@Param			Idempotency-Key	header		string	false	"Makes the upload safe to retry: the first response is replayed for 24 h"
+//	@Success		200				{object}	ObservationUpload
+//	@Header			200				{string}	Idempotent-Replayed	"true when this answers a retry: the stored first response to the same Idempotency-Key"
+//	@Failure		400				{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure		401				{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403				{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure		404				{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		408				{object}	Problem				"The body arrived too slowly"
+//	@Failure		409				{object}	Problem				"The pilot is completed or cancelled, a summary sample is in the way, or the same Idempotency-Key is in flight"
+//	@Failure		413				{object}	Problem				"More than 1,000,000 rows or the body limit"
+//	@Failure		415				{object}	Problem				"The body is neither application/x-ndjson nor text/csv"
+//	@Failure		422				{object}	Problem				"A bad row (errors[0].line names it), or an Idempotency-Key reused for a different body"
+//	@Failure		429				{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has as many uploads in flight as it may (4 by default); retry after Retry-After seconds"
+//	@Failure		503				{object}	Problem				"The database is unavailable, or the server takes no more uploads now (16 in flight by default); retry after Retry-After seconds"
+//	@Failure		default			{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401				{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429				{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503				{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/pilots/{id}/metrics/{metric_id}/observations [post]
 func (s *Server) uploadObservations(c echo.Context) error {
 	pilotID, metricID, err := pilotAndMetric(c)
@@ -303,14 +354,24 @@ func (s *Server) uploadObservations(c echo.Context) error {
 //
 //	@Summary		Delete a metric's raw observations
 //	@Description	Also removes the samples and change scores computed from them. Only while the pilot is planned or running.
+//	@ID				deleteObservations
 //	@Tags			pilots
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			id			path		string	true	"Pilot id"	format(uuid)
 //	@Param			metric_id	path		string	true	"Metric id"	format(uuid)
 //	@Success		200			{object}	ObservationsDeleted
-//	@Failure	401,403,404,503	{object}	Problem
-//	@Failure		409			{object}	Problem	"The pilot is completed or cancelled"
+//	@Failure		400			{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure		401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403			{object}	Problem				"Needs role editor (a viewer key cannot write)"
+//	@Failure		404			{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		409			{object}	Problem				"The pilot is completed or cancelled"
+//	@Failure		429			{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503			{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default		{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/pilots/{id}/metrics/{metric_id}/observations [delete]
 func (s *Server) deleteObservations(c echo.Context) error {
 	pilotID, metricID, err := pilotAndMetric(c)

@@ -11,11 +11,11 @@ import (
 
 // Problem is an RFC 9457 problem detail, the body of every error response.
 type Problem struct {
-	Type     string         `json:"type" example:"urn:cxbacklog:problem:invalid"`
-	Title    string         `json:"title" example:"Unprocessable Entity"`
-	Status   int            `json:"status" example:"422"`
-	Detail   string         `json:"detail" example:"the request has invalid values"`
-	Instance string         `json:"instance" example:"hbWz4Ci3aZQsOBGS3d8iMZm4ZCQ2x4Ru"` // the request id, as in X-Request-Id
+	Type     string         `json:"type" example:"urn:cxbacklog:problem:invalid" binding:"required"`
+	Title    string         `json:"title" example:"Unprocessable Entity" binding:"required"`
+	Status   int            `json:"status" example:"422" binding:"required"`
+	Detail   string         `json:"detail" example:"the request has invalid values" binding:"required"`
+	Instance string         `json:"instance" example:"hbWz4Ci3aZQsOBGS3d8iMZm4ZCQ2x4Ru" binding:"required"` // the request id, as in X-Request-Id
 	Errors   []ProblemField `json:"errors,omitempty"`
 } // @name Problem
 
@@ -25,7 +25,7 @@ type ProblemField struct {
 	Pointer   string `json:"pointer,omitempty" example:"/name"`
 	Parameter string `json:"parameter,omitempty" example:"limit"`
 	Line      int    `json:"line,omitempty" example:"17"` // the row of an NDJSON or CSV upload (1 = first line)
-	Detail    string `json:"detail" example:"must not be empty"`
+	Detail    string `json:"detail" example:"must not be empty" binding:"required"`
 } // @name ProblemField
 
 // Codes of refusals only HTTP makes (budgets, slow clients); the domain

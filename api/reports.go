@@ -12,10 +12,10 @@ import (
 
 // ReportTouchpoint names a touchpoint in a report, with its channel and owner.
 type ReportTouchpoint struct {
-	ID      string `json:"id" format:"uuid"`
-	Name    string `json:"name" example:"Phone queue"`
-	Channel string `json:"channel" example:"phone"`
-	Owner   string `json:"owner" example:"Contact centre"`
+	ID      string `json:"id" format:"uuid" binding:"required"`
+	Name    string `json:"name" example:"Phone queue" binding:"required"`
+	Channel string `json:"channel" example:"phone" binding:"required"`
+	Owner   string `json:"owner" example:"Contact centre" binding:"required"`
 } // @name ReportTouchpoint
 
 func touchpointRef(t *domain.Touchpoint) ReportTouchpoint {
@@ -24,96 +24,96 @@ func touchpointRef(t *domain.Touchpoint) ReportTouchpoint {
 
 // HeatmapCell is one touchpoint of a journey on the heatmap's metric.
 type HeatmapCell struct {
-	Touchpoint    ReportTouchpoint `json:"touchpoint"`
+	Touchpoint    ReportTouchpoint `json:"touchpoint" binding:"required"`
 	Value         *float64         `json:"value" extensions:"x-nullable" example:"0.74"`                            // latest, in the metric's scale; null when never measured
 	PeriodStart   *string          `json:"period_start" format:"date" extensions:"x-nullable" example:"2026-10-01"` // the period of value; null when never measured
 	PeriodEnd     *string          `json:"period_end" format:"date" extensions:"x-nullable" example:"2026-10-31"`
-	Stale         bool             `json:"stale" example:"false"` // value's period ended stale_days or more days before today: too old to say how the touchpoint does now
+	Stale         bool             `json:"stale" example:"false" binding:"required"` // value's period ended stale_days or more days before today: too old to say how the touchpoint does now
 	Target        *float64         `json:"target" extensions:"x-nullable" example:"0.8"`
-	Health        string           `json:"health" enums:"healthy,at_risk,failing,unknown" example:"at_risk"`
-	OpenIdeas     int              `json:"open_ideas" example:"2"`
-	RunningPilots int              `json:"running_pilots" example:"1"`
+	Health        string           `json:"health" enums:"healthy,at_risk,failing,unknown" example:"at_risk" binding:"required"`
+	OpenIdeas     int              `json:"open_ideas" example:"2" binding:"required"`
+	RunningPilots int              `json:"running_pilots" example:"1" binding:"required"`
 } // @name HeatmapCell
 
 // HeatmapStage is one column of the heatmap.
 type HeatmapStage struct {
-	ID          string        `json:"id" format:"uuid"`
-	Name        string        `json:"name" example:"Order"`
-	Touchpoints []HeatmapCell `json:"touchpoints"`
+	ID          string        `json:"id" format:"uuid" binding:"required"`
+	Name        string        `json:"name" example:"Order" binding:"required"`
+	Touchpoints []HeatmapCell `json:"touchpoints" binding:"required"`
 } // @name HeatmapStage
 
 // Heatmap is a journey's stages × touchpoints on one metric.
 type Heatmap struct {
-	JourneyID string          `json:"journey_id" format:"uuid"`
-	Journey   string          `json:"journey" example:"Lunch at the restaurant"`
-	Metric    CatalogueMetric `json:"metric"`
+	JourneyID string          `json:"journey_id" format:"uuid" binding:"required"`
+	Journey   string          `json:"journey" example:"Lunch at the restaurant" binding:"required"`
+	Metric    CatalogueMetric `json:"metric" binding:"required"`
 	// Why this metric: requested (metric_id named it); most_measured (the
 	// catalogue metric measured on most of the journey's touchpoints, ties
 	// going to csat, then by key); default (nothing measured yet: csat, or
 	// the first metric by key without one).
-	MetricChosenBy string `json:"metric_chosen_by" enums:"requested,most_measured,default" example:"most_measured"`
+	MetricChosenBy string `json:"metric_chosen_by" enums:"requested,most_measured,default" example:"most_measured" binding:"required"`
 	// How many of the journey's touchpoints have a measurement of the metric.
-	MetricMeasuredTouchpoints int            `json:"metric_measured_touchpoints" example:"5"`
-	StaleDays                 int            `json:"stale_days" example:"90"` // a cell whose period ended this many days ago or more is stale
-	Stages                    []HeatmapStage `json:"stages"`
-	SVG                       string         `json:"svg" example:"/api/v1/journeys/…/heatmap.svg?metric_id=…"` // the same as a chart
+	MetricMeasuredTouchpoints int            `json:"metric_measured_touchpoints" example:"5" binding:"required"`
+	StaleDays                 int            `json:"stale_days" example:"90" binding:"required"` // a cell whose period ended this many days ago or more is stale
+	Stages                    []HeatmapStage `json:"stages" binding:"required"`
+	SVG                       string         `json:"svg" example:"/api/v1/journeys/…/heatmap.svg?metric_id=…" binding:"required"` // the same as a chart
 } // @name Heatmap
 
 // BlindSpotEntry is a touchpoint a CX lead should look at, with why.
 type BlindSpotEntry struct {
-	Touchpoint   ReportTouchpoint `json:"touchpoint"`
-	Reasons      []string         `json:"reasons" example:"failing on Customer satisfaction (CSAT) and no open idea targets it"`
+	Touchpoint   ReportTouchpoint `json:"touchpoint" binding:"required"`
+	Reasons      []string         `json:"reasons" example:"failing on Customer satisfaction (CSAT) and no open idea targets it" binding:"required"`
 	LastMeasured *string          `json:"last_measured" format:"date" extensions:"x-nullable"`
-	Ideas        int              `json:"ideas"`
-	OpenIdeas    int              `json:"open_ideas"`
+	Ideas        int              `json:"ideas" binding:"required"`
+	OpenIdeas    int              `json:"open_ideas" binding:"required"`
 } // @name BlindSpotEntry
 
 // BlindSpots lists touchpoints failing or at risk with no open idea, not
 // measured recently, or with ideas but nothing to judge them by.
 type BlindSpots struct {
-	StaleDays int              `json:"stale_days" example:"90"`
-	Statuses  []string         `json:"statuses" example:"new,under_review,planned,piloting"` // ideas of these statuses count as looking after a touchpoint
-	Items     []BlindSpotEntry `json:"items"`
+	StaleDays int              `json:"stale_days" example:"90" binding:"required"`
+	Statuses  []string         `json:"statuses" example:"new,under_review,planned,piloting" binding:"required"` // ideas of these statuses count as looking after a touchpoint
+	Items     []BlindSpotEntry `json:"items" binding:"required"`
 } // @name BlindSpots
 
 // CoverageRow counts one group of touchpoints; shares are 0–1 (0 for an empty group).
 type CoverageRow struct {
-	Group         string  `json:"group" example:"Contact centre"`
-	Touchpoints   int     `json:"touchpoints" example:"12"`
-	Measured      int     `json:"measured" example:"9"`
-	WithIdeas     int     `json:"with_ideas" example:"7"`
-	WithPilots    int     `json:"with_pilots" example:"2"`
-	MeasuredShare float64 `json:"measured_share" example:"0.75"`
-	IdeasShare    float64 `json:"ideas_share" example:"0.58"`
-	PilotsShare   float64 `json:"pilots_share" example:"0.17"`
+	Group         string  `json:"group" example:"Contact centre" binding:"required"`
+	Touchpoints   int     `json:"touchpoints" example:"12" binding:"required"`
+	Measured      int     `json:"measured" example:"9" binding:"required"`
+	WithIdeas     int     `json:"with_ideas" example:"7" binding:"required"`
+	WithPilots    int     `json:"with_pilots" example:"2" binding:"required"`
+	MeasuredShare float64 `json:"measured_share" example:"0.75" binding:"required"`
+	IdeasShare    float64 `json:"ideas_share" example:"0.58" binding:"required"`
+	PilotsShare   float64 `json:"pilots_share" example:"0.17" binding:"required"`
 } // @name CoverageRow
 
 // Coverage is how much of the estate is measured, worked on and piloted.
 type Coverage struct {
-	Overall   CoverageRow   `json:"overall"`
-	ByOwner   []CoverageRow `json:"by_owner"`
-	ByChannel []CoverageRow `json:"by_channel"`
+	Overall   CoverageRow   `json:"overall" binding:"required"`
+	ByOwner   []CoverageRow `json:"by_owner" binding:"required"`
+	ByChannel []CoverageRow `json:"by_channel" binding:"required"`
 } // @name Coverage
 
 // ImpactEntry is one measured result of a completed pilot at one touchpoint.
 type ImpactEntry struct {
-	PilotID     string           `json:"pilot_id" format:"uuid"`
-	Pilot       string           `json:"pilot" example:"Headsets for team B"`
-	IdeaID      string           `json:"idea_id" format:"uuid"`
-	Idea        string           `json:"idea" example:"Headsets and sound barriers for agents"`
-	IdeaStatus  string           `json:"idea_status" example:"adopted"`
-	Decision    string           `json:"decision" enums:"adopt,iterate,abandon" example:"adopt"`
+	PilotID     string           `json:"pilot_id" format:"uuid" binding:"required"`
+	Pilot       string           `json:"pilot" example:"Headsets for team B" binding:"required"`
+	IdeaID      string           `json:"idea_id" format:"uuid" binding:"required"`
+	Idea        string           `json:"idea" example:"Headsets and sound barriers for agents" binding:"required"`
+	IdeaStatus  string           `json:"idea_status" example:"adopted" binding:"required"`
+	Decision    string           `json:"decision" enums:"adopt,iterate,abandon" example:"adopt" binding:"required"`
 	CompletedAt *string          `json:"completed_at" format:"date-time" extensions:"x-nullable"`
-	Touchpoint  ReportTouchpoint `json:"touchpoint"`
-	Result      MetricResult     `json:"result"`
+	Touchpoint  ReportTouchpoint `json:"touchpoint" binding:"required"`
+	Result      MetricResult     `json:"result" binding:"required"`
 } // @name ImpactEntry
 
 // ImpactLedger is what the backlog actually delivered: completed pilots'
 // measured results per touchpoint, metric and owner, and adopted ideas that
 // no pilot measured.
 type ImpactLedger struct {
-	Entries             []ImpactEntry `json:"entries"`
-	AdoptedWithoutPilot []Idea        `json:"adopted_without_pilot"` // at most 100, by priority
+	Entries             []ImpactEntry `json:"entries" binding:"required"`
+	AdoptedWithoutPilot []Idea        `json:"adopted_without_pilot" binding:"required"` // at most 100, by priority
 } // @name ImpactLedger
 
 // heatmapView is what the heatmap shows: the journey, the metric picked
@@ -170,13 +170,22 @@ func (s *Server) reportMetric(c echo.Context, id *string) (*domain.CatalogueMetr
 //
 //	@Summary		A journey's heatmap: stages × touchpoints on one metric
 //	@Description	The metric: metric_id when given; else the catalogue metric measured on most of the journey's touchpoints (ties go to csat, then by key), or csat when nothing is measured yet; metric_chosen_by says which. Each cell: the touchpoint's latest value and the period it comes from, whether that value is stale (its period ended stale_days = 90 or more days before today), the target, its health (healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement), open ideas (new, under review, planned, piloting) and running pilots.
+//	@ID				getJourneyHeatmap
 //	@Tags			reports
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id			path		string	true	"Journey id"	format(uuid)
-//	@Param			metric_id	query		string	false	"Catalogue metric (default: the one measured on most of the journey's touchpoints)"	format(uuid)
+//	@Param			id			path		string	true	"Journey id"																		format(uuid)
+//	@Param			metric_id	query		string	false	"Catalogue metric (default: the one measured on most of the journey's touchpoints)"	format(uuid)	extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
 //	@Success		200			{object}	Heatmap
-//	@Failure	400,401,404,503	{object}	Problem
+//	@Failure		400			{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure		401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		404			{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		429			{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503			{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default		{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/journeys/{id}/heatmap [get]
 func (s *Server) heatmap(c echo.Context) error {
 	v, err := s.heatmapData(c)
@@ -212,16 +221,18 @@ func heatmapCell(f *domain.TouchpointFacts, m *domain.CatalogueMetric, now time.
 }
 
 // MetricHealth is a touchpoint's health and trend on one catalogue metric.
+// latest is the newest of periods, the measurement health judges; null when
+// the touchpoint was never measured on the metric.
 type MetricHealth struct {
-	Metric      CatalogueMetric `json:"metric"`
-	Health      string          `json:"health" enums:"healthy,at_risk,failing,unknown"`
-	Trend       string          `json:"trend" enums:"improving,worsening,stable,unknown"`                        // latest of the last 6 periods against the first, beyond their combined 95 % noise
+	Metric      CatalogueMetric `json:"metric" binding:"required"`
+	Health      string          `json:"health" enums:"healthy,at_risk,failing,unknown" binding:"required"`
+	Trend       string          `json:"trend" enums:"improving,worsening,stable,unknown" binding:"required"`     // latest of the last 6 periods against the first, beyond their combined 95 % noise
 	PeriodStart *string         `json:"period_start" format:"date" extensions:"x-nullable" example:"2026-10-01"` // the period of the latest measurement, which health judges; null when never measured
 	PeriodEnd   *string         `json:"period_end" format:"date" extensions:"x-nullable" example:"2026-10-31"`   // staleness counts from it
-	Stale       bool            `json:"stale" example:"false"`                                                   // the latest period ended stale_days or more days before today: too old to say how the touchpoint does now
-	Latest      *Measurement    `json:"latest" extensions:"x-nullable"`
-	Periods     []Measurement   `json:"periods"` // the last 6, oldest first
-	SVG         string          `json:"svg"`     // the trend as a chart
+	Stale       bool            `json:"stale" example:"false" binding:"required"`                                // the latest period ended stale_days or more days before today: too old to say how the touchpoint does now
+	Latest      *Measurement    `json:"latest"`
+	Periods     []Measurement   `json:"periods" binding:"required"` // the last 6, oldest first
+	SVG         string          `json:"svg" binding:"required"`     // the trend as a chart
 } // @name MetricHealth
 
 // OverallHealth is a touchpoint's health at a glance and the metric that sets it.
@@ -229,33 +240,42 @@ type OverallHealth struct {
 	// The worst health among the touchpoint's metrics (failing, then
 	// at_risk, then healthy); unknown only when no metric could be judged
 	// (none has both a target and a measurement).
-	Health    string  `json:"health" enums:"healthy,at_risk,failing,unknown" example:"at_risk"`
+	Health    string  `json:"health" enums:"healthy,at_risk,failing,unknown" example:"at_risk" binding:"required"`
 	MetricID  *string `json:"metric_id" format:"uuid" extensions:"x-nullable"`  // the metric with that health (the first by key among equals); null when unknown
 	MetricKey *string `json:"metric_key" extensions:"x-nullable" example:"fcr"` // its catalogue key
-	Stale     bool    `json:"stale" example:"false"`                            // that metric's latest value is stale
+	Stale     bool    `json:"stale" example:"false" binding:"required"`         // that metric's latest value is stale
 } // @name OverallHealth
 
 // TouchpointHealth is a touchpoint's health on the catalogue metrics that
 // apply to it, and overall.
 type TouchpointHealth struct {
-	Touchpoint ReportTouchpoint `json:"touchpoint"`
-	Overall    OverallHealth    `json:"overall"`                 // the touchpoint's health at a glance
-	StaleDays  int              `json:"stale_days" example:"90"` // a value whose period ended this many days ago or more is stale
+	Touchpoint ReportTouchpoint `json:"touchpoint" binding:"required"`
+	Overall    OverallHealth    `json:"overall" binding:"required"`
+	StaleDays  int              `json:"stale_days" example:"90" binding:"required"` // a value whose period ended this many days ago or more is stale
 	// The metrics the touchpoint was measured on or that have a target, in
 	// catalogue (key) order; a metric with neither is not listed.
-	Metrics []MetricHealth `json:"metrics"`
+	Metrics []MetricHealth `json:"metrics" binding:"required"`
 } // @name TouchpointHealth
 
 // touchpointHealth godoc
 //
 //	@Summary		A touchpoint's health and trend on each catalogue metric that applies to it, and overall
 //	@Description	Metrics: those the touchpoint was measured on or that have a target (a metric with neither is not listed). Health: healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement. Each metric shows the period of its latest value and whether it is stale (that period ended stale_days = 90 or more days before today). Overall: the worst health among the metrics (failing, then at_risk, then healthy) with the metric that sets it (the first by key among equals); unknown only when no metric could be judged. Trend: the latest of the last 6 periods against the first, improving or worsening only beyond their combined 95 % noise.
-//	@Tags			touchpoint health
-//	@Produce		json
+//	@ID				getTouchpointHealth
+//	@Tags			measurements
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id	path		string	true	"Touchpoint id"	format(uuid)
-//	@Success		200	{object}	TouchpointHealth
-//	@Failure	401,404,503	{object}	Problem
+//	@Param			id		path		string	true	"Touchpoint id"	format(uuid)
+//	@Success		200		{object}	TouchpointHealth
+//	@Failure		400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		404		{object}	Problem				"Unknown, or in another workspace"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/touchpoints/{id}/health [get]
 func (s *Server) touchpointHealth(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")
@@ -328,13 +348,21 @@ func metricHealth(touchpointID string, m domain.CatalogueMetric, newestFirst []d
 //
 //	@Summary		Touchpoints nobody is looking after
 //	@Description	Touchpoints failing or at risk on some catalogue metric with no open idea (status picks which ideas count as looking after one: open by default, all for any idea); touchpoints not measured in the last `days` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first.
+//	@ID				getBlindSpots
 //	@Tags			reports
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			days	query		int			false	"A touchpoint not measured for this many days is stale (1–3650)"	default(90)
-//	@Param			status	query		[]string	false	"Statuses of the ideas that count as looking after a touchpoint (default open; all for any idea)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)
+//	@Param			days	query		int			false	"A touchpoint not measured for this many days is stale (1–3650)"									default(90)																	extensions(x-example=90)
+//	@Param			status	query		[]string	false	"Statuses of the ideas that count as looking after a touchpoint (default open; all for any idea)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)	extensions(x-example=open)
 //	@Success		200		{object}	BlindSpots
-//	@Failure	400,401,503	{object}	Problem
+//	@Failure		400		{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/reports/blind-spots [get]
 func (s *Server) blindSpots(c echo.Context) error {
 	q := newQuery(c, "days", "status")
@@ -370,11 +398,19 @@ func (s *Server) blindSpots(c echo.Context) error {
 // coverage godoc
 //
 //	@Summary	Share of touchpoints measured, with ideas and with pilots
+//	@ID			getCoverage
 //	@Tags		reports
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Success	200	{object}	Coverage
-//	@Failure	401,503	{object}	Problem
+//	@Success	200		{object}	Coverage
+//	@Failure	400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/reports/coverage [get]
 func (s *Server) coverage(c echo.Context) error {
 	facts, err := s.store.TouchpointFacts(c.Request().Context(), principal(c).WorkspaceID, nil)
@@ -407,11 +443,19 @@ func coverageRow(r domain.CoverageRow) CoverageRow {
 //
 //	@Summary		The impact ledger: what the backlog actually delivered
 //	@Description	Every completed pilot's frozen results, one entry per targeted touchpoint and metric (estimate, interval, verdict), newest first; and adopted ideas that no completed pilot measured.
+//	@ID				getImpactLedger
 //	@Tags			reports
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Success		200	{object}	ImpactLedger
-//	@Failure	401,503	{object}	Problem
+//	@Success		200		{object}	ImpactLedger
+//	@Failure		400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/reports/impact [get]
 func (s *Server) impact(c echo.Context) error {
 	ctx, ws := c.Request().Context(), principal(c).WorkspaceID

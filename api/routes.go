@@ -57,7 +57,9 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.route(g, put, "/scoring", s.putScoring, admin)
 
 	s.route(g, post, "/ideas", s.createIdea, editor, s.idempotent)
-	s.routeQuery(g, get, "/ideas", s.listIdeas, viewer)
+	s.routeQuery(g, get, "/ideas", s.listIdeas, viewer, s.csvWhenAccepted)
+	s.routeQuery(g, get, "/ideas.csv", s.exportIdeas, viewer)
+	s.routeQuery(g, post, ideaImportPath, s.importIdeas, editor, s.idempotentImport)
 	s.route(g, get, "/ideas/:id", s.getIdea, viewer)
 	s.route(g, patch, "/ideas/:id", s.patchIdea, editor)
 	s.route(g, del, "/ideas/:id", s.deleteIdea, editor)
@@ -82,6 +84,7 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.route(g, post, "/pilots/:id/cancel", s.cancelPilot, editor)
 	s.route(g, get, "/pilots/:id/results", s.pilotResults, viewer)
 	s.route(g, get, "/pilots/:id/results.svg", s.resultsChart, viewer)
+	s.route(g, get, "/pilots/:id/results.csv", s.pilotResultsCSV, viewer)
 
 	s.route(g, post, "/pilots/:id/metrics", s.createMetric, editor, s.idempotent)
 	s.routeQuery(g, get, "/pilots/:id/metrics", s.listMetrics, viewer)
@@ -94,4 +97,13 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.route(g, del, sample, s.deleteSample, editor)
 	s.route(g, post, observationsPath, s.uploadObservations, editor, s.uploadMiddleware()...)
 	s.route(g, del, observationsPath, s.deleteObservations, editor)
+
+	s.route(g, post, "/webhooks", s.createWebhook, admin) // no Idempotency-Key: the answer holds the secret
+	s.routeQuery(g, get, "/webhooks", s.listWebhooks, admin)
+	s.route(g, get, "/webhooks/:id", s.getWebhook, admin)
+	s.route(g, patch, "/webhooks/:id", s.patchWebhook, admin)
+	s.route(g, del, "/webhooks/:id", s.deleteWebhook, admin)
+	s.routeQuery(g, get, "/webhooks/:id/deliveries", s.listDeliveries, admin)
+	s.route(g, post, "/webhooks/:id/deliveries/:delivery_id/redeliver", s.redeliver, admin)
+	s.routeQuery(g, get, "/events", s.listEvents, viewer)
 }

@@ -34,6 +34,7 @@ type Store interface {
 	domain.MeasurementStore
 	domain.ReportStore
 	domain.SessionStore
+	domain.WebhookStore
 	Ping(ctx context.Context) error
 }
 
@@ -62,6 +63,18 @@ type Config struct {
 	UploadsStoring      int // uploads holding a database connection at once
 	MinUploadRate       int64
 	UploadGrace         time.Duration
+
+	// Webhooks (webhooks.go, webhooks_dispatch.go). WebhookAllow names the
+	// hosts and networks a webhook may reach although they are private or
+	// loopback, and over http (WEBHOOK_ALLOW_HOSTS: tests and development).
+	// A zero value below takes the default in brackets.
+	WebhookAllow        domain.HostAllowList
+	WebhookPoll         time.Duration // how often the dispatcher looks for events and due deliveries [1 s]
+	WebhookTimeout      time.Duration // one delivery attempt, from connecting to the answer's headers [15 s]
+	WebhookRetryBase    time.Duration // the delay after a first failed attempt; each next one is 3 times longer [10 s]
+	WebhookRetryMax     time.Duration // the longest delay between attempts [4 h]
+	WebhookRetryFor     time.Duration // how long a delivery is retried before it fails for good [24 h]
+	WebhookDisableAfter int           // deliveries failed for good in a row that turn a webhook off [5]
 }
 
 // DefaultConfig is what the service runs with unless told otherwise. Two
@@ -176,8 +189,10 @@ func (s *Server) routeQuery(g *echo.Group, method, path string, h echo.HandlerFu
 func isUpload(c echo.Context) bool { return c.Path() == "/api/v1"+observationsPath }
 
 // isBulk picks out the routes that read their own media types (NDJSON,
-// CSV): the observation upload and the measurement import.
-func isBulk(c echo.Context) bool { return isUpload(c) || c.Path() == "/api/v1"+measurementImportPath }
+// CSV): the observation upload and the measurement and idea imports.
+func isBulk(c echo.Context) bool {
+	return isUpload(c) || c.Path() == "/api/v1"+measurementImportPath || c.Path() == "/api/v1"+ideaImportPath
+}
 
 // clock is the time stamped on records, in UTC and truncated to the
 // microseconds PostgreSQL keeps, so a value answered equals the value stored.
@@ -236,9 +251,12 @@ func clip(s string, n int) string {
 // healthz godoc
 //
 //	@Summary	Liveness: the process is up
-//	@Tags		operations
-//	@Produce	json
-//	@Success	200	{object}	Health
+//	@ID			checkLiveness
+//	@Tags		monitoring
+//	@Produce	json,application/problem+json
+//	@Security
+//	@Success	200		{object}	Health
+//	@Failure	default	{object}	Problem	"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
 //	@Router		/healthz [get]
 func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, Health{Status: "ok"})
@@ -247,10 +265,14 @@ func (s *Server) healthz(c echo.Context) error {
 // readyz godoc
 //
 //	@Summary	Readiness: the database answers
-//	@Tags		operations
-//	@Produce	json
-//	@Success	200	{object}	Health
-//	@Failure	503	{object}	Problem	"the database is unavailable"
+//	@ID			checkReadiness
+//	@Tags		monitoring
+//	@Produce	json,application/problem+json
+//	@Security
+//	@Success	200		{object}	Health
+//	@Failure	503		{object}	Problem		"the database is unavailable"
+//	@Failure	default	{object}	Problem		"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		503		{integer}	Retry-After	"Seconds to wait before retrying"
 //	@Router		/readyz [get]
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
@@ -263,5 +285,5 @@ func (s *Server) readyz(c echo.Context) error {
 
 // Health is the body of the health endpoints.
 type Health struct {
-	Status string `json:"status" example:"ok"`
+	Status string `json:"status" example:"ok" binding:"required"`
 } // @name Health

@@ -12,21 +12,21 @@ import (
 
 // ScoringSettings are a workspace's weights and quadrant thresholds.
 type ScoringSettings struct {
-	WeightImpact     float64 `json:"weight_impact" minimum:"0" example:"1"`
-	WeightExperience float64 `json:"weight_experience" minimum:"0" example:"1"`
-	ValueThreshold   float64 `json:"value_threshold" minimum:"1" maximum:"5" example:"3"`  // V: value ≥ V is high value
-	EffortThreshold  float64 `json:"effort_threshold" minimum:"1" maximum:"5" example:"2"` // E: effort ≤ E is low effort
-	Version          int     `json:"version" example:"1"`
+	WeightImpact     float64 `json:"weight_impact" minimum:"0" example:"1" binding:"required"`
+	WeightExperience float64 `json:"weight_experience" minimum:"0" example:"1" binding:"required"`
+	ValueThreshold   float64 `json:"value_threshold" minimum:"1" maximum:"5" example:"3" binding:"required"`  // V: value ≥ V is high value
+	EffortThreshold  float64 `json:"effort_threshold" minimum:"1" maximum:"5" example:"2" binding:"required"` // E: effort ≤ E is low effort
+	Version          int     `json:"version" example:"1" binding:"required"`
 	// What a 1, 3 and 5 mean on each scale an idea is scored on (read-only).
-	Scales []ScaleAnchors `json:"scales"`
+	Scales []ScaleAnchors `json:"scales" binding:"required"`
 } // @name ScoringSettings
 
 // ScaleAnchors says what the 1, 3 and 5 of one scoring scale mean.
 type ScaleAnchors struct {
-	Scale string `json:"scale" enums:"impact,experience,effort" example:"effort"`
-	Low   string `json:"1" example:"days of one team, no new systems or contracts"`
-	Mid   string `json:"3" example:"weeks, a few teams, or a change with a vendor"`
-	High  string `json:"5" example:"months, several teams, new systems or contracts"`
+	Scale string `json:"scale" enums:"impact,experience,effort" example:"effort" binding:"required"`
+	Low   string `json:"1" example:"days of one team, no new systems or contracts" binding:"required"`
+	Mid   string `json:"3" example:"weeks, a few teams, or a change with a vendor" binding:"required"`
+	High  string `json:"5" example:"months, several teams, new systems or contracts" binding:"required"`
 } // @name ScaleAnchors
 
 // ScoringUpdate is the body of PUT /scoring: the weights and thresholds are
@@ -45,49 +45,49 @@ type ScoringUpdate struct {
 // RoadmapIdea is an idea on the roadmap with its touchpoints' names.
 type RoadmapIdea struct {
 	Idea
-	Touchpoints []TouchpointRef `json:"touchpoints"`
+	Touchpoints []TouchpointRef `json:"touchpoints" binding:"required"`
 } // @name RoadmapIdea
 
 // TouchpointRef names a touchpoint.
 type TouchpointRef struct {
-	ID   string `json:"id" format:"uuid"`
-	Name string `json:"name" example:"Phone queue"`
+	ID   string `json:"id" format:"uuid" binding:"required"`
+	Name string `json:"name" example:"Phone queue" binding:"required"`
 } // @name TouchpointRef
 
 // Roadmap has three lanes, each ranked by priority.
 type Roadmap struct {
-	Now   []RoadmapIdea `json:"now"`   // piloting
-	Next  []RoadmapIdea `json:"next"`  // planned
-	Later []RoadmapIdea `json:"later"` // under_review
+	Now   []RoadmapIdea `json:"now" binding:"required"`   // piloting
+	Next  []RoadmapIdea `json:"next" binding:"required"`  // planned
+	Later []RoadmapIdea `json:"later" binding:"required"` // under_review
 } // @name Roadmap
 
 // MatrixPoint is one idea on the impact/effort matrix.
 type MatrixPoint struct {
-	ID       string  `json:"id" format:"uuid"`
-	Title    string  `json:"title"`
-	Value    float64 `json:"value" example:"4.5"`
-	Effort   int     `json:"effort" example:"2"`
-	Priority float64 `json:"priority" example:"36"`
-	Status   string  `json:"status" example:"new"`
+	ID       string  `json:"id" format:"uuid" binding:"required"`
+	Title    string  `json:"title" binding:"required"`
+	Value    float64 `json:"value" example:"4.5" binding:"required"`
+	Effort   int     `json:"effort" example:"2" binding:"required"`
+	Priority float64 `json:"priority" example:"36" binding:"required"`
+	Status   string  `json:"status" example:"new" binding:"required"`
 } // @name MatrixPoint
 
 // Quadrant is one quadrant of the matrix: how many ideas fall in it and
 // the top ones by priority.
 type Quadrant struct {
-	Count int           `json:"count" example:"3"`
-	Ideas []MatrixPoint `json:"ideas"` // at most limit, by priority
+	Count int           `json:"count" example:"3" binding:"required"`
+	Ideas []MatrixPoint `json:"ideas" binding:"required"` // at most limit, by priority
 } // @name Quadrant
 
 // Matrix is the value/effort matrix of the workspace's ideas.
 type Matrix struct {
-	Statuses        []string `json:"statuses" example:"new,under_review,planned,piloting"` // the statuses of the ideas counted and shown
-	ValueThreshold  float64  `json:"value_threshold" example:"3"`
-	EffortThreshold float64  `json:"effort_threshold" example:"2"`
-	QuickWin        Quadrant `json:"quick_win"`
-	BigBet          Quadrant `json:"big_bet"`
-	FillIn          Quadrant `json:"fill_in"`
-	MoneyPit        Quadrant `json:"money_pit"`
-	SVG             string   `json:"svg" example:"/api/v1/reports/matrix.svg"` // the same as a chart
+	Statuses        []string `json:"statuses" example:"new,under_review,planned,piloting" binding:"required"` // the statuses of the ideas counted and shown
+	ValueThreshold  float64  `json:"value_threshold" example:"3" binding:"required"`
+	EffortThreshold float64  `json:"effort_threshold" example:"2" binding:"required"`
+	QuickWin        Quadrant `json:"quick_win" binding:"required"`
+	BigBet          Quadrant `json:"big_bet" binding:"required"`
+	FillIn          Quadrant `json:"fill_in" binding:"required"`
+	MoneyPit        Quadrant `json:"money_pit" binding:"required"`
+	SVG             string   `json:"svg" example:"/api/v1/reports/matrix.svg" binding:"required"` // the same as a chart
 } // @name Matrix
 
 func scoringOut(sc domain.Scoring, version int) ScoringSettings {
@@ -123,12 +123,20 @@ func readOnlyScoring(in *ScoringUpdate, version int) error {
 // getScoring godoc
 //
 //	@Summary	The workspace's scoring weights and thresholds
+//	@ID			getScoring
 //	@Tags		scoring
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Success	200	{object}	ScoringSettings
-//	@Header		200	{string}	ETag	"Version, for If-Match"
-//	@Failure	401,503	{object}	Problem
+//	@Success	200		{object}	ScoringSettings
+//	@Header		200		{string}	ETag				"Version, for If-Match"
+//	@Failure	400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
+//	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure	503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure	default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/scoring [get]
 func (s *Server) getScoring(c echo.Context) error {
 	sc, version, err := s.store.GetScoring(c.Request().Context(), principal(c).WorkspaceID)
@@ -143,16 +151,29 @@ func (s *Server) getScoring(c echo.Context) error {
 //
 //	@Summary		Change the scoring weights and thresholds
 //	@Description	Re-scores every idea of the workspace in the same transaction, so the ranking changes at once. Weights ≥ 0 and not both 0; thresholds within 1–5. The body may be the document GET /scoring returned, changed: its version must equal If-Match's and its scales (read-only) must be unchanged, else 422.
+//	@ID				updateScoring
 //	@Tags			scoring
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			If-Match	header		string			true	"ETag of the settings the change is based on"
+//	@Param			If-Match	header		string			true	"ETag of the settings the change is based on, as its ETag header gave it: a version number in double quotes"	extensions(x-example="1")
 //	@Param			scoring		body		ScoringUpdate	true	"New settings"
 //	@Success		200			{object}	ScoringSettings
-//	@Header			200			{string}	ETag	"The new version"
-//	@Failure	400,401,412,413,415,422,428,503	{object}	Problem
-//	@Failure		403			{object}	Problem	"Needs role admin"
+//	@Header			200			{string}	ETag				"The new version"
+//	@Failure		400			{object}	Problem				"Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)"
+//	@Failure		401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		403			{object}	Problem				"Needs role admin"
+//	@Failure		412			{object}	Problem				"If-Match names a version that is no longer current: read the resource again"
+//	@Failure		413			{object}	Problem				"The body is larger than the limit (1 MB)"
+//	@Failure		415			{object}	Problem				"The body is not application/json"
+//	@Failure		422			{object}	Problem				"Invalid values; errors[] name each field (pointer)"
+//	@Failure		428			{object}	Problem				"If-Match is missing"
+//	@Failure		429			{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503			{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default		{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/scoring [put]
 func (s *Server) putScoring(c echo.Context) error {
 	version, err := ifMatch(c)
@@ -187,13 +208,21 @@ func (s *Server) putScoring(c echo.Context) error {
 //
 //	@Summary		The roadmap: now (piloting), next (planned), later (under review)
 //	@Description	Each lane ranked by priority, each idea with its touchpoints' names. status picks lanes (default all three); a lane not asked for is an empty list.
-//	@Tags			views
-//	@Produce		json
+//	@ID				getRoadmap
+//	@Tags			roadmap
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			status	query		[]string	false	"Lanes to fill, by their status (repeat, or separate with commas)"	Enums(piloting,planned,under_review)	collectionFormat(csv)
-//	@Param			limit	query		int	false	"Ideas per lane, 1–100"	default(20)
+//	@Param			status	query		[]string	false	"Lanes to fill, by their status (repeat, or separate with commas)"	Enums(piloting,planned,under_review)	collectionFormat(csv)	extensions(x-example=planned)
+//	@Param			limit	query		int			false	"Ideas per lane, 1–100"												default(20)								extensions(x-example=5)
 //	@Success		200		{object}	Roadmap
-//	@Failure	400,401,503	{object}	Problem
+//	@Failure		400		{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/roadmap [get]
 func (s *Server) roadmap(c echo.Context) error {
 	q := newListQuery(c, "status")
@@ -235,13 +264,21 @@ func (s *Server) roadmap(c echo.Context) error {
 //
 //	@Summary		The value/effort matrix: the four quadrants with their counts and top ideas, open ideas by default
 //	@Description	Without status, the open ideas (new, under_review, planned, piloting); status=all for every status; several statuses by repeating the parameter or separating them with commas.
-//	@Tags			views
-//	@Produce		json
+//	@ID				getMatrix
+//	@Tags			roadmap
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			status	query		[]string	false	"Statuses to count and show (default open; all for every status)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)
-//	@Param			limit	query		int	false	"Ideas per quadrant, by priority, 1–100"	default(20)
-//	@Success		200	{object}	Matrix
-//	@Failure	400,401,503	{object}	Problem
+//	@Param			status	query		[]string	false	"Statuses to count and show (default open; all for every status)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)	extensions(x-example=all)
+//	@Param			limit	query		int			false	"Ideas per quadrant, by priority, 1–100"							default(20)																	extensions(x-example=10)
+//	@Success		200		{object}	Matrix
+//	@Failure		400		{object}	Problem				"Bad request: a bad or unknown query parameter"
+//	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
+//	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
+//	@Failure		503		{object}	Problem				"The database is unavailable; retry after Retry-After seconds"
+//	@Failure		default	{object}	Problem				"Any other error, e.g. 500 (an internal error: quote instance when reporting it)"
+//	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
+//	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/reports/matrix [get]
 func (s *Server) matrix(c echo.Context) error {
 	q := newListQuery(c, "status")

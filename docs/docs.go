@@ -23,22 +23,26 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "api-keys"
                 ],
                 "summary": "List the workspace's API keys, oldest first (never their secrets)",
+                "operationId": "listApiKeys",
                 "parameters": [
                     {
                         "type": "integer",
                         "default": 20,
+                        "x-example": "10",
                         "description": "Page size, 1–100",
                         "name": "limit",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "x-example": "eyJ0IjoiMjAyNi0xMC0wMVQwOTowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0",
                         "description": "next_cursor of the previous page",
                         "name": "cursor",
                         "in": "query"
@@ -52,15 +56,21 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
@@ -69,8 +79,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -88,12 +122,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "api-keys"
                 ],
                 "summary": "Create an API key in the caller's workspace",
+                "operationId": "createApiKey",
                 "parameters": [
                     {
                         "description": "The key",
@@ -112,6 +148,10 @@ const docTemplate = `{
                             "$ref": "#/definitions/APIKeyCreated"
                         },
                         "headers": {
+                            "Cache-Control": {
+                                "type": "string",
+                                "description": "no-store: the body holds the key's secret, which no cache may keep"
+                            },
                             "Location": {
                                 "type": "string",
                                 "description": "URL of the new key"
@@ -119,15 +159,21 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
@@ -143,25 +189,49 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -177,12 +247,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "api-keys"
                 ],
                 "summary": "Get an API key (never its secret)",
+                "operationId": "getApiKey",
                 "parameters": [
                     {
                         "type": "string",
@@ -200,10 +272,22 @@ const docTemplate = `{
                             "$ref": "#/definitions/APIKey"
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
@@ -218,8 +302,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -236,12 +344,14 @@ const docTemplate = `{
                 ],
                 "description": "Takes effect on the key's next request. Revoking a revoked key changes nothing and answers the same.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "api-keys"
                 ],
                 "summary": "Revoke an API key",
+                "operationId": "revokeApiKey",
                 "parameters": [
                     {
                         "type": "string",
@@ -259,10 +369,22 @@ const docTemplate = `{
                             "$ref": "#/definitions/APIKey"
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
@@ -272,13 +394,149 @@ const docTemplate = `{
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/events": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Poll it to follow the workspace without a webhook: send next_cursor back as after (it is never null; with nothing new it is the cursor sent; more=true means ask again at once). Events are numbered in the order their changes committed, so paging never skips one; each is written in the same transaction as its change, so a change that failed has none. The same events go to webhooks, at least once: de-duplicate by the event id (the webhook-id header). Types and their data: idea.created (idea_id, title, status, priority, quadrant, touchpoint_ids, version, actor); idea.updated (idea_id, title, changed: the names of the fields that changed, version, actor); idea.status_changed (idea_id, title, old_status, new_status, version, actor); pilot.started (pilot_id, idea_id, title, started_at, version, actor); pilot.completed (the same with decision, ended_at, and primary_metric_id, primary_metric_name and primary_metric_verdict when the pilot has a primary metric); pilot.cancelled (the same with previous_status and ended_at); measurement.recorded (measurement_id, touchpoint_id, metric_id, period_start, period_end, n, version, replaced). Data is flat and holds no nulls: a value that is not there is left out. A pilot that moves its idea also gives the idea's events; a CSV import gives one measurement.recorded per row.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "The event feed: the workspace's changes, oldest first, after a cursor",
+                "operationId": "listEvents",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-example": "eyJlIjo0Mn0",
+                        "description": "next_cursor of the previous answer; absent: from the first event",
+                        "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "idea.created",
+                                "idea.updated",
+                                "idea.status_changed",
+                                "pilot.started",
+                                "pilot.completed",
+                                "pilot.cancelled",
+                                "measurement.recorded"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "x-example": "pilot.completed",
+                        "description": "Events of any of these types",
+                        "name": "types",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "x-example": "10",
+                        "description": "Page size, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EventFeed"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter (cursor is after here)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -293,14 +551,17 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new\u0026status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply.",
+                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new\u0026status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "text/csv",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "ideas"
                 ],
                 "summary": "The ranked backlog: open ideas by default",
+                "operationId": "listIdeas",
                 "parameters": [
                     {
                         "enum": [
@@ -314,6 +575,7 @@ const docTemplate = `{
                         ],
                         "type": "string",
                         "default": "-priority",
+                        "x-example": "-priority",
                         "description": "Order",
                         "name": "sort",
                         "in": "query"
@@ -335,6 +597,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "planned",
                         "description": "Statuses to list (default open; all for every status; open stands for new, under_review, planned, piloting)",
                         "name": "status",
                         "in": "query"
@@ -345,6 +608,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c",
                         "description": "Ideas targeting any of these touchpoints",
                         "name": "touchpoint_id",
                         "in": "query"
@@ -355,6 +619,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20",
                         "description": "Ideas targeting a touchpoint of any of these journeys",
                         "name": "journey_id",
                         "in": "query"
@@ -371,6 +636,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "quick_win",
                         "description": "Ideas in any of these quadrants",
                         "name": "quadrant",
                         "in": "query"
@@ -381,6 +647,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "multi",
+                        "x-example": "noise",
                         "description": "Ideas with any of these tags (repeat the parameter for several)",
                         "name": "tag",
                         "in": "query"
@@ -391,12 +658,14 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "multi",
+                        "x-example": "Contact centre",
                         "description": "Ideas of any of these owners, exact (repeat the parameter for several)",
                         "name": "owner",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "x-example": "headset",
                         "description": "Case-insensitive search in title, problem and proposal",
                         "name": "q",
                         "in": "query"
@@ -404,12 +673,14 @@ const docTemplate = `{
                     {
                         "type": "integer",
                         "default": 20,
+                        "x-example": "10",
                         "description": "Page size, 1–100",
                         "name": "limit",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "x-example": "eyJzIjoiLXByaW9yaXR5IiwicCI6MzYsIm4iOiJIZWFkc2V0cyBhbmQgc291bmQgYmFycmllcnMgZm9yIGFnZW50cyIsImMiOiIyMDI2LTEwLTAxVDA5OjAwOjAwWiIsInUiOiIyMDI2LTEwLTAxVDA5OjAwOjAwWiIsImkiOiIzZjZjMmE5ZS04YjFkLTRlN2EtOWM1NS0xZDJlM2Y0YTViNmMifQ",
                         "description": "next_cursor of the previous page (same sort and filters)",
                         "name": "cursor",
                         "in": "query"
@@ -423,19 +694,49 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad or unknown query parameter, or unknown sort",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
                         }
                     },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -453,12 +754,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "ideas"
                 ],
                 "summary": "Create an idea",
+                "operationId": "createIdea",
                 "parameters": [
                     {
                         "type": "string",
@@ -487,6 +790,10 @@ const docTemplate = `{
                                 "type": "string",
                                 "description": "Version, for If-Match"
                             },
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            },
                             "Location": {
                                 "type": "string",
                                 "description": "URL of the new idea"
@@ -494,19 +801,25 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -518,25 +831,378 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/ideas.csv": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The same filters, defaults and order as GET /api/v1/ideas (which answers the same CSV to Accept: text/csv), without a row limit: the download is read from the database a page at a time and streamed, so its size does not matter. Columns: rank, title, status, priority, value, quadrant, impact, experience, effort, confidence, owner, tags, touchpoints (\"Journey / Touchpoint\" labels), touchpoint_ids, why (why it ranks there, in words), source, problem, proposal, created_at, updated_at, id; several values in one cell are separated by \"; \". A cell a person wrote that starts with =, +, -, @, a tab or a carriage return gets an apostrophe first, so a spreadsheet shows it rather than running it. limit and cursor page the JSON list and are refused here. A download cut short by a database failure ends without its last chunk, so the client sees an error rather than a shorter file.",
+                "produces": [
+                    "text/csv",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "The backlog as CSV: every idea the filters select, in rank order",
+                "operationId": "exportIdeasCsv",
+                "parameters": [
+                    {
+                        "enum": [
+                            "-priority",
+                            "priority",
+                            "created_at",
+                            "-created_at",
+                            "updated_at",
+                            "-updated_at",
+                            "title"
+                        ],
+                        "type": "string",
+                        "default": "-priority",
+                        "x-example": "-priority",
+                        "description": "Order",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "open",
+                                "all",
+                                "new",
+                                "under_review",
+                                "planned",
+                                "piloting",
+                                "adopted",
+                                "rejected",
+                                "parked"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "x-example": "all",
+                        "description": "Statuses to list (default open; all for every status; open stands for new, under_review, planned, piloting)",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "x-example": "3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c",
+                        "description": "Ideas targeting any of these touchpoints",
+                        "name": "touchpoint_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "x-example": "9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20",
+                        "description": "Ideas targeting a touchpoint of any of these journeys",
+                        "name": "journey_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "quick_win",
+                                "big_bet",
+                                "fill_in",
+                                "money_pit"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "x-example": "quick_win",
+                        "description": "Ideas in any of these quadrants",
+                        "name": "quadrant",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "x-example": "noise",
+                        "description": "Ideas with any of these tags (repeat the parameter for several)",
+                        "name": "tag",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "x-example": "Contact centre",
+                        "description": "Ideas of any of these owners, exact (repeat the parameter for several)",
+                        "name": "owner",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "headset",
+                        "description": "Case-insensitive search in title, problem and proposal",
+                        "name": "q",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A header row, then one row per idea",
+                        "schema": {
+                            "type": "string"
+                        },
+                        "headers": {
+                            "Content-Disposition": {
+                                "type": "string",
+                                "description": "attachment; filename=backlog.csv"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter (limit and cursor too), or an unknown sort",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/ideas/import": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "text/csv with a header naming the columns title, impact, experience and effort (1–5), touchpoints, and optionally problem, proposal, confidence (0–1, default 0.5), owner, tags and source, in any order and case. tags and touchpoints hold several values separated by \";\"; a touchpoint is its id or its \"Journey / Touchpoint\" label (case and the spaces around the slash do not matter), as the backlog download writes it. Every idea starts as new and is scored with the workspace's weights. Up to 10,000 rows; all or nothing: a bad row (values the idea rules refuse, a touchpoint that is unknown or whose label names several) is 422 whose errors name its line (the header is line 1) and its column as the pointer (/impact, /touchpoints ...), and nothing is stored. dry_run=true checks every row the same way and answers what would be created, storing nothing (it takes no Idempotency-Key).",
+                "consumes": [
+                    "text/csv"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "Create many ideas at once from CSV",
+                "operationId": "importIdeas",
+                "parameters": [
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "x-example": "true",
+                        "description": "Check and answer what would be created, storing nothing",
+                        "name": "dry_run",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes the request safe to retry: the first response is replayed for 24 h (not with dry_run)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "CSV rows",
+                        "name": "rows",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "string"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/IdeaImport"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter (dry_run is true or false)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The same Idempotency-Key is still being answered",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB), or holds more than 10,000 rows",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is not text/csv",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "A bad row: errors[] name its line and its column (pointer); or the Idempotency-Key was used before with another body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -552,12 +1218,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "ideas"
                 ],
                 "summary": "Get an idea, with its score explained",
+                "operationId": "getIdea",
                 "parameters": [
                     {
                         "type": "string",
@@ -581,10 +1249,22 @@ const docTemplate = `{
                             }
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
@@ -593,8 +1273,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -607,10 +1311,15 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
                 "tags": [
                     "ideas"
                 ],
                 "summary": "Delete an idea (and its history)",
+                "operationId": "deleteIdea",
                 "parameters": [
                     {
                         "type": "string",
@@ -622,7 +1331,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version being deleted",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -633,43 +1343,73 @@ const docTemplate = `{
                         "description": "No Content"
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -682,18 +1422,20 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Status moves: new→under_review|rejected|parked; under_review→planned|rejected|parked; planned→piloting|adopted|rejected|parked; piloting→adopted|planned|rejected|parked; parked→under_review; rejected→under_review. Any other move is 409 naming the allowed ones. Every changed field is recorded in the history with the key's name.",
+                "description": "Absent fields stay unchanged; null clears problem, proposal, owner, tags and source; null on title, touchpoint_ids, impact, experience, effort, confidence or status is 422 naming the field (leave it out to keep it). Status moves: new→under_review|rejected|parked; under_review→planned|rejected|parked; planned→piloting|adopted|rejected|parked; piloting→adopted|planned|rejected|parked; parked→under_review; rejected→under_review. Any other move is 409 naming the allowed ones. Every changed field is recorded in the history with the key's name.",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "ideas"
                 ],
                 "summary": "Change an idea or move it through the workflow (JSON Merge Patch)",
+                "operationId": "patchIdea",
                 "parameters": [
                     {
                         "type": "string",
@@ -705,7 +1447,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version the change is based on, e.g. \\",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -734,25 +1477,31 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -770,19 +1519,19 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is neither application/json nor application/merge-patch+json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -793,8 +1542,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -810,12 +1583,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "ideas"
                 ],
                 "summary": "An idea's history, newest first",
+                "operationId": "listIdeaHistory",
                 "parameters": [
                     {
                         "type": "string",
@@ -828,12 +1603,14 @@ const docTemplate = `{
                     {
                         "type": "integer",
                         "default": 20,
+                        "x-example": "10",
                         "description": "Page size, 1–100",
                         "name": "limit",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "x-example": "eyJxIjo0Mn0",
                         "description": "next_cursor of the previous page",
                         "name": "cursor",
                         "in": "query"
@@ -847,25 +1624,55 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -881,12 +1688,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "An idea's pilots, oldest first",
+                "operationId": "listIdeaPilots",
                 "parameters": [
                     {
                         "type": "string",
@@ -908,6 +1717,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "completed",
                         "description": "Pilots with any of these statuses (repeat, or separate with commas)",
                         "name": "status",
                         "in": "query"
@@ -915,12 +1725,14 @@ const docTemplate = `{
                     {
                         "type": "integer",
                         "default": 20,
+                        "x-example": "10",
                         "description": "Page size, 1–100",
                         "name": "limit",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "x-example": "eyJ0IjoiMjAyNi0xMC0wMVQwOTowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0",
                         "description": "next_cursor of the previous page",
                         "name": "cursor",
                         "in": "query"
@@ -934,15 +1746,21 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
@@ -951,8 +1769,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -968,22 +1810,26 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "journeys"
                 ],
                 "summary": "List journeys, oldest first",
+                "operationId": "listJourneys",
                 "parameters": [
                     {
                         "type": "integer",
                         "default": 20,
+                        "x-example": "10",
                         "description": "Page size, 1–100",
                         "name": "limit",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "x-example": "eyJ0IjoiMjAyNi0xMC0wMVQwOTowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0",
                         "description": "next_cursor of the previous page",
                         "name": "cursor",
                         "in": "query"
@@ -997,19 +1843,49 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad or unknown query parameter",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
                         }
                     },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1027,12 +1903,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "journeys"
                 ],
                 "summary": "Create a journey",
+                "operationId": "createJourney",
                 "parameters": [
                     {
                         "type": "string",
@@ -1061,6 +1939,10 @@ const docTemplate = `{
                                 "type": "string",
                                 "description": "Version, for If-Match"
                             },
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            },
                             "Location": {
                                 "type": "string",
                                 "description": "URL of the new journey"
@@ -1068,15 +1950,21 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Malformed JSON or unknown field",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
@@ -1092,13 +1980,13 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1109,8 +1997,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1126,12 +2038,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "journeys"
                 ],
                 "summary": "Get a journey",
+                "operationId": "getJourney",
                 "parameters": [
                     {
                         "type": "string",
@@ -1155,10 +2069,22 @@ const docTemplate = `{
                             }
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
@@ -1167,8 +2093,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1181,10 +2131,15 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
                 "tags": [
                     "journeys"
                 ],
                 "summary": "Delete a journey",
+                "operationId": "deleteJourney",
                 "parameters": [
                     {
                         "type": "string",
@@ -1196,7 +2151,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version being deleted",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -1207,25 +2163,31 @@ const docTemplate = `{
                         "description": "No Content"
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1237,19 +2199,43 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1262,18 +2248,20 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Absent fields stay, null clears. ` + "`" + `stages` + "`" + ` replaces the ordered list: keep a stage by sending its id; a stage left out is deleted (409 while touchpoints use it).",
+                "description": "Absent fields stay unchanged; null clears description; null on name or stages is 422 naming the field (leave it out to keep it). ` + "`" + `stages` + "`" + ` replaces the ordered list: keep a stage by sending its id; a stage left out is deleted (409 while touchpoints use it).",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "journeys"
                 ],
                 "summary": "Change a journey (JSON Merge Patch)",
+                "operationId": "patchJourney",
                 "parameters": [
                     {
                         "type": "string",
@@ -1285,7 +2273,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version the change is based on, e.g. \\",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -1314,25 +2303,31 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1350,19 +2345,19 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is neither application/json nor application/merge-patch+json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1373,8 +2368,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1391,12 +2410,14 @@ const docTemplate = `{
                 ],
                 "description": "The metric: metric_id when given; else the catalogue metric measured on most of the journey's touchpoints (ties go to csat, then by key), or csat when nothing is measured yet; metric_chosen_by says which. Each cell: the touchpoint's latest value and the period it comes from, whether that value is stale (its period ended stale_days = 90 or more days before today), the target, its health (healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement), open ideas (new, under review, planned, piloting) and running pilots.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "reports"
                 ],
                 "summary": "A journey's heatmap: stages × touchpoints on one metric",
+                "operationId": "getJourneyHeatmap",
                 "parameters": [
                     {
                         "type": "string",
@@ -1409,6 +2430,7 @@ const docTemplate = `{
                     {
                         "type": "string",
                         "format": "uuid",
+                        "x-example": "9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20",
                         "description": "Catalogue metric (default: the one measured on most of the journey's touchpoints)",
                         "name": "metric_id",
                         "in": "query"
@@ -1422,25 +2444,55 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1457,12 +2509,14 @@ const docTemplate = `{
                 ],
                 "description": "The heatmap's cells drawn by health; stale cells (latest period ended 90 or more days ago) are hatched and labelled STALE with the period's end. Without metric_id, the metric is the one measured on most of the journey's touchpoints, as in the JSON heatmap, and the title says so.",
                 "produces": [
-                    "image/svg+xml"
+                    "image/svg+xml",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "reports"
                 ],
                 "summary": "A journey's heatmap as an SVG chart",
+                "operationId": "getJourneyHeatmapChart",
                 "parameters": [
                     {
                         "type": "string",
@@ -1475,6 +2529,7 @@ const docTemplate = `{
                     {
                         "type": "string",
                         "format": "uuid",
+                        "x-example": "9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20",
                         "description": "Catalogue metric (default: the one measured on most of the journey's touchpoints)",
                         "name": "metric_id",
                         "in": "query"
@@ -1488,25 +2543,55 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1522,12 +2607,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "api-keys"
                 ],
                 "summary": "Who am I: the calling key, its role and workspace (id, slug, name)",
+                "operationId": "getMe",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -1535,14 +2622,50 @@ const docTemplate = `{
                             "$ref": "#/definitions/Me"
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1562,12 +2685,14 @@ const docTemplate = `{
                     "text/csv"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "touchpoint health"
+                    "measurements"
                 ],
                 "summary": "Import many touchpoints' measurements at once (CSV)",
+                "operationId": "importMeasurements",
                 "parameters": [
                     {
                         "enum": [
@@ -1576,6 +2701,7 @@ const docTemplate = `{
                         ],
                         "type": "string",
                         "default": "insert",
+                        "x-example": "upsert",
                         "description": "What a row of a period measured already does: insert refuses it (409), upsert replaces the measurement",
                         "name": "mode",
                         "in": "query"
@@ -1598,19 +2724,25 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "An unknown query parameter or mode",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1622,13 +2754,13 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not text/csv",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1639,8 +2771,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1656,12 +2812,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "touchpoint health"
+                    "metrics"
                 ],
                 "summary": "The workspace's metric catalogue, by key",
+                "operationId": "listCatalogueMetrics",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -1669,14 +2827,50 @@ const docTemplate = `{
                             "$ref": "#/definitions/CatalogueMetricList"
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1694,12 +2888,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "touchpoint health"
+                    "metrics"
                 ],
                 "summary": "Add a metric to the catalogue",
+                "operationId": "createCatalogueMetric",
                 "parameters": [
                     {
                         "type": "string",
@@ -1728,6 +2924,10 @@ const docTemplate = `{
                                 "type": "string",
                                 "description": "Version, for If-Match"
                             },
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            },
                             "Location": {
                                 "type": "string",
                                 "description": "URL of the new metric"
@@ -1735,49 +2935,79 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "409": {
-                        "description": "Conflict",
+                        "description": "The key is taken (errors name /key); or the same Idempotency-Key is still being answered",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1793,12 +3023,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "touchpoint health"
+                    "metrics"
                 ],
                 "summary": "Get a catalogue metric",
+                "operationId": "getCatalogueMetric",
                 "parameters": [
                     {
                         "type": "string",
@@ -1822,20 +3054,56 @@ const docTemplate = `{
                             }
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1848,10 +3116,15 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
                 "tags": [
-                    "touchpoint health"
+                    "metrics"
                 ],
                 "summary": "Delete a catalogue metric no measurement or pilot uses",
+                "operationId": "deleteCatalogueMetric",
                 "parameters": [
                     {
                         "type": "string",
@@ -1863,7 +3136,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version being deleted",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -1874,25 +3148,31 @@ const docTemplate = `{
                         "description": "No Content"
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1904,19 +3184,43 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1929,17 +3233,20 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "description": "Absent fields stay unchanged; null clears unit, description and target (health becomes unknown); null on key, name or direction is 422 naming the field (leave it out to keep it).",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "touchpoint health"
+                    "metrics"
                 ],
                 "summary": "Change a catalogue metric (JSON Merge Patch)",
+                "operationId": "patchCatalogueMetric",
                 "parameters": [
                     {
                         "type": "string",
@@ -1951,7 +3258,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version the change is based on",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -1980,61 +3288,97 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "409": {
-                        "description": "Conflict",
+                        "description": "The key is taken by another metric (errors name /key)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is neither application/json nor application/merge-patch+json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2051,12 +3395,14 @@ const docTemplate = `{
                 ],
                 "description": "Every filter takes several values, any of which matches: repeat the parameter or separate the values with commas.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "List pilots, oldest first",
+                "operationId": "listPilots",
                 "parameters": [
                     {
                         "type": "array",
@@ -2070,6 +3416,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "running",
                         "description": "Pilots with any of these statuses",
                         "name": "status",
                         "in": "query"
@@ -2080,6 +3427,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "c41d8e27-6f5b-4a93-8e1c-2b7d9a0f6e35",
                         "description": "Pilots of any of these ideas",
                         "name": "idea_id",
                         "in": "query"
@@ -2090,6 +3438,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c",
                         "description": "Pilots targeting any of these touchpoints",
                         "name": "touchpoint_id",
                         "in": "query"
@@ -2097,12 +3446,14 @@ const docTemplate = `{
                     {
                         "type": "integer",
                         "default": 20,
+                        "x-example": "10",
                         "description": "Page size, 1–100",
                         "name": "limit",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "x-example": "eyJ0IjoiMjAyNi0xMC0wMVQwOTowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0",
                         "description": "next_cursor of the previous page",
                         "name": "cursor",
                         "in": "query"
@@ -2116,19 +3467,49 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
                         }
                     },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2146,12 +3527,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Plan a pilot of an idea",
+                "operationId": "createPilot",
                 "parameters": [
                     {
                         "type": "string",
@@ -2180,6 +3563,10 @@ const docTemplate = `{
                                 "type": "string",
                                 "description": "Version, for If-Match"
                             },
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            },
                             "Location": {
                                 "type": "string",
                                 "description": "URL of the new pilot"
@@ -2187,19 +3574,25 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2211,25 +3604,49 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2249,12 +3666,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Plan a pilot's size",
+                "operationId": "planPilot",
                 "parameters": [
                     {
                         "description": "What to plan",
@@ -2274,31 +3693,67 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2314,12 +3769,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Get a pilot",
+                "operationId": "getPilot",
                 "parameters": [
                     {
                         "type": "string",
@@ -2343,10 +3800,22 @@ const docTemplate = `{
                             }
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
@@ -2355,8 +3824,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2369,10 +3862,15 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Delete a pilot with its metrics, samples and observations",
+                "operationId": "deletePilot",
                 "parameters": [
                     {
                         "type": "string",
@@ -2384,7 +3882,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version being deleted",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -2395,43 +3894,73 @@ const docTemplate = `{
                         "description": "No Content"
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2444,18 +3973,20 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Only while the pilot is planned or running (409 once completed or cancelled).",
+                "description": "Absent fields stay unchanged; null clears title, scope, owner, start_date and end_date; null on hypothesis, touchpoint_ids or confidence_level is 422 naming the field (leave it out to keep it). Dates run from 2000-01-01 to 2100-12-31; touchpoint_ids keeps at least one. Only while the pilot is planned or running (409 once completed or cancelled).",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Change a pilot's plan (JSON Merge Patch)",
+                "operationId": "patchPilot",
                 "parameters": [
                     {
                         "type": "string",
@@ -2467,7 +3998,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version the change is based on",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -2496,25 +4028,31 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2526,37 +4064,61 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is neither application/json nor application/merge-patch+json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2572,12 +4134,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Cancel a planned or running pilot",
+                "operationId": "cancelPilot",
                 "parameters": [
                     {
                         "type": "string",
@@ -2589,6 +4153,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
+                        "x-example": "\"1\"",
                         "description": "When given, the pilot's version must match (412)",
                         "name": "If-Match",
                         "in": "header"
@@ -2608,25 +4173,31 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2638,13 +4209,37 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2664,12 +4259,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Complete a running pilot with a decision",
+                "operationId": "completePilot",
                 "parameters": [
                     {
                         "type": "string",
@@ -2681,6 +4278,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
+                        "x-example": "\"1\"",
                         "description": "When given, the pilot's version must match (412)",
                         "name": "If-Match",
                         "in": "header"
@@ -2709,25 +4307,31 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2739,25 +4343,55 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2773,12 +4407,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "A pilot's metrics with their samples",
+                "operationId": "listPilotMetrics",
                 "parameters": [
                     {
                         "type": "string",
@@ -2796,20 +4432,56 @@ const docTemplate = `{
                             "$ref": "#/definitions/MetricList"
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2827,12 +4499,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Add a metric to a pilot",
+                "operationId": "createPilotMetric",
                 "parameters": [
                     {
                         "type": "string",
@@ -2869,6 +4543,10 @@ const docTemplate = `{
                                 "type": "string",
                                 "description": "Version, for If-Match"
                             },
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            },
                             "Location": {
                                 "type": "string",
                                 "description": "URL of the new metric"
@@ -2876,55 +4554,85 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "409": {
-                        "description": "Conflict",
+                        "description": "The same Idempotency-Key is still being answered",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2940,12 +4648,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Get a metric with its samples",
+                "operationId": "getPilotMetric",
                 "parameters": [
                     {
                         "type": "string",
@@ -2977,20 +4687,56 @@ const docTemplate = `{
                             }
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3003,10 +4749,15 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Delete a metric with its samples and observations",
+                "operationId": "deletePilotMetric",
                 "parameters": [
                     {
                         "type": "string",
@@ -3026,7 +4777,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version being deleted",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -3037,25 +4789,31 @@ const docTemplate = `{
                         "description": "No Content"
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3067,19 +4825,43 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3092,18 +4874,20 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Only while the pilot is planned or running. Making a second metric primary is 409 (unmark the other first).",
+                "description": "Absent fields stay unchanged; null clears unit; null on name, direction, primary or guardrail is 422 naming the field (leave it out to keep it). Only while the pilot is planned or running. Making a second metric primary is 409 (unmark the other first).",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Change a metric (JSON Merge Patch)",
+                "operationId": "patchPilotMetric",
                 "parameters": [
                     {
                         "type": "string",
@@ -3123,7 +4907,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version the change is based on",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -3152,61 +4937,97 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "409": {
-                        "description": "Conflict",
+                        "description": "The same Idempotency-Key is still being answered",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is neither application/json nor application/merge-patch+json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3227,12 +5048,14 @@ const docTemplate = `{
                     "text/csv"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Upload raw observations (NDJSON or CSV, up to 1,000,000 rows)",
+                "operationId": "uploadObservations",
                 "parameters": [
                     {
                         "type": "string",
@@ -3271,28 +5094,40 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/ObservationUpload"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            }
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3316,7 +5151,7 @@ const docTemplate = `{
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is neither application/x-ndjson nor text/csv",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3328,19 +5163,31 @@ const docTemplate = `{
                         }
                     },
                     "429": {
-                        "description": "Too many requests or uploads in flight; see Retry-After",
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has as many uploads in flight as it may (4 by default); retry after Retry-After seconds",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         },
                         "headers": {
                             "Retry-After": {
-                                "type": "string",
-                                "description": "Seconds to wait"
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
                             }
                         }
                     },
                     "503": {
-                        "description": "The database is unavailable or the server takes no more uploads now; see Retry-After",
+                        "description": "The database is unavailable, or the server takes no more uploads now (16 in flight by default); retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3355,12 +5202,14 @@ const docTemplate = `{
                 ],
                 "description": "Also removes the samples and change scores computed from them. Only while the pilot is planned or running.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Delete a metric's raw observations",
+                "operationId": "deleteObservations",
                 "parameters": [
                     {
                         "type": "string",
@@ -3386,20 +5235,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/ObservationsDeleted"
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3410,8 +5271,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3427,12 +5312,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Get one sample",
+                "operationId": "getPilotSample",
                 "parameters": [
                     {
                         "type": "string",
@@ -3486,20 +5373,56 @@ const docTemplate = `{
                             }
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3517,12 +5440,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Enter a sample as summary statistics",
+                "operationId": "putPilotSample",
                 "parameters": [
                     {
                         "type": "string",
@@ -3564,7 +5489,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the sample being replaced; omit to create",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the sample being replaced, as its ETag header gave it: a version number in double quotes; omit to create",
                         "name": "If-Match",
                         "in": "header"
                     },
@@ -3595,28 +5521,44 @@ const docTemplate = `{
                         "description": "Created",
                         "schema": {
                             "$ref": "#/definitions/Sample"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The sample's version, for If-Match"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new sample: the path of this request"
+                            }
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3628,19 +5570,25 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3651,8 +5599,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3665,10 +5637,15 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Delete a summary sample",
+                "operationId": "deletePilotSample",
                 "parameters": [
                     {
                         "type": "string",
@@ -3710,7 +5687,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the sample",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the sample, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -3721,25 +5699,31 @@ const docTemplate = `{
                         "description": "No Content"
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3751,19 +5735,43 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3780,12 +5788,14 @@ const docTemplate = `{
                 ],
                 "description": "Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). Signs: estimate and relative_change are after − before whatever the metric's direction (a handle time that fell is negative), as in the chart; improvement is turned so that positive is better, and verdict is improved / worsened when its interval lies entirely above / below 0, else inconclusive. Until the pilot is completed the results are interim (interim true, with a warning about peeking); completed pilots answer with the snapshot frozen at completion (interim false, warning null).",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "A pilot's results, metric by metric",
+                "operationId": "getPilotResults",
                 "parameters": [
                     {
                         "type": "string",
@@ -3803,20 +5813,153 @@ const docTemplate = `{
                             "$ref": "#/definitions/PilotResults"
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/pilots/{id}/results.csv": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The numbers of GET /api/v1/pilots/{id}/results, written as the JSON writes them (an empty cell where it has null): the pilot's id, status, interim, confidence_level and computed_at on every row, then the metric's id, name, unit, kind, direction, primary, guardrail, design, test, estimate, ci_low, ci_high, relative_change, relative_ci_low, relative_ci_high, p_value, improvement, improvement_ci_low, improvement_ci_high, verdict, guardrail_breached, the six sample sizes and its warnings (separated by \" | \"). Live while the pilot runs (interim true), the frozen snapshot once it is completed.",
+                "produces": [
+                    "text/csv",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pilots"
+                ],
+                "summary": "A pilot's results as CSV, one row per metric",
+                "operationId": "getPilotResultsCsv",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Pilot id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A header row, then one row per metric",
+                        "schema": {
+                            "type": "string"
+                        },
+                        "headers": {
+                            "Content-Disposition": {
+                                "type": "string",
+                                "description": "attachment; filename=pilot-{id}-results.csv"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3833,12 +5976,14 @@ const docTemplate = `{
                 ],
                 "description": "Each metric's change, after − before, in percent of the before level (relative_change, with the sign of the change whatever the metric's direction: a handle time that fell is negative), with its interval (the estimate's, scaled) and the zero line; beside it the absolute change (estimate) in the metric's unit (proportions in percentage points, NPS in points), the metric's direction and the verdict, coloured by it. While the pilot is not completed the title is followed by an interim label and the peeking warning; the frozen snapshot once the pilot is completed.",
                 "produces": [
-                    "image/svg+xml"
+                    "image/svg+xml",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "A pilot's results as a forest plot (SVG)",
+                "operationId": "getPilotResultsChart",
                 "parameters": [
                     {
                         "type": "string",
@@ -3856,20 +6001,56 @@ const docTemplate = `{
                             "type": "string"
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3886,12 +6067,14 @@ const docTemplate = `{
                 ],
                 "description": "Moves the pilot to running and its idea to piloting (the idea must be planned or already piloting, else 409), recorded in the idea's history.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "pilots"
                 ],
                 "summary": "Start a planned pilot",
+                "operationId": "startPilot",
                 "parameters": [
                     {
                         "type": "string",
@@ -3903,6 +6086,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
+                        "x-example": "\"1\"",
                         "description": "When given, the pilot's version must match (412)",
                         "name": "If-Match",
                         "in": "header"
@@ -3922,25 +6106,31 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3952,13 +6142,37 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3975,16 +6189,19 @@ const docTemplate = `{
                 ],
                 "description": "Touchpoints failing or at risk on some catalogue metric with no open idea (status picks which ideas count as looking after one: open by default, all for any idea); touchpoints not measured in the last ` + "`" + `days` + "`" + ` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "reports"
                 ],
                 "summary": "Touchpoints nobody is looking after",
+                "operationId": "getBlindSpots",
                 "parameters": [
                     {
                         "type": "integer",
                         "default": 90,
+                        "x-example": "90",
                         "description": "A touchpoint not measured for this many days is stale (1–3650)",
                         "name": "days",
                         "in": "query"
@@ -4006,6 +6223,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "open",
                         "description": "Statuses of the ideas that count as looking after a touchpoint (default open; all for any idea)",
                         "name": "status",
                         "in": "query"
@@ -4019,19 +6237,49 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
                         }
                     },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4047,12 +6295,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "reports"
                 ],
                 "summary": "Share of touchpoints measured, with ideas and with pilots",
+                "operationId": "getCoverage",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -4060,14 +6310,50 @@ const docTemplate = `{
                             "$ref": "#/definitions/Coverage"
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4084,12 +6370,14 @@ const docTemplate = `{
                 ],
                 "description": "Every completed pilot's frozen results, one entry per targeted touchpoint and metric (estimate, interval, verdict), newest first; and adopted ideas that no completed pilot measured.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "reports"
                 ],
                 "summary": "The impact ledger: what the backlog actually delivered",
+                "operationId": "getImpactLedger",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -4097,14 +6385,50 @@ const docTemplate = `{
                             "$ref": "#/definitions/ImpactLedger"
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4121,12 +6445,14 @@ const docTemplate = `{
                 ],
                 "description": "Without status, the open ideas (new, under_review, planned, piloting); status=all for every status; several statuses by repeating the parameter or separating them with commas.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "views"
+                    "roadmap"
                 ],
                 "summary": "The value/effort matrix: the four quadrants with their counts and top ideas, open ideas by default",
+                "operationId": "getMatrix",
                 "parameters": [
                     {
                         "type": "array",
@@ -4145,6 +6471,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "all",
                         "description": "Statuses to count and show (default open; all for every status)",
                         "name": "status",
                         "in": "query"
@@ -4152,6 +6479,7 @@ const docTemplate = `{
                     {
                         "type": "integer",
                         "default": 20,
+                        "x-example": "10",
                         "description": "Ideas per quadrant, by priority, 1–100",
                         "name": "limit",
                         "in": "query"
@@ -4165,19 +6493,49 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
                         }
                     },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4194,12 +6552,14 @@ const docTemplate = `{
                 ],
                 "description": "The same ideas as GET /reports/matrix with the same status parameter; the title says which ideas are drawn.",
                 "produces": [
-                    "image/svg+xml"
+                    "image/svg+xml",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "reports"
+                    "roadmap"
                 ],
                 "summary": "The value/effort matrix as an SVG chart: open ideas by default",
+                "operationId": "getMatrixChart",
                 "parameters": [
                     {
                         "type": "array",
@@ -4218,6 +6578,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "all",
                         "description": "Statuses to draw (default open; all for every status)",
                         "name": "status",
                         "in": "query"
@@ -4231,19 +6592,49 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
                         }
                     },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4260,12 +6651,14 @@ const docTemplate = `{
                 ],
                 "description": "Each lane ranked by priority, each idea with its touchpoints' names. status picks lanes (default all three); a lane not asked for is an empty list.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "views"
+                    "roadmap"
                 ],
                 "summary": "The roadmap: now (piloting), next (planned), later (under review)",
+                "operationId": "getRoadmap",
                 "parameters": [
                     {
                         "type": "array",
@@ -4278,6 +6671,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "planned",
                         "description": "Lanes to fill, by their status (repeat, or separate with commas)",
                         "name": "status",
                         "in": "query"
@@ -4285,6 +6679,7 @@ const docTemplate = `{
                     {
                         "type": "integer",
                         "default": 20,
+                        "x-example": "5",
                         "description": "Ideas per lane, 1–100",
                         "name": "limit",
                         "in": "query"
@@ -4298,19 +6693,49 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
                         }
                     },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4326,12 +6751,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "scoring"
                 ],
                 "summary": "The workspace's scoring weights and thresholds",
+                "operationId": "getScoring",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -4345,14 +6772,50 @@ const docTemplate = `{
                             }
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4370,16 +6833,19 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "scoring"
                 ],
                 "summary": "Change the scoring weights and thresholds",
+                "operationId": "updateScoring",
                 "parameters": [
                     {
                         "type": "string",
-                        "description": "ETag of the settings the change is based on",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the settings the change is based on, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -4408,15 +6874,21 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
@@ -4426,37 +6898,61 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4473,12 +6969,14 @@ const docTemplate = `{
                 ],
                 "description": "Every filter takes several values, any of which matches: repeat the parameter or, for ids and channels, separate the values with commas.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "touchpoints"
                 ],
                 "summary": "List touchpoints, oldest first",
+                "operationId": "listTouchpoints",
                 "parameters": [
                     {
                         "type": "array",
@@ -4486,6 +6984,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c",
                         "description": "Touchpoints of any of these journeys",
                         "name": "journey_id",
                         "in": "query"
@@ -4496,6 +6995,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20",
                         "description": "Touchpoints of any of these stages",
                         "name": "stage_id",
                         "in": "query"
@@ -4519,6 +7019,7 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "csv",
+                        "x-example": "phone",
                         "description": "Touchpoints of any of these channels",
                         "name": "channel",
                         "in": "query"
@@ -4529,12 +7030,14 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "collectionFormat": "multi",
+                        "x-example": "Contact centre",
                         "description": "Touchpoints of any of these owners, exact (repeat the parameter for several)",
                         "name": "owner",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "x-example": "queue",
                         "description": "Case-insensitive search in name and description",
                         "name": "q",
                         "in": "query"
@@ -4542,12 +7045,14 @@ const docTemplate = `{
                     {
                         "type": "integer",
                         "default": 20,
+                        "x-example": "10",
                         "description": "Page size, 1–100",
                         "name": "limit",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "x-example": "eyJ0IjoiMjAyNi0xMC0wMVQwOTowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0",
                         "description": "next_cursor of the previous page",
                         "name": "cursor",
                         "in": "query"
@@ -4561,19 +7066,49 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad or unknown query parameter",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
                         }
                     },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4591,12 +7126,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "touchpoints"
                 ],
                 "summary": "Create a touchpoint",
+                "operationId": "createTouchpoint",
                 "parameters": [
                     {
                         "type": "string",
@@ -4625,6 +7162,10 @@ const docTemplate = `{
                                 "type": "string",
                                 "description": "Version, for If-Match"
                             },
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            },
                             "Location": {
                                 "type": "string",
                                 "description": "URL of the new touchpoint"
@@ -4632,19 +7173,25 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4656,25 +7203,49 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4690,12 +7261,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "touchpoints"
                 ],
                 "summary": "Get a touchpoint",
+                "operationId": "getTouchpoint",
                 "parameters": [
                     {
                         "type": "string",
@@ -4719,10 +7292,22 @@ const docTemplate = `{
                             }
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
@@ -4731,8 +7316,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4745,10 +7354,15 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
                 "tags": [
                     "touchpoints"
                 ],
                 "summary": "Delete a touchpoint",
+                "operationId": "deleteTouchpoint",
                 "parameters": [
                     {
                         "type": "string",
@@ -4760,7 +7374,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version being deleted",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -4771,25 +7386,31 @@ const docTemplate = `{
                         "description": "No Content"
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4801,19 +7422,43 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4826,18 +7471,20 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Absent fields stay, null clears (required fields then fail with 422). Moving to another journey needs a stage of that journey.",
+                "description": "Absent fields stay unchanged; null clears description and owner; null on journey_id, stage_id, name or channel is 422 naming the field (leave it out to keep it). Moving to another journey needs a stage of that journey.",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "touchpoints"
                 ],
                 "summary": "Change a touchpoint (JSON Merge Patch)",
+                "operationId": "patchTouchpoint",
                 "parameters": [
                     {
                         "type": "string",
@@ -4849,7 +7496,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version the change is based on, e.g. \\",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -4878,25 +7526,31 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4908,19 +7562,19 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is neither application/json nor application/merge-patch+json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4931,8 +7585,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4949,12 +7627,14 @@ const docTemplate = `{
                 ],
                 "description": "Metrics: those the touchpoint was measured on or that have a target (a metric with neither is not listed). Health: healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement. Each metric shows the period of its latest value and whether it is stale (that period ended stale_days = 90 or more days before today). Overall: the worst health among the metrics (failing, then at_risk, then healthy) with the metric that sets it (the first by key among equals); unknown only when no metric could be judged. Trend: the latest of the last 6 periods against the first, improving or worsening only beyond their combined 95 % noise.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "touchpoint health"
+                    "measurements"
                 ],
                 "summary": "A touchpoint's health and trend on each catalogue metric that applies to it, and overall",
+                "operationId": "getTouchpointHealth",
                 "parameters": [
                     {
                         "type": "string",
@@ -4972,20 +7652,56 @@ const docTemplate = `{
                             "$ref": "#/definitions/TouchpointHealth"
                         }
                     },
-                    "401": {
-                        "description": "Unauthorized",
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5001,12 +7717,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "touchpoint health"
+                    "measurements"
                 ],
                 "summary": "A touchpoint's measurements, newest period first",
+                "operationId": "listMeasurements",
                 "parameters": [
                     {
                         "type": "string",
@@ -5019,6 +7737,7 @@ const docTemplate = `{
                     {
                         "type": "string",
                         "format": "uuid",
+                        "x-example": "9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20",
                         "description": "Only this catalogue metric",
                         "name": "metric_id",
                         "in": "query"
@@ -5026,6 +7745,7 @@ const docTemplate = `{
                     {
                         "type": "integer",
                         "default": 20,
+                        "x-example": "6",
                         "description": "At most this many, 1–100",
                         "name": "limit",
                         "in": "query"
@@ -5039,25 +7759,55 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5075,12 +7825,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "touchpoint health"
+                    "measurements"
                 ],
                 "summary": "Record a touchpoint's measurement of a catalogue metric for a period",
+                "operationId": "createMeasurement",
                 "parameters": [
                     {
                         "type": "string",
@@ -5117,62 +7869,96 @@ const docTemplate = `{
                                 "type": "string",
                                 "description": "Version, for If-Match"
                             },
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            },
                             "Location": {
                                 "type": "string",
-                                "description": "The new measurement"
+                                "description": "URL of the new measurement"
                             }
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "409": {
-                        "description": "Conflict",
+                        "description": "The touchpoint has a measurement of this metric for this period; or the same Idempotency-Key is still being answered",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "Unprocessable Entity",
+                        "description": "Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5188,12 +7974,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "touchpoint health"
+                    "measurements"
                 ],
                 "summary": "Get one of a touchpoint's measurements",
+                "operationId": "getMeasurement",
                 "parameters": [
                     {
                         "type": "string",
@@ -5226,15 +8014,21 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "An unknown query parameter",
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "404": {
@@ -5243,8 +8037,32 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5262,12 +8080,14 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "touchpoint health"
+                    "measurements"
                 ],
                 "summary": "Correct a touchpoint's measurement: replace it whole",
+                "operationId": "replaceMeasurement",
                 "parameters": [
                     {
                         "type": "string",
@@ -5287,7 +8107,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version being replaced",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being replaced, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -5316,19 +8137,25 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "A malformed body or If-Match, or an unknown query parameter",
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5346,19 +8173,19 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "The body is larger than the limit (1 MB)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "The body is not application/json",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5370,13 +8197,37 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "Precondition Required",
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5390,10 +8241,15 @@ const docTemplate = `{
                     }
                 ],
                 "description": "If-Match is optional; when sent, it must be the current version (412).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
                 "tags": [
-                    "touchpoint health"
+                    "measurements"
                 ],
                 "summary": "Delete a touchpoint's measurement",
+                "operationId": "deleteMeasurement",
                 "parameters": [
                     {
                         "type": "string",
@@ -5413,7 +8269,8 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version being deleted",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
                         "name": "If-Match",
                         "in": "header"
                     }
@@ -5423,19 +8280,25 @@ const docTemplate = `{
                         "description": "No Content"
                     },
                     "400": {
-                        "description": "A malformed If-Match, or an unknown query parameter",
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "Needs role editor (a viewer key cannot write)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5447,13 +8310,37 @@ const docTemplate = `{
                         }
                     },
                     "412": {
-                        "description": "Precondition Failed",
+                        "description": "If-Match names a version that is no longer current: read the resource again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5469,12 +8356,14 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "image/svg+xml"
+                    "image/svg+xml",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "touchpoint health"
+                    "measurements"
                 ],
                 "summary": "A touchpoint's trend on a catalogue metric, with the target (SVG)",
+                "operationId": "getTouchpointTrendChart",
                 "parameters": [
                     {
                         "type": "string",
@@ -5487,6 +8376,7 @@ const docTemplate = `{
                     {
                         "type": "string",
                         "format": "uuid",
+                        "x-example": "9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20",
                         "description": "Catalogue metric (default: csat)",
                         "name": "metric_id",
                         "in": "query"
@@ -5500,25 +8390,887 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "Bad request: a bad or unknown query parameter",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/webhooks": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "List the workspace's webhooks, oldest first (never their secrets)",
+                "operationId": "listWebhooks",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "x-example": "10",
+                        "description": "Page size, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "eyJ0IjoiMjAyNi0xMC0wMVQwOTowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/WebhookList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Each event of a type in events is POSTed to url as JSON (the Event schema, the same as an item of GET /api/v1/events) with the Standard Webhooks headers: webhook-id (the event id), webhook-timestamp (Unix seconds of the attempt) and webhook-signature (v1,\u003cbase64 of HMAC-SHA256 over \"\u003cwebhook-id\u003e.\u003cwebhook-timestamp\u003e.\u003cbody\u003e\", keyed by the bytes of the secret's base64 after whsec_). Delivery is at least once: a non-2xx answer, no answer within 15 s or a connection error is retried with exponential backoff and jitter (about 10 s, 30 s, 90 s ... then every 4 h) for 24 h, after which the delivery fails; so a receiver may see an event twice and must de-duplicate by webhook-id (the event id). Order is not guaranteed (the feed's is). Redirects are not followed. After 5 deliveries in a row fail, or on one 410 Gone answer, the webhook is turned off (active false, disabled_at set). The URL must be https and its host must not resolve to a private, loopback, link-local, multicast, unspecified or CGNAT address (checked here and again at every connection). The response holds the secret, shown this once; for that reason this POST takes no Idempotency-Key.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "Create a webhook: the workspace's events, POSTed to a URL of yours",
+                "operationId": "createWebhook",
+                "parameters": [
+                    {
+                        "description": "The webhook",
+                        "name": "webhook",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/WebhookCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/WebhookCreated"
+                        },
+                        "headers": {
+                            "Cache-Control": {
+                                "type": "string",
+                                "description": "no-store: the body holds the webhook's secret, which no cache may keep"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new webhook"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The workspace has 20 webhooks already",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer): a URL that is not https, names a private address or a host that does not resolve; an unknown event type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/webhooks/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "Get a webhook (never its secret)",
+                "operationId": "getWebhook",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Webhook id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Webhook"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role admin",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "Unknown, or in another workspace",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "Delete a webhook and its deliveries",
+                "operationId": "deleteWebhook",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Webhook id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match is missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Absent fields stay unchanged; null is 422 naming the field. active true turns on a webhook the server turned off after failed deliveries, clearing disabled_at, disabled_reason and the failure count; its pending deliveries resume. A new URL is checked as at creation. The secret does not change (create a new webhook for a new one).",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "Change a webhook (JSON Merge Patch): its URL, its events, or whether it is active",
+                "operationId": "patchWebhook",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Webhook id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/WebhookPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Webhook"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match is stale (the server's turning the webhook off makes a new version too)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is neither application/json nor application/merge-patch+json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/webhooks/{id}/deliveries": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "One delivery per event and webhook. pending: due at next_attempt_at (retried until retry_until); delivered: a 2xx answer; failed: still failing at retry_until, or answered 410 Gone. Delivery is at least once: the receiver de-duplicates by the event id (the webhook-id header).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "A webhook's deliveries, newest first, each with its attempts",
+                "operationId": "listWebhookDeliveries",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Webhook id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "pending",
+                                "delivered",
+                                "failed"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "x-example": "failed",
+                        "description": "Deliveries in any of these states",
+                        "name": "state",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "x-example": "10",
+                        "description": "Page size, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "eyJ0IjoiMjAyNi0xMC0wMVQwOTowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/WebhookDeliveryList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Makes the delivery pending and due now, whatever its state, and retries it for another 24 h. The receiver gets the same event id (webhook-id) again and should de-duplicate by it. Answers at once (202); list the deliveries to follow it.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "Deliver an event to a webhook again",
+                "operationId": "redeliverWebhookDelivery",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Webhook id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Delivery id",
+                        "name": "delivery_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/WebhookDelivery"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown webhook or delivery, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The webhook is not active: turn it on first",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5528,18 +9280,56 @@ const docTemplate = `{
         },
         "/healthz": {
             "get": {
+                "security": [],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "operations"
+                    "monitoring"
                 ],
                 "summary": "Liveness: the process is up",
+                "operationId": "checkLiveness",
                 "responses": {
                     "200": {
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Health"
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/metrics": {
+            "get": {
+                "security": [],
+                "description": "The Prometheus text exposition format: request counts, latencies and sizes labelled by route template (or unmatched), standard method (or other) and status, and the Go runtime and process collectors. Needs no API key; keep it off the public network.",
+                "produces": [
+                    "text/plain",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "monitoring"
+                ],
+                "summary": "Prometheus metrics",
+                "operationId": "getPrometheusMetrics",
+                "responses": {
+                    "200": {
+                        "description": "Metrics in the Prometheus text format",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
                         }
                     }
                 }
@@ -5547,13 +9337,16 @@ const docTemplate = `{
         },
         "/readyz": {
             "get": {
+                "security": [],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
-                    "operations"
+                    "monitoring"
                 ],
                 "summary": "Readiness: the database answers",
+                "operationId": "checkReadiness",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -5565,6 +9358,18 @@ const docTemplate = `{
                         "description": "the database is unavailable",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
                         }
                     }
                 }
@@ -5574,6 +9379,12 @@ const docTemplate = `{
     "definitions": {
         "APIKey": {
             "type": "object",
+            "required": [
+                "created_at",
+                "id",
+                "name",
+                "role"
+            ],
             "properties": {
                 "created_at": {
                     "type": "string"
@@ -5640,6 +9451,13 @@ const docTemplate = `{
         },
         "APIKeyCreated": {
             "type": "object",
+            "required": [
+                "created_at",
+                "id",
+                "key",
+                "name",
+                "role"
+            ],
             "properties": {
                 "created_at": {
                     "type": "string"
@@ -5683,6 +9501,9 @@ const docTemplate = `{
         },
         "APIKeyList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -5698,6 +9519,12 @@ const docTemplate = `{
         },
         "BlindSpotEntry": {
             "type": "object",
+            "required": [
+                "ideas",
+                "open_ideas",
+                "reasons",
+                "touchpoint"
+            ],
             "properties": {
                 "ideas": {
                     "type": "integer"
@@ -5726,6 +9553,11 @@ const docTemplate = `{
         },
         "BlindSpots": {
             "type": "object",
+            "required": [
+                "items",
+                "stale_days",
+                "statuses"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -5754,6 +9586,18 @@ const docTemplate = `{
         },
         "CatalogueMetric": {
             "type": "object",
+            "required": [
+                "created_at",
+                "description",
+                "direction",
+                "id",
+                "key",
+                "kind",
+                "name",
+                "unit",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "created_at": {
                     "type": "string"
@@ -5863,6 +9707,9 @@ const docTemplate = `{
         },
         "CatalogueMetricList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -5902,6 +9749,11 @@ const docTemplate = `{
         },
         "Coverage": {
             "type": "object",
+            "required": [
+                "by_channel",
+                "by_owner",
+                "overall"
+            ],
             "properties": {
                 "by_channel": {
                     "type": "array",
@@ -5922,6 +9774,16 @@ const docTemplate = `{
         },
         "CoverageRow": {
             "type": "object",
+            "required": [
+                "group",
+                "ideas_share",
+                "measured",
+                "measured_share",
+                "pilots_share",
+                "touchpoints",
+                "with_ideas",
+                "with_pilots"
+            ],
             "properties": {
                 "group": {
                     "type": "string",
@@ -5957,8 +9819,101 @@ const docTemplate = `{
                 }
             }
         },
+        "DeliveryAttempt": {
+            "type": "object",
+            "required": [
+                "at",
+                "duration_ms"
+            ],
+            "properties": {
+                "at": {
+                    "type": "string"
+                },
+                "duration_ms": {
+                    "type": "integer",
+                    "example": 42
+                },
+                "error": {
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "the receiver answered 500 Internal Server Error"
+                },
+                "status_code": {
+                    "description": "null when no answer came",
+                    "type": "integer",
+                    "x-nullable": true,
+                    "example": 500
+                }
+            }
+        },
+        "Event": {
+            "type": "object",
+            "required": [
+                "data",
+                "id",
+                "timestamp",
+                "type"
+            ],
+            "properties": {
+                "data": {
+                    "description": "ids and what changed; see the event feed's description",
+                    "type": "object",
+                    "additionalProperties": {}
+                },
+                "id": {
+                    "description": "also the webhook-id header: de-duplicate by it",
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "timestamp": {
+                    "description": "when the change was made",
+                    "type": "string"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "idea.created",
+                        "idea.updated",
+                        "idea.status_changed",
+                        "pilot.started",
+                        "pilot.completed",
+                        "pilot.cancelled",
+                        "measurement.recorded"
+                    ],
+                    "example": "idea.status_changed"
+                }
+            }
+        },
+        "EventFeed": {
+            "type": "object",
+            "required": [
+                "items",
+                "more",
+                "next_cursor"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Event"
+                    }
+                },
+                "more": {
+                    "description": "more events wait: ask again at once",
+                    "type": "boolean"
+                },
+                "next_cursor": {
+                    "description": "NextCursor is where to continue: send it as after= next time. Never\nnull: with no new event it is the cursor sent.",
+                    "type": "string",
+                    "example": "eyJlIjo0Mn0"
+                }
+            }
+        },
         "Health": {
             "type": "object",
+            "required": [
+                "status"
+            ],
             "properties": {
                 "status": {
                     "type": "string",
@@ -5968,6 +9923,16 @@ const docTemplate = `{
         },
         "Heatmap": {
             "type": "object",
+            "required": [
+                "journey",
+                "journey_id",
+                "metric",
+                "metric_chosen_by",
+                "metric_measured_touchpoints",
+                "stages",
+                "stale_days",
+                "svg"
+            ],
             "properties": {
                 "journey": {
                     "type": "string",
@@ -6015,6 +9980,13 @@ const docTemplate = `{
         },
         "HeatmapCell": {
             "type": "object",
+            "required": [
+                "health",
+                "open_ideas",
+                "running_pilots",
+                "stale",
+                "touchpoint"
+            ],
             "properties": {
                 "health": {
                     "type": "string",
@@ -6070,6 +10042,11 @@ const docTemplate = `{
         },
         "HeatmapStage": {
             "type": "object",
+            "required": [
+                "id",
+                "name",
+                "touchpoints"
+            ],
             "properties": {
                 "id": {
                     "type": "string",
@@ -6089,6 +10066,13 @@ const docTemplate = `{
         },
         "HistoryEntry": {
             "type": "object",
+            "required": [
+                "actor",
+                "changed_at",
+                "field",
+                "new",
+                "old"
+            ],
             "properties": {
                 "actor": {
                     "description": "the API key's name",
@@ -6114,6 +10098,9 @@ const docTemplate = `{
         },
         "HistoryList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -6129,6 +10116,25 @@ const docTemplate = `{
         },
         "Idea": {
             "type": "object",
+            "required": [
+                "confidence",
+                "created_at",
+                "effort",
+                "experience",
+                "id",
+                "impact",
+                "owner",
+                "problem",
+                "proposal",
+                "score",
+                "source",
+                "status",
+                "tags",
+                "title",
+                "touchpoint_ids",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "confidence": {
                     "type": "number",
@@ -6309,8 +10315,37 @@ const docTemplate = `{
                 }
             }
         },
+        "IdeaImport": {
+            "type": "object",
+            "required": [
+                "created",
+                "dry_run",
+                "ideas"
+            ],
+            "properties": {
+                "created": {
+                    "description": "ideas created; with dry_run, ideas that would be",
+                    "type": "integer",
+                    "example": 120
+                },
+                "dry_run": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "ideas": {
+                    "description": "The first ideas (up to 10) in row order, scored with the workspace's weights.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ImportedIdea"
+                    }
+                }
+            }
+        },
         "IdeaList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -6402,6 +10437,16 @@ const docTemplate = `{
         },
         "ImpactEntry": {
             "type": "object",
+            "required": [
+                "decision",
+                "idea",
+                "idea_id",
+                "idea_status",
+                "pilot",
+                "pilot_id",
+                "result",
+                "touchpoint"
+            ],
             "properties": {
                 "completed_at": {
                     "type": "string",
@@ -6447,6 +10492,10 @@ const docTemplate = `{
         },
         "ImpactLedger": {
             "type": "object",
+            "required": [
+                "adopted_without_pilot",
+                "entries"
+            ],
             "properties": {
                 "adopted_without_pilot": {
                     "description": "at most 100, by priority",
@@ -6463,8 +10512,45 @@ const docTemplate = `{
                 }
             }
         },
+        "ImportedIdea": {
+            "type": "object",
+            "required": [
+                "line",
+                "score",
+                "title"
+            ],
+            "properties": {
+                "id": {
+                    "description": "null with dry_run",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
+                },
+                "line": {
+                    "description": "its row's line (the header is line 1)",
+                    "type": "integer",
+                    "example": 2
+                },
+                "score": {
+                    "$ref": "#/definitions/Score"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Headsets and sound barriers for agents"
+                }
+            }
+        },
         "Journey": {
             "type": "object",
+            "required": [
+                "created_at",
+                "description",
+                "id",
+                "name",
+                "stages",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "created_at": {
                     "type": "string"
@@ -6524,6 +10610,9 @@ const docTemplate = `{
         },
         "JourneyList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -6558,6 +10647,16 @@ const docTemplate = `{
         },
         "Matrix": {
             "type": "object",
+            "required": [
+                "big_bet",
+                "effort_threshold",
+                "fill_in",
+                "money_pit",
+                "quick_win",
+                "statuses",
+                "svg",
+                "value_threshold"
+            ],
             "properties": {
                 "big_bet": {
                     "$ref": "#/definitions/Quadrant"
@@ -6601,6 +10700,14 @@ const docTemplate = `{
         },
         "MatrixPoint": {
             "type": "object",
+            "required": [
+                "effort",
+                "id",
+                "priority",
+                "status",
+                "title",
+                "value"
+            ],
             "properties": {
                 "effort": {
                     "type": "integer",
@@ -6629,6 +10736,14 @@ const docTemplate = `{
         },
         "Me": {
             "type": "object",
+            "required": [
+                "key_id",
+                "key_name",
+                "role",
+                "workspace_id",
+                "workspace_name",
+                "workspace_slug"
+            ],
             "properties": {
                 "key_id": {
                     "type": "string",
@@ -6663,6 +10778,21 @@ const docTemplate = `{
         },
         "Measurement": {
             "type": "object",
+            "required": [
+                "ci_high",
+                "ci_low",
+                "created_at",
+                "id",
+                "metric_id",
+                "period_end",
+                "period_start",
+                "source",
+                "summary",
+                "touchpoint_id",
+                "updated_at",
+                "value",
+                "version"
+            ],
             "properties": {
                 "ci_high": {
                     "type": "number"
@@ -6717,6 +10847,11 @@ const docTemplate = `{
         },
         "MeasurementImport": {
             "type": "object",
+            "required": [
+                "inserted",
+                "replaced",
+                "stored"
+            ],
             "properties": {
                 "inserted": {
                     "description": "new measurements",
@@ -6744,22 +10879,22 @@ const docTemplate = `{
             ],
             "properties": {
                 "detractors": {
-                    "description": "nps",
+                    "description": "required for nps metrics, else absent",
                     "type": "integer",
                     "example": 40
                 },
                 "events": {
-                    "description": "count, ≥ 0",
+                    "description": "required for count metrics (≥ 0), else absent",
                     "type": "integer",
                     "example": 9
                 },
                 "exposure": {
-                    "description": "count, \u003e 0 (e.g. agent-weeks)",
+                    "description": "required for count metrics (\u003e 0, e.g. agent-weeks), else absent",
                     "type": "number",
                     "example": 288
                 },
                 "mean": {
-                    "description": "mean",
+                    "description": "required for mean metrics, else absent",
                     "type": "number",
                     "example": 318.4
                 },
@@ -6768,12 +10903,12 @@ const docTemplate = `{
                     "format": "uuid"
                 },
                 "n": {
-                    "description": "mean (≥ 2), proportion (≥ 1)",
+                    "description": "required for mean (≥ 2) and proportion (≥ 1) metrics, else absent",
                     "type": "integer",
                     "example": 412
                 },
                 "passives": {
-                    "description": "nps",
+                    "description": "required for nps metrics, else absent",
                     "type": "integer",
                     "example": 60
                 },
@@ -6788,12 +10923,12 @@ const docTemplate = `{
                     "example": "2026-10-01"
                 },
                 "promoters": {
-                    "description": "nps",
+                    "description": "required for nps metrics, else absent",
                     "type": "integer",
                     "example": 120
                 },
                 "sd": {
-                    "description": "mean, ≥ 0",
+                    "description": "required for mean metrics (≥ 0), else absent",
                     "type": "number",
                     "example": 74.2
                 },
@@ -6803,7 +10938,7 @@ const docTemplate = `{
                     "example": "Post-call survey, October"
                 },
                 "successes": {
-                    "description": "proportion, 0..n",
+                    "description": "required for proportion metrics (0..n), else absent",
                     "type": "integer",
                     "example": 301
                 }
@@ -6811,6 +10946,9 @@ const docTemplate = `{
         },
         "MeasurementList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -6822,6 +10960,20 @@ const docTemplate = `{
         },
         "Metric": {
             "type": "object",
+            "required": [
+                "created_at",
+                "direction",
+                "guardrail",
+                "id",
+                "kind",
+                "name",
+                "pilot_id",
+                "primary",
+                "samples",
+                "unit",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "created_at": {
                     "type": "string"
@@ -6890,6 +11042,11 @@ const docTemplate = `{
         },
         "MetricCreate": {
             "type": "object",
+            "required": [
+                "direction",
+                "kind",
+                "name"
+            ],
             "properties": {
                 "direction": {
                     "type": "string",
@@ -6938,6 +11095,14 @@ const docTemplate = `{
         },
         "MetricHealth": {
             "type": "object",
+            "required": [
+                "health",
+                "metric",
+                "periods",
+                "stale",
+                "svg",
+                "trend"
+            ],
             "properties": {
                 "health": {
                     "type": "string",
@@ -6949,12 +11114,7 @@ const docTemplate = `{
                     ]
                 },
                 "latest": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/Measurement"
-                        }
-                    ],
-                    "x-nullable": true
+                    "$ref": "#/definitions/Measurement"
                 },
                 "metric": {
                     "$ref": "#/definitions/CatalogueMetric"
@@ -7003,6 +11163,9 @@ const docTemplate = `{
         },
         "MetricList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -7038,6 +11201,20 @@ const docTemplate = `{
         },
         "MetricResult": {
             "type": "object",
+            "required": [
+                "design",
+                "direction",
+                "guardrail",
+                "guardrail_breached",
+                "kind",
+                "metric_id",
+                "name",
+                "primary",
+                "sample_sizes",
+                "unit",
+                "verdict",
+                "warnings"
+            ],
             "properties": {
                 "ci_high": {
                     "description": "of estimate, same sign convention",
@@ -7166,6 +11343,11 @@ const docTemplate = `{
         },
         "ObservationUpload": {
             "type": "object",
+            "required": [
+                "paired",
+                "rows",
+                "samples"
+            ],
             "properties": {
                 "paired": {
                     "description": "every observation of the metric has a unit_id seen in both periods: per-unit change scores are analysed",
@@ -7187,6 +11369,9 @@ const docTemplate = `{
         },
         "ObservationsDeleted": {
             "type": "object",
+            "required": [
+                "removed"
+            ],
             "properties": {
                 "removed": {
                     "type": "integer",
@@ -7196,6 +11381,10 @@ const docTemplate = `{
         },
         "OverallHealth": {
             "type": "object",
+            "required": [
+                "health",
+                "stale"
+            ],
             "properties": {
                 "health": {
                     "description": "The worst health among the touchpoint's metrics (failing, then\nat_risk, then healthy); unknown only when no metric could be judged\n(none has both a target and a measurement).",
@@ -7229,6 +11418,20 @@ const docTemplate = `{
         },
         "Pilot": {
             "type": "object",
+            "required": [
+                "confidence_level",
+                "created_at",
+                "hypothesis",
+                "id",
+                "idea_id",
+                "owner",
+                "scope",
+                "status",
+                "title",
+                "touchpoint_ids",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "confidence_level": {
                     "type": "number",
@@ -7394,6 +11597,9 @@ const docTemplate = `{
         },
         "PilotList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -7411,7 +11617,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "confidence_level": {
-                    "description": "null resets to 0.95",
+                    "description": "null is 422: leave it out to keep it",
                     "type": "number",
                     "maximum": 0.99,
                     "minimum": 0.8
@@ -7447,6 +11653,17 @@ const docTemplate = `{
         },
         "PilotResults": {
             "type": "object",
+            "required": [
+                "computed_at",
+                "confidence_level",
+                "frozen",
+                "guardrail_breached",
+                "interim",
+                "metrics",
+                "pilot_id",
+                "status",
+                "svg"
+            ],
             "properties": {
                 "computed_at": {
                     "type": "string"
@@ -7511,6 +11728,14 @@ const docTemplate = `{
         },
         "Plan": {
             "type": "object",
+            "required": [
+                "alpha",
+                "mde",
+                "method",
+                "n_exact",
+                "n_per_group",
+                "power"
+            ],
             "properties": {
                 "alpha": {
                     "type": "number",
@@ -7599,6 +11824,13 @@ const docTemplate = `{
         },
         "Problem": {
             "type": "object",
+            "required": [
+                "detail",
+                "instance",
+                "status",
+                "title",
+                "type"
+            ],
             "properties": {
                 "detail": {
                     "type": "string",
@@ -7631,6 +11863,9 @@ const docTemplate = `{
         },
         "ProblemField": {
             "type": "object",
+            "required": [
+                "detail"
+            ],
             "properties": {
                 "detail": {
                     "type": "string",
@@ -7653,6 +11888,10 @@ const docTemplate = `{
         },
         "Quadrant": {
             "type": "object",
+            "required": [
+                "count",
+                "ideas"
+            ],
             "properties": {
                 "count": {
                     "type": "integer",
@@ -7669,6 +11908,12 @@ const docTemplate = `{
         },
         "ReportTouchpoint": {
             "type": "object",
+            "required": [
+                "channel",
+                "id",
+                "name",
+                "owner"
+            ],
             "properties": {
                 "channel": {
                     "type": "string",
@@ -7690,6 +11935,11 @@ const docTemplate = `{
         },
         "Roadmap": {
             "type": "object",
+            "required": [
+                "later",
+                "next",
+                "now"
+            ],
             "properties": {
                 "later": {
                     "description": "under_review",
@@ -7716,6 +11966,26 @@ const docTemplate = `{
         },
         "RoadmapIdea": {
             "type": "object",
+            "required": [
+                "confidence",
+                "created_at",
+                "effort",
+                "experience",
+                "id",
+                "impact",
+                "owner",
+                "problem",
+                "proposal",
+                "score",
+                "source",
+                "status",
+                "tags",
+                "title",
+                "touchpoint_ids",
+                "touchpoints",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "confidence": {
                     "type": "number",
@@ -7814,17 +12084,25 @@ const docTemplate = `{
         },
         "Sample": {
             "type": "object",
+            "required": [
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "detractors": {
+                    "description": "nps metrics",
                     "type": "integer"
                 },
                 "events": {
+                    "description": "count metrics",
                     "type": "integer"
                 },
                 "exposure": {
+                    "description": "count metrics",
                     "type": "number"
                 },
                 "group": {
+                    "description": "always in a pilot's sample; absent in a measurement's summary",
                     "type": "string",
                     "enum": [
                         "pilot",
@@ -7833,17 +12111,21 @@ const docTemplate = `{
                     "example": "pilot"
                 },
                 "mean": {
+                    "description": "mean metrics",
                     "type": "number",
                     "example": 318.4
                 },
                 "n": {
+                    "description": "mean and proportion metrics",
                     "type": "integer",
                     "example": 412
                 },
                 "passives": {
+                    "description": "nps metrics",
                     "type": "integer"
                 },
                 "period": {
+                    "description": "always in a pilot's sample; absent in a measurement's summary",
                     "type": "string",
                     "enum": [
                         "before",
@@ -7852,13 +12134,16 @@ const docTemplate = `{
                     "example": "before"
                 },
                 "promoters": {
+                    "description": "nps metrics",
                     "type": "integer"
                 },
                 "sd": {
+                    "description": "mean metrics",
                     "type": "number",
                     "example": 74.2
                 },
                 "source": {
+                    "description": "entered as summary statistics or computed from raw observations; absent in a measurement's summary",
                     "type": "string",
                     "enum": [
                         "summary",
@@ -7867,6 +12152,7 @@ const docTemplate = `{
                     "example": "summary"
                 },
                 "successes": {
+                    "description": "proportion metrics",
                     "type": "integer"
                 },
                 "updated_at": {
@@ -7882,47 +12168,47 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "detractors": {
-                    "description": "nps",
+                    "description": "required for nps metrics, else absent",
                     "type": "integer",
                     "example": 40
                 },
                 "events": {
-                    "description": "count, ≥ 0",
+                    "description": "required for count metrics (≥ 0), else absent",
                     "type": "integer",
                     "example": 9
                 },
                 "exposure": {
-                    "description": "count, \u003e 0 (e.g. agent-weeks)",
+                    "description": "required for count metrics (\u003e 0, e.g. agent-weeks), else absent",
                     "type": "number",
                     "example": 288
                 },
                 "mean": {
-                    "description": "mean",
+                    "description": "required for mean metrics, else absent",
                     "type": "number",
                     "example": 318.4
                 },
                 "n": {
-                    "description": "mean (≥ 2), proportion (≥ 1)",
+                    "description": "required for mean (≥ 2) and proportion (≥ 1) metrics, else absent",
                     "type": "integer",
                     "example": 412
                 },
                 "passives": {
-                    "description": "nps",
+                    "description": "required for nps metrics, else absent",
                     "type": "integer",
                     "example": 60
                 },
                 "promoters": {
-                    "description": "nps",
+                    "description": "required for nps metrics, else absent",
                     "type": "integer",
                     "example": 120
                 },
                 "sd": {
-                    "description": "mean, ≥ 0",
+                    "description": "required for mean metrics (≥ 0), else absent",
                     "type": "number",
                     "example": 74.2
                 },
                 "successes": {
-                    "description": "proportion, 0..n",
+                    "description": "required for proportion metrics (0..n), else absent",
                     "type": "integer",
                     "example": 301
                 }
@@ -7930,6 +12216,14 @@ const docTemplate = `{
         },
         "SampleSizes": {
             "type": "object",
+            "required": [
+                "control_after",
+                "control_before",
+                "control_units",
+                "pilot_after",
+                "pilot_before",
+                "pilot_units"
+            ],
             "properties": {
                 "control_after": {
                     "type": "integer",
@@ -7959,6 +12253,12 @@ const docTemplate = `{
         },
         "ScaleAnchors": {
             "type": "object",
+            "required": [
+                "1",
+                "3",
+                "5",
+                "scale"
+            ],
             "properties": {
                 "1": {
                     "type": "string",
@@ -7985,6 +12285,13 @@ const docTemplate = `{
         },
         "Score": {
             "type": "object",
+            "required": [
+                "explanation",
+                "priority",
+                "quadrant",
+                "summary",
+                "value"
+            ],
             "properties": {
                 "explanation": {
                     "type": "string",
@@ -8019,6 +12326,14 @@ const docTemplate = `{
         },
         "ScoringSettings": {
             "type": "object",
+            "required": [
+                "effort_threshold",
+                "scales",
+                "value_threshold",
+                "version",
+                "weight_experience",
+                "weight_impact"
+            ],
             "properties": {
                 "effort_threshold": {
                     "description": "E: effort ≤ E is low effort",
@@ -8096,6 +12411,10 @@ const docTemplate = `{
         },
         "Stage": {
             "type": "object",
+            "required": [
+                "id",
+                "name"
+            ],
             "properties": {
                 "id": {
                     "type": "string",
@@ -8126,6 +12445,18 @@ const docTemplate = `{
         },
         "Touchpoint": {
             "type": "object",
+            "required": [
+                "channel",
+                "created_at",
+                "description",
+                "id",
+                "journey_id",
+                "name",
+                "owner",
+                "stage_id",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "channel": {
                     "type": "string",
@@ -8232,6 +12563,19 @@ const docTemplate = `{
         },
         "TouchpointDetail": {
             "type": "object",
+            "required": [
+                "channel",
+                "created_at",
+                "description",
+                "id",
+                "idea_count",
+                "journey_id",
+                "name",
+                "owner",
+                "stage_id",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "channel": {
                     "type": "string",
@@ -8302,6 +12646,12 @@ const docTemplate = `{
         },
         "TouchpointHealth": {
             "type": "object",
+            "required": [
+                "metrics",
+                "overall",
+                "stale_days",
+                "touchpoint"
+            ],
             "properties": {
                 "metrics": {
                     "description": "The metrics the touchpoint was measured on or that have a target, in\ncatalogue (key) order; a metric with neither is not listed.",
@@ -8311,12 +12661,7 @@ const docTemplate = `{
                     }
                 },
                 "overall": {
-                    "description": "the touchpoint's health at a glance",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/OverallHealth"
-                        }
-                    ]
+                    "$ref": "#/definitions/OverallHealth"
                 },
                 "stale_days": {
                     "description": "a value whose period ended this many days ago or more is stale",
@@ -8330,6 +12675,9 @@ const docTemplate = `{
         },
         "TouchpointList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -8384,6 +12732,10 @@ const docTemplate = `{
         },
         "TouchpointRef": {
             "type": "object",
+            "required": [
+                "id",
+                "name"
+            ],
             "properties": {
                 "id": {
                     "type": "string",
@@ -8392,6 +12744,323 @@ const docTemplate = `{
                 "name": {
                     "type": "string",
                     "example": "Phone queue"
+                }
+            }
+        },
+        "Webhook": {
+            "type": "object",
+            "required": [
+                "active",
+                "consecutive_failures",
+                "created_at",
+                "events",
+                "id",
+                "updated_at",
+                "url",
+                "version"
+            ],
+            "properties": {
+                "active": {
+                    "type": "boolean",
+                    "example": true
+                },
+                "consecutive_failures": {
+                    "description": "deliveries failed for good in a row; 5 turn the webhook off",
+                    "type": "integer",
+                    "example": 0
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "disabled_at": {
+                    "description": "when the server turned it off",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "disabled_reason": {
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "5 deliveries in a row failed"
+                },
+                "events": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "idea.status_changed",
+                        "pilot.completed"
+                    ]
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://hooks.example.com/cxbacklog"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "WebhookCreate": {
+            "type": "object",
+            "required": [
+                "events",
+                "url"
+            ],
+            "properties": {
+                "active": {
+                    "description": "default true",
+                    "type": "boolean",
+                    "example": true
+                },
+                "events": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "string",
+                        "enum": [
+                            "idea.created",
+                            "idea.updated",
+                            "idea.status_changed",
+                            "pilot.started",
+                            "pilot.completed",
+                            "pilot.cancelled",
+                            "measurement.recorded"
+                        ]
+                    },
+                    "example": [
+                        "idea.status_changed",
+                        "pilot.completed"
+                    ]
+                },
+                "url": {
+                    "description": "https; its host must not resolve to a private, loopback, link-local, multicast or CGNAT address",
+                    "type": "string",
+                    "maxLength": 2000,
+                    "example": "https://hooks.example.com/cxbacklog"
+                }
+            }
+        },
+        "WebhookCreated": {
+            "type": "object",
+            "required": [
+                "active",
+                "consecutive_failures",
+                "created_at",
+                "events",
+                "id",
+                "secret",
+                "updated_at",
+                "url",
+                "version"
+            ],
+            "properties": {
+                "active": {
+                    "type": "boolean",
+                    "example": true
+                },
+                "consecutive_failures": {
+                    "description": "deliveries failed for good in a row; 5 turn the webhook off",
+                    "type": "integer",
+                    "example": 0
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "disabled_at": {
+                    "description": "when the server turned it off",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "disabled_reason": {
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "5 deliveries in a row failed"
+                },
+                "events": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "idea.status_changed",
+                        "pilot.completed"
+                    ]
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "secret": {
+                    "description": "Standard Webhooks: the HMAC-SHA256 key is the base64 after whsec_",
+                    "type": "string",
+                    "example": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://hooks.example.com/cxbacklog"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "WebhookDelivery": {
+            "type": "object",
+            "required": [
+                "attempts",
+                "created_at",
+                "event_id",
+                "event_type",
+                "id",
+                "log",
+                "retry_until",
+                "state",
+                "updated_at"
+            ],
+            "properties": {
+                "attempts": {
+                    "description": "made, or under way",
+                    "type": "integer",
+                    "example": 2
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "delivered_at": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "duration_ms": {
+                    "description": "of the last attempt",
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "error": {
+                    "description": "of the last attempt",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "event_id": {
+                    "description": "sent as webhook-id",
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "event_type": {
+                    "type": "string",
+                    "example": "pilot.completed"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "log": {
+                    "description": "the latest 50 attempts, oldest first",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/DeliveryAttempt"
+                    }
+                },
+                "next_attempt_at": {
+                    "description": "while pending",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "retry_until": {
+                    "description": "a pending delivery still failing then fails for good",
+                    "type": "string"
+                },
+                "state": {
+                    "type": "string",
+                    "enum": [
+                        "pending",
+                        "delivered",
+                        "failed"
+                    ],
+                    "example": "delivered"
+                },
+                "status_code": {
+                    "description": "of the last attempt",
+                    "type": "integer",
+                    "x-nullable": true,
+                    "example": 204
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "WebhookDeliveryList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/WebhookDelivery"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "WebhookList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Webhook"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "WebhookPatch": {
+            "type": "object",
+            "properties": {
+                "active": {
+                    "type": "boolean"
+                },
+                "events": {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "enum": [
+                            "idea.created",
+                            "idea.updated",
+                            "idea.status_changed",
+                            "pilot.started",
+                            "pilot.completed",
+                            "pilot.cancelled",
+                            "measurement.recorded"
+                        ]
+                    }
+                },
+                "url": {
+                    "type": "string"
                 }
             }
         }
@@ -8403,7 +13072,57 @@ const docTemplate = `{
             "name": "Authorization",
             "in": "header"
         }
-    }
+    },
+    "tags": [
+        {
+            "description": "Who is calling (GET /api/v1/me) and the workspace's API keys: create one (its secret is shown once), list, get, revoke. Keys need role admin; /me any role.",
+            "name": "api-keys"
+        },
+        {
+            "description": "Customer journeys and their ordered stages, where the work starts: every touchpoint sits in a journey's stage.",
+            "name": "journeys"
+        },
+        {
+            "description": "The moments where customers meet the organisation, each in a stage of a journey, with a channel and an owner (team or partner).",
+            "name": "touchpoints"
+        },
+        {
+            "description": "What a touchpoint measured on a catalogue metric, period by period (one at a time, or many touchpoints at once as CSV), and the health and trend that follow: per touchpoint and metric (JSON) and the trend chart (SVG).",
+            "name": "measurements"
+        },
+        {
+            "description": "The metric catalogue touchpoints are measured by (CSAT, NPS, handle time, ...), each with its kind, direction and target.",
+            "name": "metrics"
+        },
+        {
+            "description": "The workspace's weights and quadrant thresholds that score and rank every idea, and what a 1, 3 and 5 mean on each scale.",
+            "name": "scoring"
+        },
+        {
+            "description": "Improvement ideas targeting touchpoints: scored, ranked, moved through the workflow (new, under review, planned, piloting, adopted, rejected, parked), with the history of every change.",
+            "name": "ideas"
+        },
+        {
+            "description": "The roadmap (now, next, later) and the value/effort matrix, both as JSON and the matrix as a chart (SVG).",
+            "name": "roadmap"
+        },
+        {
+            "description": "Time-boxed tests of an idea: size them, define their metrics, enter samples or upload raw observations, start, complete with a decision, and read the results (JSON and forest plot).",
+            "name": "pilots"
+        },
+        {
+            "description": "The Monday reports: blind spots, coverage, the impact ledger, and a journey's heatmap (JSON and chart).",
+            "name": "reports"
+        },
+        {
+            "description": "Integrate: the event feed (GET /api/v1/events, every change in commit order, any role) and webhooks (admin) that POST each event to your URL, signed as Standard Webhooks asks, at least once: de-duplicate by the event id (the webhook-id header).",
+            "name": "webhooks"
+        },
+        {
+            "description": "Liveness, readiness and Prometheus metrics, for load balancers and monitoring systems: no API key needed.",
+            "name": "monitoring"
+        }
+    ]
 }`
 
 // SwaggerInfo holds exported Swagger Info so clients can modify it
