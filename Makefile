@@ -2,7 +2,7 @@
 SWAG := go tool swag
 DOCS_FLAGS = init -g main.go -d ./,./api -o $(1) --outputTypes go,json,yaml --packageName docs --parseInternal
 
-.PHONY: run build test docs docs-check vet fuzz soak bench
+.PHONY: run build test docs docs-check vet clienttest fuzz soak bench
 
 run: build ## start the service (a private PostgreSQL under ./.data unless DATABASE_URL is set)
 	./cxbacklog serve
@@ -23,8 +23,12 @@ vet:
 	go vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . ; echo "gofmt needed"; exit 1)
 
-test: vet docs-check ## vet, docs freshness, and every test against a real PostgreSQL
+test: vet docs-check ## vet, docs freshness, every test against a real PostgreSQL, and the generated-client test
 	go test -count=1 ./...
+	$(MAKE) clienttest
+
+clienttest: ## generate a Go client from docs/swagger.json with go-swagger and drive the API through it
+	cd docs/clienttest && go generate . && go vet ./... && go test -count=1 ./...
 
 FUZZTIME ?= 30s
 fuzz: ## run every fuzz target for FUZZTIME each (their seed corpora also run in make test)

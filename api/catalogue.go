@@ -15,9 +15,9 @@ type CatalogueMetricCreate struct {
 	Name        string   `json:"name" binding:"required,max=200" example:"Customer satisfaction (CSAT)"`
 	Kind        string   `json:"kind" binding:"required" enums:"mean,proportion,nps,count" example:"proportion"`
 	Direction   string   `json:"direction" binding:"required" enums:"higher_is_better,lower_is_better" example:"higher_is_better"`
-	Unit        string   `json:"unit" binding:"max=100" example:"share satisfied (4–5 of 5)"`
-	Target      *float64 `json:"target" example:"0.8"` // in the kind's scale: a share for proportions, NPS points, events per unit of exposure
-	Description string   `json:"description" binding:"max=10000"`
+	Unit        string   `json:"unit" binding:"max=100" example:"share satisfied (4–5 of 5)" extensions:"x-nullable,x-omitempty"`
+	Target      *float64 `json:"target" example:"0.8" extensions:"x-nullable,x-omitempty"` // in the kind's scale: a share for proportions, NPS points, events per unit of exposure
+	Description string   `json:"description" binding:"max=10000" extensions:"x-nullable,x-omitempty"`
 } // @name CatalogueMetricCreate
 
 // CatalogueMetricPatch is a JSON Merge Patch of a catalogue metric: absent
@@ -25,12 +25,12 @@ type CatalogueMetricCreate struct {
 // key, name or direction is 422. The kind cannot change: measurements
 // depend on it.
 type CatalogueMetricPatch struct {
-	Key         *string  `json:"key"`
-	Name        *string  `json:"name"`
-	Direction   *string  `json:"direction" enums:"higher_is_better,lower_is_better"`
-	Unit        *string  `json:"unit"`
-	Target      *float64 `json:"target"` // null removes the target (health becomes unknown)
-	Description *string  `json:"description"`
+	Key         *string  `json:"key" extensions:"x-nullable,x-omitempty"`
+	Name        *string  `json:"name" extensions:"x-nullable,x-omitempty"`
+	Direction   *string  `json:"direction" enums:"higher_is_better,lower_is_better" extensions:"x-nullable,x-omitempty"`
+	Unit        *string  `json:"unit" extensions:"x-nullable,x-omitempty"`
+	Target      *float64 `json:"target" extensions:"x-nullable,x-omitempty"` // null removes the target (health becomes unknown)
+	Description *string  `json:"description" extensions:"x-nullable,x-omitempty"`
 } // @name CatalogueMetricPatch
 
 // CatalogueMetric is a metric touchpoints are measured by.

@@ -12,16 +12,16 @@ import (
 // IdeaCreate is the body of POST /ideas.
 type IdeaCreate struct {
 	Title         string   `json:"title" binding:"required,max=200" example:"Headsets and sound barriers for agents"`
-	Problem       string   `json:"problem" binding:"max=10000" example:"Agents strain to hear callers; calls run long"`
-	Proposal      string   `json:"proposal" binding:"max=10000" example:"Noise-cancelling headsets and desk barriers"`
+	Problem       string   `json:"problem" binding:"max=10000" example:"Agents strain to hear callers; calls run long" extensions:"x-nullable,x-omitempty"`
+	Proposal      string   `json:"proposal" binding:"max=10000" example:"Noise-cancelling headsets and desk barriers" extensions:"x-nullable,x-omitempty"`
 	TouchpointIDs []string `json:"touchpoint_ids" binding:"required,min=1,max=50,dive,uuid" format:"uuid"`
-	Impact        int      `json:"impact" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"4"`     // How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers
-	Experience    int      `json:"experience" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"5"` // How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn
-	Effort        int      `json:"effort" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"2"`     // What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts
-	Confidence    *float64 `json:"confidence" minimum:"0" maximum:"1" example:"0.8"`                              // default 0.5
-	Owner         string   `json:"owner" binding:"max=200" example:"Contact centre"`
-	Tags          []string `json:"tags" example:"noise,agents"`
-	Source        string   `json:"source" enums:"customer_feedback,employee,data,research,other" example:"employee"`
+	Impact        int      `json:"impact" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"4"`            // How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers
+	Experience    int      `json:"experience" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"5"`        // How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn
+	Effort        int      `json:"effort" binding:"required,min=1,max=5" minimum:"1" maximum:"5" example:"2"`            // What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts
+	Confidence    *float64 `json:"confidence" minimum:"0" maximum:"1" example:"0.8" extensions:"x-nullable,x-omitempty"` // default 0.5
+	Owner         string   `json:"owner" binding:"max=200" example:"Contact centre" extensions:"x-nullable,x-omitempty"`
+	Tags          []string `json:"tags" example:"noise,agents" extensions:"x-nullable,x-omitempty"`
+	Source        string   `json:"source" enums:"customer_feedback,employee,data,research,other" example:"employee" extensions:"x-nullable,x-omitempty"`
 } // @name IdeaCreate
 
 // IdeaPatch is a JSON Merge Patch of an idea: absent fields stay unchanged,
@@ -29,18 +29,18 @@ type IdeaCreate struct {
 // field is 422. Changing status moves the idea through the workflow and is
 // refused (409) when the move is not allowed.
 type IdeaPatch struct {
-	Title         *string   `json:"title"`
-	Problem       *string   `json:"problem"`
-	Proposal      *string   `json:"proposal"`
-	TouchpointIDs *[]string `json:"touchpoint_ids" format:"uuid"`
-	Impact        *int      `json:"impact" minimum:"1" maximum:"5"`     // How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers
-	Experience    *int      `json:"experience" minimum:"1" maximum:"5"` // How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn
-	Effort        *int      `json:"effort" minimum:"1" maximum:"5"`     // What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts
-	Confidence    *float64  `json:"confidence" minimum:"0" maximum:"1"`
-	Owner         *string   `json:"owner"`
-	Tags          *[]string `json:"tags"`
-	Source        *string   `json:"source" enums:"customer_feedback,employee,data,research,other"`
-	Status        *string   `json:"status" enums:"new,under_review,planned,piloting,adopted,rejected,parked" example:"under_review"`
+	Title         *string   `json:"title" extensions:"x-nullable,x-omitempty"`
+	Problem       *string   `json:"problem" extensions:"x-nullable,x-omitempty"`
+	Proposal      *string   `json:"proposal" extensions:"x-nullable,x-omitempty"`
+	TouchpointIDs *[]string `json:"touchpoint_ids" format:"uuid" extensions:"x-nullable,x-omitempty"`
+	Impact        *int      `json:"impact" minimum:"1" maximum:"5" extensions:"x-nullable,x-omitempty"`     // How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers
+	Experience    *int      `json:"experience" minimum:"1" maximum:"5" extensions:"x-nullable,x-omitempty"` // How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn
+	Effort        *int      `json:"effort" minimum:"1" maximum:"5" extensions:"x-nullable,x-omitempty"`     // What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts
+	Confidence    *float64  `json:"confidence" minimum:"0" maximum:"1" extensions:"x-nullable,x-omitempty"`
+	Owner         *string   `json:"owner" extensions:"x-nullable,x-omitempty"`
+	Tags          *[]string `json:"tags" extensions:"x-nullable,x-omitempty"`
+	Source        *string   `json:"source" enums:"customer_feedback,employee,data,research,other" extensions:"x-nullable,x-omitempty"`
+	Status        *string   `json:"status" enums:"new,under_review,planned,piloting,adopted,rejected,parked" example:"under_review" extensions:"x-nullable,x-omitempty"`
 } // @name IdeaPatch
 
 // Score explains an idea's rank.

@@ -12,14 +12,14 @@ import (
 // StageInput is a stage in a create or patch request. Without an id the
 // stage is new; with the id of an existing stage it keeps that id.
 type StageInput struct {
-	ID   string `json:"id,omitempty" binding:"omitempty,uuid" format:"uuid"`
+	ID   string `json:"id,omitempty" binding:"omitempty,uuid" format:"uuid" extensions:"x-nullable,x-omitempty"`
 	Name string `json:"name" binding:"required,max=100" example:"Order"`
 } // @name StageInput
 
 // JourneyCreate is the body of POST /journeys.
 type JourneyCreate struct {
 	Name        string       `json:"name" binding:"required,max=200" example:"Lunch at the restaurant"`
-	Description string       `json:"description" binding:"max=10000" example:"From finding the menu online to paying the bill"`
+	Description string       `json:"description" binding:"max=10000" example:"From finding the menu online to paying the bill" extensions:"x-nullable,x-omitempty"`
 	Stages      []StageInput `json:"stages" binding:"required,min=1,max=50,dive"`
 } // @name JourneyCreate
 
@@ -28,9 +28,9 @@ type JourneyCreate struct {
 // replaces the whole ordered list; a stage left out is deleted, which is
 // refused while touchpoints use it.
 type JourneyPatch struct {
-	Name        *string       `json:"name" example:"Lunch at the restaurant"`
-	Description *string       `json:"description"`
-	Stages      *[]StageInput `json:"stages"`
+	Name        *string       `json:"name" example:"Lunch at the restaurant" extensions:"x-nullable,x-omitempty"`
+	Description *string       `json:"description" extensions:"x-nullable,x-omitempty"`
+	Stages      *[]StageInput `json:"stages" extensions:"x-nullable,x-omitempty"`
 } // @name JourneyPatch
 
 // Stage is one ordered step of a journey.

@@ -14,7 +14,7 @@ import (
 type APIKeyCreate struct {
 	Name      string     `json:"name" binding:"required,max=100" example:"ci pipeline"`
 	Role      string     `json:"role" binding:"required" enums:"viewer,editor,admin" example:"editor"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty" extensions:"x-nullable"` // optional; the key stops working then
+	ExpiresAt *time.Time `json:"expires_at,omitempty" extensions:"x-nullable,x-omitempty"` // optional; the key stops working then
 } // @name APIKeyCreate
 
 // APIKey describes a key. The secret is never shown here.

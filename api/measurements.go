@@ -23,7 +23,7 @@ type MeasurementInput struct {
 	PeriodStart string `json:"period_start" binding:"required" format:"date" example:"2026-10-01"`
 	PeriodEnd   string `json:"period_end" binding:"required" format:"date" example:"2026-10-31"`
 	SampleInput
-	Source string `json:"source" binding:"max=200" example:"Post-call survey, October"`
+	Source string `json:"source" binding:"max=200" example:"Post-call survey, October" extensions:"x-nullable,x-omitempty"`
 } // @name MeasurementInput
 
 // Measurement is what a touchpoint measured on a catalogue metric in one

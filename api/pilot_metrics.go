@@ -16,13 +16,13 @@ import (
 // direction sent must then be the catalogue metric's, or may be null (a
 // Swagger 2 schema cannot make a field required only without another).
 type MetricCreate struct {
-	MetricID  *string `json:"metric_id" format:"uuid"` // a catalogue metric, optional
+	MetricID  *string `json:"metric_id" format:"uuid" extensions:"x-nullable,x-omitempty"` // a catalogue metric, optional
 	Name      string  `json:"name" binding:"required" maxLength:"200" example:"Average handle time"`
-	Unit      string  `json:"unit" maxLength:"100" example:"seconds"`
+	Unit      string  `json:"unit" maxLength:"100" example:"seconds" extensions:"x-nullable,x-omitempty"`
 	Kind      string  `json:"kind" binding:"required" enums:"mean,proportion,nps,count" example:"mean"`
 	Direction string  `json:"direction" binding:"required" enums:"higher_is_better,lower_is_better" example:"lower_is_better"`
-	Primary   bool    `json:"primary" example:"true"`    // exactly one per pilot before it can complete
-	Guardrail bool    `json:"guardrail" example:"false"` // must not get worse
+	Primary   bool    `json:"primary" example:"true" extensions:"x-nullable,x-omitempty"`    // exactly one per pilot before it can complete
+	Guardrail bool    `json:"guardrail" example:"false" extensions:"x-nullable,x-omitempty"` // must not get worse
 } // @name MetricCreate
 
 // MetricPatch is a JSON Merge Patch of a metric: absent fields stay
@@ -30,11 +30,11 @@ type MetricCreate struct {
 // cannot change once samples may depend on it: delete the metric and create
 // another.
 type MetricPatch struct {
-	Name      *string `json:"name"`
-	Unit      *string `json:"unit"`
-	Direction *string `json:"direction" enums:"higher_is_better,lower_is_better"`
-	Primary   *bool   `json:"primary"`
-	Guardrail *bool   `json:"guardrail"`
+	Name      *string `json:"name" extensions:"x-nullable,x-omitempty"`
+	Unit      *string `json:"unit" extensions:"x-nullable,x-omitempty"`
+	Direction *string `json:"direction" enums:"higher_is_better,lower_is_better" extensions:"x-nullable,x-omitempty"`
+	Primary   *bool   `json:"primary" extensions:"x-nullable,x-omitempty"`
+	Guardrail *bool   `json:"guardrail" extensions:"x-nullable,x-omitempty"`
 } // @name MetricPatch
 
 // Metric is what a pilot measures, with its samples.

@@ -19,15 +19,15 @@ import (
 // kind, which Swagger 2 cannot express: a missing one, or one of another
 // kind, is 422 naming it.
 type SampleInput struct {
-	N          *int     `json:"n" example:"412"`          // required for mean (≥ 2) and proportion (≥ 1) metrics, else absent
-	Mean       *float64 `json:"mean" example:"318.4"`     // required for mean metrics, else absent
-	SD         *float64 `json:"sd" example:"74.2"`        // required for mean metrics (≥ 0), else absent
-	Successes  *int     `json:"successes" example:"301"`  // required for proportion metrics (0..n), else absent
-	Promoters  *int     `json:"promoters" example:"120"`  // required for nps metrics, else absent
-	Passives   *int     `json:"passives" example:"60"`    // required for nps metrics, else absent
-	Detractors *int     `json:"detractors" example:"40"`  // required for nps metrics, else absent
-	Events     *int     `json:"events" example:"9"`       // required for count metrics (≥ 0), else absent
-	Exposure   *float64 `json:"exposure" example:"288.0"` // required for count metrics (> 0, e.g. agent-weeks), else absent
+	N          *int     `json:"n" example:"412" extensions:"x-nullable,x-omitempty"`          // required for mean (≥ 2) and proportion (≥ 1) metrics, else absent
+	Mean       *float64 `json:"mean" example:"318.4" extensions:"x-nullable,x-omitempty"`     // required for mean metrics, else absent
+	SD         *float64 `json:"sd" example:"74.2" extensions:"x-nullable,x-omitempty"`        // required for mean metrics (≥ 0), else absent
+	Successes  *int     `json:"successes" example:"301" extensions:"x-nullable,x-omitempty"`  // required for proportion metrics (0..n), else absent
+	Promoters  *int     `json:"promoters" example:"120" extensions:"x-nullable,x-omitempty"`  // required for nps metrics, else absent
+	Passives   *int     `json:"passives" example:"60" extensions:"x-nullable,x-omitempty"`    // required for nps metrics, else absent
+	Detractors *int     `json:"detractors" example:"40" extensions:"x-nullable,x-omitempty"`  // required for nps metrics, else absent
+	Events     *int     `json:"events" example:"9" extensions:"x-nullable,x-omitempty"`       // required for count metrics (≥ 0), else absent
+	Exposure   *float64 `json:"exposure" example:"288.0" extensions:"x-nullable,x-omitempty"` // required for count metrics (> 0, e.g. agent-weeks), else absent
 } // @name SampleInput
 
 // Sample is one metric's measurement for one group in one period; only the

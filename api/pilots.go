@@ -13,14 +13,14 @@ import (
 // PilotCreate is the body of POST /pilots.
 type PilotCreate struct {
 	IdeaID          string   `json:"idea_id" binding:"required,uuid" format:"uuid"`
-	Title           string   `json:"title" binding:"max=200" example:"Headsets for team B"`
+	Title           string   `json:"title" binding:"max=200" example:"Headsets for team B" extensions:"x-nullable,x-omitempty"`
 	Hypothesis      string   `json:"hypothesis" binding:"required,max=10000" example:"Agents who hear callers clearly resolve calls faster and please callers more"`
-	Scope           string   `json:"scope" binding:"max=10000" example:"Team B (24 agents), inbound billing calls; team A is the control"`
-	TouchpointIDs   []string `json:"touchpoint_ids" binding:"max=50,dive,uuid" format:"uuid"` // default: the idea's
-	StartDate       *string  `json:"start_date" format:"date" example:"2026-09-01"`
-	EndDate         *string  `json:"end_date" format:"date" example:"2026-11-30"` // on or after start_date
-	Owner           string   `json:"owner" binding:"max=200" example:"Contact centre operations"`
-	ConfidenceLevel *float64 `json:"confidence_level" minimum:"0.8" maximum:"0.99" example:"0.95"` // default 0.95
+	Scope           string   `json:"scope" binding:"max=10000" example:"Team B (24 agents), inbound billing calls; team A is the control" extensions:"x-nullable,x-omitempty"`
+	TouchpointIDs   []string `json:"touchpoint_ids" binding:"max=50,dive,uuid" format:"uuid" extensions:"x-nullable,x-omitempty"` // default: the idea's
+	StartDate       *string  `json:"start_date" format:"date" example:"2026-09-01" extensions:"x-nullable,x-omitempty"`
+	EndDate         *string  `json:"end_date" format:"date" example:"2026-11-30" extensions:"x-nullable,x-omitempty"` // on or after start_date
+	Owner           string   `json:"owner" binding:"max=200" example:"Contact centre operations" extensions:"x-nullable,x-omitempty"`
+	ConfidenceLevel *float64 `json:"confidence_level" minimum:"0.8" maximum:"0.99" example:"0.95" extensions:"x-nullable,x-omitempty"` // default 0.95
 } // @name PilotCreate
 
 // PilotPatch is a JSON Merge Patch of a pilot's plan: absent fields stay
@@ -28,14 +28,14 @@ type PilotCreate struct {
 // on hypothesis, touchpoint_ids or confidence_level is 422. Status moves
 // through the start, complete and cancel actions, not here.
 type PilotPatch struct {
-	Title           *string   `json:"title"`
-	Hypothesis      *string   `json:"hypothesis"`
-	Scope           *string   `json:"scope"`
-	TouchpointIDs   *[]string `json:"touchpoint_ids" format:"uuid"`
-	StartDate       *string   `json:"start_date" format:"date"`
-	EndDate         *string   `json:"end_date" format:"date"`
-	Owner           *string   `json:"owner"`
-	ConfidenceLevel *float64  `json:"confidence_level" minimum:"0.8" maximum:"0.99"` // null is 422: leave it out to keep it
+	Title           *string   `json:"title" extensions:"x-nullable,x-omitempty"`
+	Hypothesis      *string   `json:"hypothesis" extensions:"x-nullable,x-omitempty"`
+	Scope           *string   `json:"scope" extensions:"x-nullable,x-omitempty"`
+	TouchpointIDs   *[]string `json:"touchpoint_ids" format:"uuid" extensions:"x-nullable,x-omitempty"`
+	StartDate       *string   `json:"start_date" format:"date" extensions:"x-nullable,x-omitempty"`
+	EndDate         *string   `json:"end_date" format:"date" extensions:"x-nullable,x-omitempty"`
+	Owner           *string   `json:"owner" extensions:"x-nullable,x-omitempty"`
+	ConfidenceLevel *float64  `json:"confidence_level" minimum:"0.8" maximum:"0.99" extensions:"x-nullable,x-omitempty"` // null is 422: leave it out to keep it
 } // @name PilotPatch
 
 // PilotComplete is the body of POST /pilots/{id}/complete.

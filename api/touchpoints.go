@@ -14,20 +14,20 @@ type TouchpointCreate struct {
 	JourneyID   string `json:"journey_id" binding:"required,uuid" format:"uuid"`
 	StageID     string `json:"stage_id" binding:"required,uuid" format:"uuid"`
 	Name        string `json:"name" binding:"required,max=200" example:"Phone queue"`
-	Description string `json:"description" binding:"max=10000" example:"Waiting to reach an agent"`
+	Description string `json:"description" binding:"max=10000" example:"Waiting to reach an agent" extensions:"x-nullable,x-omitempty"`
 	Channel     string `json:"channel" binding:"required" enums:"web,mobile_app,phone,email,chat,in_person,social,mail,self_service,partner,physical_environment" example:"phone"`
-	Owner       string `json:"owner" binding:"max=200" example:"Contact centre"`
+	Owner       string `json:"owner" binding:"max=200" example:"Contact centre" extensions:"x-nullable,x-omitempty"`
 } // @name TouchpointCreate
 
 // TouchpointPatch is a JSON Merge Patch of a touchpoint: absent fields stay
 // unchanged, null clears description and owner, null on any other field is 422.
 type TouchpointPatch struct {
-	JourneyID   *string `json:"journey_id" format:"uuid"`
-	StageID     *string `json:"stage_id" format:"uuid"`
-	Name        *string `json:"name"`
-	Description *string `json:"description"`
-	Channel     *string `json:"channel" enums:"web,mobile_app,phone,email,chat,in_person,social,mail,self_service,partner,physical_environment"`
-	Owner       *string `json:"owner"`
+	JourneyID   *string `json:"journey_id" format:"uuid" extensions:"x-nullable,x-omitempty"`
+	StageID     *string `json:"stage_id" format:"uuid" extensions:"x-nullable,x-omitempty"`
+	Name        *string `json:"name" extensions:"x-nullable,x-omitempty"`
+	Description *string `json:"description" extensions:"x-nullable,x-omitempty"`
+	Channel     *string `json:"channel" enums:"web,mobile_app,phone,email,chat,in_person,social,mail,self_service,partner,physical_environment" extensions:"x-nullable,x-omitempty"`
+	Owner       *string `json:"owner" extensions:"x-nullable,x-omitempty"`
 } // @name TouchpointPatch
 
 // Touchpoint is a moment where a customer meets the organisation.

@@ -20,15 +20,15 @@ import (
 type WebhookCreate struct {
 	URL    string   `json:"url" binding:"required,max=2000" example:"https://hooks.example.com/cxbacklog"` // https; its host must not resolve to a private, loopback, link-local, multicast or CGNAT address
 	Events []string `json:"events" binding:"required,min=1" enums:"idea.created,idea.updated,idea.status_changed,pilot.started,pilot.completed,pilot.cancelled,measurement.recorded" example:"idea.status_changed,pilot.completed"`
-	Active *bool    `json:"active" example:"true"` // default true
+	Active *bool    `json:"active" example:"true" extensions:"x-nullable,x-omitempty"` // default true
 } // @name WebhookCreate
 
 // WebhookPatch is a JSON Merge Patch of a webhook. active true turns on a
 // webhook the server turned off, clearing disabled_at and the failure count.
 type WebhookPatch struct {
-	URL    *string   `json:"url"`
-	Events *[]string `json:"events" enums:"idea.created,idea.updated,idea.status_changed,pilot.started,pilot.completed,pilot.cancelled,measurement.recorded"`
-	Active *bool     `json:"active"`
+	URL    *string   `json:"url" extensions:"x-nullable,x-omitempty"`
+	Events *[]string `json:"events" enums:"idea.created,idea.updated,idea.status_changed,pilot.started,pilot.completed,pilot.cancelled,measurement.recorded" extensions:"x-nullable,x-omitempty"`
+	Active *bool     `json:"active" extensions:"x-nullable,x-omitempty"`
 } // @name WebhookPatch
 
 // Webhook is an endpoint that receives the workspace's events. Its secret

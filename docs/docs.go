@@ -9431,7 +9431,8 @@ const docTemplate = `{
                 "expires_at": {
                     "description": "optional; the key stops working then",
                     "type": "string",
-                    "x-nullable": true
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "name": {
                     "type": "string",
@@ -9664,7 +9665,9 @@ const docTemplate = `{
             "properties": {
                 "description": {
                     "type": "string",
-                    "maxLength": 10000
+                    "maxLength": 10000,
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "direction": {
                     "type": "string",
@@ -9696,11 +9699,15 @@ const docTemplate = `{
                 "target": {
                     "description": "in the kind's scale: a share for proportions, NPS points, events per unit of exposure",
                     "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 0.8
                 },
                 "unit": {
                     "type": "string",
                     "maxLength": 100,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "share satisfied (4–5 of 5)"
                 }
             }
@@ -9723,27 +9730,39 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "description": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "direction": {
                     "type": "string",
                     "enum": [
                         "higher_is_better",
                         "lower_is_better"
-                    ]
+                    ],
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "key": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "name": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "target": {
                     "description": "null removes the target (health becomes unknown)",
-                    "type": "number"
+                    "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "unit": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 }
             }
         },
@@ -10240,6 +10259,8 @@ const docTemplate = `{
                     "type": "number",
                     "maximum": 1,
                     "minimum": 0,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 0.8
                 },
                 "effort": {
@@ -10266,16 +10287,22 @@ const docTemplate = `{
                 "owner": {
                     "type": "string",
                     "maxLength": 200,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "Contact centre"
                 },
                 "problem": {
                     "type": "string",
                     "maxLength": 10000,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "Agents strain to hear callers; calls run long"
                 },
                 "proposal": {
                     "type": "string",
                     "maxLength": 10000,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "Noise-cancelling headsets and desk barriers"
                 },
                 "source": {
@@ -10287,6 +10314,8 @@ const docTemplate = `{
                         "research",
                         "other"
                     ],
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "employee"
                 },
                 "tags": {
@@ -10294,6 +10323,8 @@ const docTemplate = `{
                     "items": {
                         "type": "string"
                     },
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": [
                         "noise",
                         "agents"
@@ -10365,34 +10396,48 @@ const docTemplate = `{
                 "confidence": {
                     "type": "number",
                     "maximum": 1,
-                    "minimum": 0
+                    "minimum": 0,
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "effort": {
                     "description": "What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts",
                     "type": "integer",
                     "maximum": 5,
-                    "minimum": 1
+                    "minimum": 1,
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "experience": {
                     "description": "How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn",
                     "type": "integer",
                     "maximum": 5,
-                    "minimum": 1
+                    "minimum": 1,
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "impact": {
                     "description": "How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers",
                     "type": "integer",
                     "maximum": 5,
-                    "minimum": 1
+                    "minimum": 1,
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "owner": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "problem": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "proposal": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "source": {
                     "type": "string",
@@ -10402,7 +10447,9 @@ const docTemplate = `{
                         "data",
                         "research",
                         "other"
-                    ]
+                    ],
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "status": {
                     "type": "string",
@@ -10415,23 +10462,31 @@ const docTemplate = `{
                         "rejected",
                         "parked"
                     ],
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "under_review"
                 },
                 "tags": {
                     "type": "array",
                     "items": {
                         "type": "string"
-                    }
+                    },
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "title": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "touchpoint_ids": {
                     "type": "array",
                     "items": {
                         "type": "string",
                         "format": "uuid"
-                    }
+                    },
+                    "x-nullable": true,
+                    "x-omitempty": true
                 }
             }
         },
@@ -10591,6 +10646,8 @@ const docTemplate = `{
                 "description": {
                     "type": "string",
                     "maxLength": 10000,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "From finding the menu online to paying the bill"
                 },
                 "name": {
@@ -10631,17 +10688,23 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "description": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "name": {
                     "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "Lunch at the restaurant"
                 },
                 "stages": {
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/StageInput"
-                    }
+                    },
+                    "x-nullable": true,
+                    "x-omitempty": true
                 }
             }
         },
@@ -10881,21 +10944,29 @@ const docTemplate = `{
                 "detractors": {
                     "description": "required for nps metrics, else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 40
                 },
                 "events": {
                     "description": "required for count metrics (≥ 0), else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 9
                 },
                 "exposure": {
                     "description": "required for count metrics (\u003e 0, e.g. agent-weeks), else absent",
                     "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 288
                 },
                 "mean": {
                     "description": "required for mean metrics, else absent",
                     "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 318.4
                 },
                 "metric_id": {
@@ -10905,11 +10976,15 @@ const docTemplate = `{
                 "n": {
                     "description": "required for mean (≥ 2) and proportion (≥ 1) metrics, else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 412
                 },
                 "passives": {
                     "description": "required for nps metrics, else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 60
                 },
                 "period_end": {
@@ -10925,21 +11000,29 @@ const docTemplate = `{
                 "promoters": {
                     "description": "required for nps metrics, else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 120
                 },
                 "sd": {
                     "description": "required for mean metrics (≥ 0), else absent",
                     "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 74.2
                 },
                 "source": {
                     "type": "string",
                     "maxLength": 200,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "Post-call survey, October"
                 },
                 "successes": {
                     "description": "required for proportion metrics (0..n), else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 301
                 }
             }
@@ -11059,6 +11142,8 @@ const docTemplate = `{
                 "guardrail": {
                     "description": "must not get worse",
                     "type": "boolean",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": false
                 },
                 "kind": {
@@ -11074,7 +11159,9 @@ const docTemplate = `{
                 "metric_id": {
                     "description": "a catalogue metric, optional",
                     "type": "string",
-                    "format": "uuid"
+                    "format": "uuid",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "name": {
                     "type": "string",
@@ -11084,11 +11171,15 @@ const docTemplate = `{
                 "primary": {
                     "description": "exactly one per pilot before it can complete",
                     "type": "boolean",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": true
                 },
                 "unit": {
                     "type": "string",
                     "maxLength": 100,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "seconds"
                 }
             }
@@ -11183,19 +11274,29 @@ const docTemplate = `{
                     "enum": [
                         "higher_is_better",
                         "lower_is_better"
-                    ]
+                    ],
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "guardrail": {
-                    "type": "boolean"
+                    "type": "boolean",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "name": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "primary": {
-                    "type": "boolean"
+                    "type": "boolean",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "unit": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 }
             }
         },
@@ -11547,12 +11648,16 @@ const docTemplate = `{
                     "type": "number",
                     "maximum": 0.99,
                     "minimum": 0.8,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 0.95
                 },
                 "end_date": {
                     "description": "on or after start_date",
                     "type": "string",
                     "format": "date",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "2026-11-30"
                 },
                 "hypothesis": {
@@ -11567,21 +11672,29 @@ const docTemplate = `{
                 "owner": {
                     "type": "string",
                     "maxLength": 200,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "Contact centre operations"
                 },
                 "scope": {
                     "type": "string",
                     "maxLength": 10000,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "Team B (24 agents), inbound billing calls; team A is the control"
                 },
                 "start_date": {
                     "type": "string",
                     "format": "date",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "2026-09-01"
                 },
                 "title": {
                     "type": "string",
                     "maxLength": 200,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "Headsets for team B"
                 },
                 "touchpoint_ids": {
@@ -11591,7 +11704,9 @@ const docTemplate = `{
                     "items": {
                         "type": "string",
                         "format": "uuid"
-                    }
+                    },
+                    "x-nullable": true,
+                    "x-omitempty": true
                 }
             }
         },
@@ -11620,34 +11735,50 @@ const docTemplate = `{
                     "description": "null is 422: leave it out to keep it",
                     "type": "number",
                     "maximum": 0.99,
-                    "minimum": 0.8
+                    "minimum": 0.8,
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "end_date": {
                     "type": "string",
-                    "format": "date"
+                    "format": "date",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "hypothesis": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "owner": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "scope": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "start_date": {
                     "type": "string",
-                    "format": "date"
+                    "format": "date",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "title": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "touchpoint_ids": {
                     "type": "array",
                     "items": {
                         "type": "string",
                         "format": "uuid"
-                    }
+                    },
+                    "x-nullable": true,
+                    "x-omitempty": true
                 }
             }
         },
@@ -12170,46 +12301,64 @@ const docTemplate = `{
                 "detractors": {
                     "description": "required for nps metrics, else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 40
                 },
                 "events": {
                     "description": "required for count metrics (≥ 0), else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 9
                 },
                 "exposure": {
                     "description": "required for count metrics (\u003e 0, e.g. agent-weeks), else absent",
                     "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 288
                 },
                 "mean": {
                     "description": "required for mean metrics, else absent",
                     "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 318.4
                 },
                 "n": {
                     "description": "required for mean (≥ 2) and proportion (≥ 1) metrics, else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 412
                 },
                 "passives": {
                     "description": "required for nps metrics, else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 60
                 },
                 "promoters": {
                     "description": "required for nps metrics, else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 120
                 },
                 "sd": {
                     "description": "required for mean metrics (≥ 0), else absent",
                     "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 74.2
                 },
                 "successes": {
                     "description": "required for proportion metrics (0..n), else absent",
                     "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": 301
                 }
             }
@@ -12434,7 +12583,9 @@ const docTemplate = `{
             "properties": {
                 "id": {
                     "type": "string",
-                    "format": "uuid"
+                    "format": "uuid",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "name": {
                     "type": "string",
@@ -12539,6 +12690,8 @@ const docTemplate = `{
                 "description": {
                     "type": "string",
                     "maxLength": 10000,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "Waiting to reach an agent"
                 },
                 "journey_id": {
@@ -12553,6 +12706,8 @@ const docTemplate = `{
                 "owner": {
                     "type": "string",
                     "maxLength": 200,
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": "Contact centre"
                 },
                 "stage_id": {
@@ -12709,24 +12864,36 @@ const docTemplate = `{
                         "self_service",
                         "partner",
                         "physical_environment"
-                    ]
+                    ],
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "description": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "journey_id": {
                     "type": "string",
-                    "format": "uuid"
+                    "format": "uuid",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "name": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "owner": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "stage_id": {
                     "type": "string",
-                    "format": "uuid"
+                    "format": "uuid",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 }
             }
         },
@@ -12819,6 +12986,8 @@ const docTemplate = `{
                 "active": {
                     "description": "default true",
                     "type": "boolean",
+                    "x-nullable": true,
+                    "x-omitempty": true,
                     "example": true
                 },
                 "events": {
@@ -13042,7 +13211,9 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "active": {
-                    "type": "boolean"
+                    "type": "boolean",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "events": {
                     "type": "array",
@@ -13057,10 +13228,14 @@ const docTemplate = `{
                             "pilot.cancelled",
                             "measurement.recorded"
                         ]
-                    }
+                    },
+                    "x-nullable": true,
+                    "x-omitempty": true
                 },
                 "url": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
                 }
             }
         }
