@@ -1,7 +1,9 @@
 package main
 
 import (
+	"net/netip"
 	"testing"
+	"time"
 
 	"cxbacklog/api"
 )
@@ -21,6 +23,12 @@ func TestAPIConfigFromEnvironment(t *testing.T) {
 		{"RATE_LIMIT_UPLOADS", "3", func(c api.Config) bool { return c.UploadsInFlight == 3 }, false},
 		{"TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.0/24", func(c api.Config) bool { return len(c.TrustedProxies) == 2 }, false},
 		{"TRUSTED_PROXIES", "10.0.0.1", nil, true},
+		{"WEBHOOK_ALLOW_HOSTS", "127.0.0.1, 10.0.0.0/8", func(c api.Config) bool {
+			return c.WebhookAllow.AllowsAddr(netip.MustParseAddr("10.1.2.3")) && !c.WebhookAllow.AllowsAddr(netip.MustParseAddr("192.168.0.1"))
+		}, false},
+		{"WEBHOOK_ALLOW_HOSTS", "10.0.0.0/33", nil, true},
+		{"WEBHOOK_POLL_INTERVAL", "250ms", func(c api.Config) bool { return c.WebhookPoll == 250*time.Millisecond }, false},
+		{"WEBHOOK_POLL_INTERVAL", "soon", nil, true},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			t.Setenv(tc.name, tc.value)
