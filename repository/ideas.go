@@ -339,8 +339,12 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 		sort = ideaOrders[domain.SortPriorityDesc]
 		f.Sort = domain.SortPriorityDesc
 	}
-	page := func(db *gorm.DB, order string) ([]domain.Idea, error) {
-		q := filterIdeas(db.Where("ideas.workspace_id = ?", workspaceID), f)
+	// rows are the ideas the page is taken from: every filter but a
+	// search's, after the cursor.
+	rows := func(db *gorm.DB) *gorm.DB {
+		nf := f
+		nf.Query = nil
+		q := filterIdeas(db.Model(&ideaRow{}).Where("ideas.workspace_id = ?", workspaceID), nf)
 		if after != nil {
 			cond, args := sort.after(after)
 			q = q.Where(cond, args...)
@@ -348,17 +352,14 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 		if onlyTouchpoint(f) {
 			q = q.Where("ideas.id IN (?)", touchpointPage(db, f.TouchpointIDs[0], f.Statuses, after, limit+1))
 		}
-		return scanIdeas(q.Order(order).Limit(limit + 1))
+		return q
 	}
 	var ideas []domain.Idea
 	var err error
-	if f.Query != nil {
-		matches := func(db *gorm.DB) *gorm.DB {
-			return filterIdeas(db.Model(&ideaRow{}).Select("1").Where("ideas.workspace_id = ?", workspaceID), f)
-		}
-		ideas, err = s.search(ctx, matches, sort.order, sort.search, page)
+	if f.Query == nil {
+		ideas, err = scanIdeas(rows(s.conn(ctx)).Order(sort.order).Limit(limit + 1))
 	} else {
-		ideas, err = page(s.conn(ctx), sort.order)
+		ideas, err = s.search(ctx, *f.Query, rows, sort.order, sort.search, limit+1)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -369,41 +370,34 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 	return ideas, next, nil
 }
 
-// searchDense is how many matches make a search dense: its page is then
-// found by walking the index of its order, where matches come early.
-const searchDense = 2000
+// searchWalk is how many ideas, in the order of the list, a search looks
+// through for its page before it finds the matches through the trigram
+// indexes instead.
+const searchWalk = 5000
 
-// search runs one page of a text search. Walking the index of the order and
-// filtering is fastest for a common pattern (matches come early) and
-// slowest for a rare one (every row is read); finding the matches through
-// the trigram indexes and sorting them is the other way round. The planner
-// cannot tell which a pattern is, so a probe counts the matches, up to
-// searchDense, through the trigram indexes alone (sequential and plain index
-// scans off for it), and the page takes the plan that suits. In make bench
-// at 1,000,000 ideas, always walking took 2.8 s for a rare word and always
-// sorting 0.8 s for a common one.
-func (s *Store) search(ctx context.Context, matches func(*gorm.DB) *gorm.DB, walk, sorted string, page func(*gorm.DB, string) ([]domain.Idea, error)) ([]domain.Idea, error) {
-	if _, inTx := ctx.Value(txKey{}).(*gorm.DB); inTx {
-		return page(s.conn(ctx), sorted) // the probe's settings would outlive it in the caller's transaction
+// search finds the first n ideas of rows that match a search, in order.
+// Walking the index of the order and filtering is fastest for a common
+// pattern (matches come early) and slowest for a rare one (every row is
+// read); finding the matches through the trigram indexes and sorting them
+// is the other way round, and the planner cannot tell which a pattern is.
+// So the walk is bounded: the first searchWalk rows in order, filtered. If
+// they hold n matches, those are the first n of all; else the matches come
+// from the trigram indexes, sorted (by keys no index serves, so that the
+// planner cannot walk instead). In make bench at 1,000,000 ideas, an
+// unbounded walk took 2.8 s for a rare word, and always sorting 0.8 s for a
+// common one.
+func (s *Store) search(ctx context.Context, query string, rows func(*gorm.DB) *gorm.DB, walk, sorted string, n int) ([]domain.Idea, error) {
+	pattern := "%" + likeEscaper.Replace(query) + "%"
+	match := func(q *gorm.DB) *gorm.DB {
+		return q.Where("(ideas.title ILIKE ? OR ideas.problem ILIKE ? OR ideas.proposal ILIKE ?)", pattern, pattern, pattern)
 	}
-	var n int64
-	err := s.InTx(ctx, func(ctx context.Context) error {
-		db := s.conn(ctx)
-		if err := db.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-			return err
-		}
-		if err := db.Exec("SET LOCAL enable_indexscan = off").Error; err != nil {
-			return err
-		}
-		return db.Raw("SELECT count(*) FROM (?) AS m", matches(db).Limit(searchDense)).Scan(&n).Error
-	})
-	if err != nil {
-		return nil, translate(err)
+	db := s.conn(ctx)
+	first := rows(db).Select("ideas.*").Order(walk).Limit(searchWalk)
+	ideas, err := scanIdeas(match(db.Table("(?) AS ideas", first)).Order(walk).Limit(n))
+	if err != nil || len(ideas) == n {
+		return ideas, err
 	}
-	if n >= searchDense {
-		return page(s.conn(ctx), walk)
-	}
-	return page(s.conn(ctx), sorted)
+	return scanIdeas(match(rows(db)).Order(sorted).Limit(n))
 }
 
 // ideaColumns are an idea's columns with its touchpoint ids in order,
