@@ -204,7 +204,7 @@ func forestRowOf(m *domain.MetricResult) chart.ForestRow {
 //	@Produce	image/svg+xml,application/problem+json
 //	@Security	BearerAuth
 //	@Param		id			path		string				true	"Touchpoint id"						format(uuid)
-//	@Param		metric_id	query		string				false	"Catalogue metric (default: csat)"	format(uuid)	extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
+//	@Param		metric_id	query		string				false	"Catalogue metric (default: the one that sets the touchpoint's overall health, else csat)"	format(uuid)	extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
 //	@Success	200			{string}	string				"SVG"
 //	@Failure	400			{object}	Problem				"Bad request: a bad or unknown query parameter"
 //	@Failure	401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
@@ -231,7 +231,7 @@ func (s *Server) trendChart(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	m, err := s.reportMetric(c, metricID)
+	m, err := s.trendMetric(c, id, metricID)
 	if err != nil {
 		return err
 	}

@@ -240,3 +240,18 @@ func TestTouchpointOverallHealth(t *testing.T) {
 		})
 	}
 }
+
+// The trend chart opens on the metric that sets the touchpoint's overall
+// health (the web page does the same), not always on CSAT.
+func TestTrendChartDefaultsToTheWorstMetric(t *testing.T) {
+	t.Parallel()
+	e := newClockedEnv(t)
+	_, tps := supportJourney(e)
+	fcr, csat := e.catalogueMetric("fcr"), e.catalogueMetric("csat")
+	for query, want := range map[string]string{"": fcr.Name, "?metric_id=" + csat.ID: csat.Name} {
+		svg := string(e.do(http.MethodGet, "/api/v1/touchpoints/"+tps["Phone"].ID+"/trend.svg"+query, e.viewer, nil).want(t, http.StatusOK).Body)
+		if !strings.Contains(svg, want) {
+			t.Errorf("trend.svg%s does not show %q (Phone is at risk on FCR, healthy on CSAT)", query, want)
+		}
+	}
+}

@@ -157,15 +157,6 @@ func (s *Server) heatmapData(c echo.Context) (*heatmapView, error) {
 	return &heatmapView{journey: j, pick: pick, facts: facts, now: s.clock()}, nil
 }
 
-// reportMetric is the catalogue metric named by id, or the default one.
-func (s *Server) reportMetric(c echo.Context, id *string) (*domain.CatalogueMetric, error) {
-	_, metrics, err := s.catalogueByID(c)
-	if err != nil {
-		return nil, err
-	}
-	return domain.ReportMetric(metrics, id)
-}
-
 // heatmap godoc
 //
 //	@Summary		A journey's heatmap: stages × touchpoints on one metric
@@ -291,18 +282,11 @@ func (s *Server) touchpointHealth(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	recent, err := s.store.RecentMeasurements(ctx, ws, id, domain.TrendPeriods)
+	recent, cells, err := s.healthCells(c, id, metrics)
 	if err != nil {
 		return err
 	}
-	latest := make(map[string]domain.Measurement, len(recent))
-	for metricID, ms := range recent {
-		if len(ms) > 0 {
-			latest[metricID] = ms[0]
-		}
-	}
 	now := s.clock()
-	cells := domain.ApplicableHealth(metrics, latest)
 	out := TouchpointHealth{Touchpoint: touchpointRef(tp), Overall: overallHealthOut(domain.OverallHealth(cells), now),
 		StaleDays: domain.StaleDays, Metrics: make([]MetricHealth, len(cells))}
 	for n, cell := range cells {
@@ -491,4 +475,43 @@ func (s *Server) impact(c echo.Context) error {
 		out.AdoptedWithoutPilot[n] = ideaOut(&unmeasured[n])
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// healthCells reads a touchpoint's recent measurements and judges the
+// metrics that apply to it (see domain.ApplicableHealth).
+func (s *Server) healthCells(c echo.Context, touchpointID string, metrics []domain.CatalogueMetric) (map[string][]domain.Measurement, []domain.HealthCell, error) {
+	recent, err := s.store.RecentMeasurements(c.Request().Context(), principal(c).WorkspaceID, touchpointID, domain.TrendPeriods)
+	if err != nil {
+		return nil, nil, err
+	}
+	latest := make(map[string]domain.Measurement, len(recent))
+	for metricID, ms := range recent {
+		if len(ms) > 0 {
+			latest[metricID] = ms[0]
+		}
+	}
+	return recent, domain.ApplicableHealth(metrics, latest), nil
+}
+
+// trendMetric is the metric a touchpoint's trend chart shows (see
+// domain.TrendMetric); the health is read only when none is asked for.
+func (s *Server) trendMetric(c echo.Context, touchpointID string, id *string) (*domain.CatalogueMetric, error) {
+	_, metrics, err := s.catalogueByID(c)
+	if err != nil {
+		return nil, err
+	}
+	var overall domain.Overall
+	if id == nil {
+		_, cells, err := s.healthCells(c, touchpointID, metrics)
+		if err != nil {
+			return nil, err
+		}
+		overall = domain.OverallHealth(cells)
+	}
+	m, err := domain.TrendMetric(metrics, overall, id)
+	if err == nil && m == nil {
+		err = &domain.Error{Code: domain.EMalformed, Message: "the workspace's metric catalogue is empty; add a metric",
+			Fields: []domain.FieldError{{Parameter: "metric_id", Detail: "names no metric"}}}
+	}
+	return m, err
 }

@@ -8377,7 +8377,7 @@ const docTemplate = `{
                         "type": "string",
                         "format": "uuid",
                         "x-example": "9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20",
-                        "description": "Catalogue metric (default: csat)",
+                        "description": "Catalogue metric (default: the one that sets the touchpoint's overall health, else csat)",
                         "name": "metric_id",
                         "in": "query"
                     }

@@ -287,3 +287,24 @@ func TrendOf(m CatalogueMetric, periods []Measurement) Trend {
 		return TrendStable
 	}
 }
+
+// TrendMetric is the metric a touchpoint's trend shows: the one asked for
+// (id; EMalformed naming metric_id when the catalogue has none such), else
+// the one that sets the touchpoint's overall health — a failing touchpoint
+// opens on what fails —, else the DefaultReportMetric, else the first of
+// the catalogue; nil for an empty catalogue.
+func TrendMetric(catalogue []CatalogueMetric, overall Overall, id *string) (*CatalogueMetric, error) {
+	switch {
+	case id != nil:
+		return ReportMetric(catalogue, id)
+	case overall.Metric != nil:
+		return ReportMetric(catalogue, &overall.Metric.ID)
+	}
+	if m, err := ReportMetric(catalogue, nil); err == nil {
+		return m, nil
+	}
+	if len(catalogue) > 0 {
+		return &catalogue[0], nil
+	}
+	return nil, nil
+}

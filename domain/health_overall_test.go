@@ -174,3 +174,35 @@ func TestHeatmapMetric(t *testing.T) {
 		})
 	}
 }
+
+func TestTrendMetric(t *testing.T) {
+	csat := CatalogueMetric{ID: "c", Key: DefaultReportMetric}
+	fcr := CatalogueMetric{ID: "f", Key: "fcr"}
+	aht := CatalogueMetric{ID: "a", Key: "aht"}
+	for _, tc := range []struct {
+		name      string
+		catalogue []CatalogueMetric
+		overall   Overall
+		id        *string
+		want      string // "" for none
+		wantErr   bool
+	}{
+		{"asked for", []CatalogueMetric{csat, fcr}, Overall{Metric: &fcr}, &aht.ID, "", true},
+		{"asked for, known", []CatalogueMetric{csat, fcr, aht}, Overall{Metric: &fcr}, &aht.ID, "a", false},
+		{"the worst metric", []CatalogueMetric{csat, fcr}, Overall{Health: HealthAtRisk, Metric: &fcr}, nil, "f", false},
+		{"nothing judged: csat", []CatalogueMetric{fcr, csat}, Overall{Health: HealthUnknown}, nil, "c", false},
+		{"no csat: the first", []CatalogueMetric{aht, fcr}, Overall{}, nil, "a", false},
+		{"empty catalogue", nil, Overall{}, nil, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := TrendMetric(tc.catalogue, tc.overall, tc.id)
+			got := ""
+			if m != nil {
+				got = m.ID
+			}
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Fatalf("TrendMetric = %q, %v; want %q (error %v)", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}

@@ -368,22 +368,11 @@ func (h *handler) touchpointData(c echo.Context, metricID *string) (*touchpointV
 
 // touchpointTrend picks the trend's metric and reads what its chart draws.
 func (h *handler) touchpointTrend(c echo.Context, v *touchpointView, metricID *string) error {
-	switch {
-	case metricID != nil:
-		m, err := domain.ReportMetric(v.Metrics, metricID)
-		if err != nil {
-			return err
-		}
-		v.Trend = m
-	case v.Overall.Metric != nil:
-		v.Trend, _ = domain.ReportMetric(v.Metrics, &v.Overall.Metric.ID)
-	default:
-		if m, err := domain.ReportMetric(v.Metrics, nil); err == nil {
-			v.Trend = m
-		} else if len(v.Metrics) > 0 {
-			v.Trend = &v.Metrics[0]
-		}
+	m, err := domain.TrendMetric(v.Metrics, v.Overall, metricID)
+	if err != nil {
+		return err
 	}
+	v.Trend = m
 	if v.Trend == nil {
 		return nil
 	}
