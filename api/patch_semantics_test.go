@@ -400,3 +400,26 @@ func TestDatesInRangeEverywhere(t *testing.T) {
 		t.Errorf("domain.DateRangeDetail = %q", domain.DateRangeDetail)
 	}
 }
+
+// A webhook has nothing that can be cleared: null on any field is 422
+// naming it, and nothing changes.
+func TestPatchWebhookRefusesNull(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var hook api.WebhookCreated
+	e.do(http.MethodPost, "/api/v1/webhooks", e.admin, `{"url":"https://93.184.216.34/hook","events":["idea.created"]}`).
+		want(t, http.StatusCreated).json(t, &hook)
+	path := "/api/v1/webhooks/" + hook.ID
+	for _, field := range []string{"url", "events", "active"} {
+		p := e.do(http.MethodPatch, path, e.admin, `{"`+field+`":null}`, "If-Match", `"1"`).problem(t, http.StatusUnprocessableEntity)
+		if !namesField(p, "/"+field) {
+			t.Errorf("null %s: errors %+v", field, p.Errors)
+		}
+	}
+	var after api.Webhook
+	e.do(http.MethodGet, path, e.admin, nil).want(t, http.StatusOK).json(t, &after)
+	if after.URL != "https://93.184.216.34/hook" || len(after.Events) != 1 || !after.Active || after.Version != 1 {
+		t.Fatalf("after refused patches: %+v", after)
+	}
+	e.do(http.MethodPatch, path, e.admin, `{"active":false}`, "If-Match", `"1"`).want(t, http.StatusOK)
+}

@@ -365,23 +365,26 @@ func (s *Server) patchWebhook(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	w, err := s.store.UpdateWebhook(ctx, principal(c).WorkspaceID, id, version, func(w *domain.Webhook) error {
+		// Nothing of a webhook can be cleared: null on any field is 422.
 		before := w.URL
-		setField(p, "url", in.URL, &w.URL)
-		if _, ok := p["events"]; ok {
-			w.Events = nil
-			if in.Events != nil {
-				w.Events = eventTypes(*in.Events)
-			}
+		var fields []domain.FieldError
+		setRequired(p, &fields, "url", in.URL, &w.URL)
+		var events []string
+		setRequired(p, &fields, "events", in.Events, &events)
+		if p.has("events") && in.Events != nil {
+			w.Events = eventTypes(events)
 		}
-		if _, ok := p["active"]; ok {
-			switch {
-			case in.Active == nil:
-				return domain.Invalid(domain.FieldError{Pointer: "/active", Detail: "cannot be cleared; send true or false"})
-			case *in.Active:
-				w.Enable()
-			default:
-				w.Active = false
-			}
+		var active bool
+		setRequired(p, &fields, "active", in.Active, &active)
+		if fields != nil {
+			return domain.Invalid(fields...)
+		}
+		switch {
+		case !p.has("active"):
+		case active:
+			w.Enable()
+		default:
+			w.Active = false
 		}
 		if w.URL == before {
 			// Checked when it was set; were it no longer allowed, the
