@@ -342,9 +342,7 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 	// rows are the ideas the page is taken from: every filter but a
 	// search's, after the cursor.
 	rows := func(db *gorm.DB) *gorm.DB {
-		nf := f
-		nf.Query = nil
-		q := filterIdeas(db.Model(&ideaRow{}).Where("ideas.workspace_id = ?", workspaceID), nf)
+		q := filterIdeas(db.Model(&ideaRow{}).Where("ideas.workspace_id = ?", workspaceID), f)
 		if after != nil {
 			cond, args := sort.after(after)
 			q = q.Where(cond, args...)
@@ -478,6 +476,8 @@ func anyOfSQL[T ~string](column string, values []T) (string, []any) {
 	return column + " IN ?", []any{strs}
 }
 
+// filterIdeas applies every filter of f but its search, which Store.search
+// applies in the way that suits the pattern.
 func filterIdeas(q *gorm.DB, f domain.IdeaFilter) *gorm.DB {
 	q = anyOf(q, "status", f.Statuses)
 	q = anyOf(q, "quadrant", f.Quadrants)
@@ -497,10 +497,6 @@ func filterIdeas(q *gorm.DB, f domain.IdeaFilter) *gorm.DB {
 	if len(f.JourneyIDs) > 0 {
 		q = q.Where(`EXISTS (SELECT 1 FROM idea_touchpoints it JOIN touchpoints t ON t.id = it.touchpoint_id
 			WHERE it.idea_id = ideas.id AND t.journey_id IN ?)`, f.JourneyIDs)
-	}
-	if f.Query != nil {
-		pattern := "%" + likeEscaper.Replace(*f.Query) + "%"
-		q = q.Where("(title ILIKE ? OR problem ILIKE ? OR proposal ILIKE ?)", pattern, pattern, pattern)
 	}
 	return q
 }
