@@ -72,20 +72,7 @@ func sampleOf(in *SampleInput, kind domain.MetricKind, g domain.Group, p domain.
 	present := map[string]bool{"n": in.N != nil, "mean": in.Mean != nil, "sd": in.SD != nil, "successes": in.Successes != nil,
 		"promoters": in.Promoters != nil, "passives": in.Passives != nil, "detractors": in.Detractors != nil,
 		"events": in.Events != nil, "exposure": in.Exposure != nil}
-	wanted := map[string]bool{}
-	for _, f := range domain.SampleFields[kind] {
-		wanted[f] = true
-	}
-	var fields []domain.FieldError
-	for _, name := range []string{"n", "mean", "sd", "successes", "promoters", "passives", "detractors", "events", "exposure"} {
-		set := present[name]
-		switch {
-		case wanted[name] && !set:
-			fields = append(fields, domain.FieldError{Pointer: "/" + name, Detail: "is required for a " + string(kind) + " metric"})
-		case !wanted[name] && set:
-			fields = append(fields, domain.FieldError{Pointer: "/" + name, Detail: "is not a field of a " + string(kind) + " sample"})
-		}
-	}
+	fields := domain.SampleFieldErrors(kind, func(name string) bool { return present[name] })
 	if len(fields) > 0 {
 		return nil, domain.Invalid(fields...)
 	}

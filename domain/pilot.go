@@ -264,6 +264,27 @@ var SampleFields = map[MetricKind][]string{
 	KindCount:      {"events", "exposure"},
 }
 
+// AllSampleFields are the summary fields of every kind, in the order the
+// API and the CSV imports show them.
+var AllSampleFields = []string{"n", "mean", "sd", "successes", "promoters", "passives", "detractors", "events", "exposure"}
+
+// SampleFieldErrors checks which summary fields a sample of kind was given:
+// each of SampleFields[kind] is required, and any other is refused (a
+// field of another kind sent by mistake must not be silently dropped).
+func SampleFieldErrors(kind MetricKind, given func(field string) bool) []FieldError {
+	var fields []FieldError
+	for _, name := range AllSampleFields {
+		wanted := slices.Contains(SampleFields[kind], name)
+		switch set := given(name); {
+		case wanted && !set:
+			fields = append(fields, FieldError{Pointer: "/" + name, Detail: "is required for a " + string(kind) + " metric"})
+		case !wanted && set:
+			fields = append(fields, FieldError{Pointer: "/" + name, Detail: "is not a field of a " + string(kind) + " metric; leave it out"})
+		}
+	}
+	return fields
+}
+
 // Group is who a sample measures.
 type Group string
 

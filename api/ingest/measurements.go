@@ -131,14 +131,8 @@ func measurementOf(rec []string, index []int, line int, ws string, catalogue map
 	if err != nil {
 		return nil, rowErrorAt(line, "/period_end", "must be a date like 2026-09-01")
 	}
-	wanted := domain.SampleFields[metric.Kind]
-	for _, name := range measurementColumns.names[colSummary:colSource] {
-		switch w, g := slices.Contains(wanted, name), slices.Contains(given, name); {
-		case w && !g:
-			return nil, rowErrorAt(line, "/"+name, "is required for a "+string(metric.Kind)+" metric")
-		case !w && g:
-			return nil, rowErrorAt(line, "/"+name, "is not a field of a "+string(metric.Kind)+" sample")
-		}
+	if fe := domain.SampleFieldErrors(metric.Kind, func(name string) bool { return slices.Contains(given, name) }); fe != nil {
+		return nil, rowErrorAt(line, fe[0].Pointer, fe[0].Detail)
 	}
 	m := &domain.Measurement{WorkspaceID: ws, TouchpointID: tp, MetricID: metric.ID, PeriodStart: start, PeriodEnd: end,
 		Sample: smp, Source: cell(colSource)}

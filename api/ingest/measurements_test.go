@@ -103,7 +103,7 @@ func TestMeasurementsErrors(t *testing.T) {
 		{"bad start", header + tp1 + ",csat,2026-10-1,2026-10-31,100,,,50,,,,,,\n", domain.EInvalid, 2, "/period_start", "must be a date like 2026-09-01"},
 		{"missing end", header + tp1 + ",csat,2026-10-01,,100,,,50,,,,,,\n", domain.EInvalid, 2, "/period_end", "must be a date like 2026-09-01"},
 		{"missing summary column", header + csat("100", ""), domain.EInvalid, 2, "/successes", "is required for a proportion metric"},
-		{"foreign summary column", header + tp1 + ",csat,2026-10-01,2026-10-31,100,,,50,,,,3,,\n", domain.EInvalid, 2, "/events", "is not a field of a proportion sample"},
+		{"foreign summary column", header + tp1 + ",csat,2026-10-01,2026-10-31,100,,,50,,,,3,,\n", domain.EInvalid, 2, "/events", "is not a field of a proportion metric"},
 		{"impossible sample", header + ok + csat("100", "150"), domain.EInvalid, 3, "/successes", "must not exceed n (100)"},
 		{"sample before period", header + tp1 + ",csat,2026-10-31,2026-10-01,100,,,150,,,,,,\n", domain.EInvalid, 2, "/successes", "must not exceed n"},
 		{"end before start", header + tp1 + ",csat,2026-10-31,2026-10-01,100,,,50,,,,,,\n", domain.EInvalid, 2, "/period_end", "must not be before period_start"},

@@ -471,14 +471,11 @@ func jrnReadMeasurement(c echo.Context, ws, touchpointID string, metrics []domai
 	ints := map[string]*int{"n": &smp.N, "successes": &smp.Successes, "promoters": &smp.Promoters, "passives": &smp.Passives,
 		"detractors": &smp.Detractors, "events": &smp.Events}
 	floats := map[string]*float64{"mean": &smp.Mean, "sd": &smp.SD, "exposure": &smp.Exposure}
+	fields = append(fields, domain.SampleFieldErrors(metric.Kind, func(name string) bool { return f.Values[name] != "" })...)
 	for _, sf := range jrnSampleFields {
-		s, wanted := f.Values[sf.Name], slices.Contains(domain.SampleFields[metric.Kind], sf.Name)
+		s := f.Values[sf.Name]
 		switch {
-		case wanted && s == "":
-			bad(sf.Name, "is required for a "+string(metric.Kind)+" metric")
-		case !wanted && s != "":
-			bad(sf.Name, "is not a field of a "+string(metric.Kind)+" metric; leave it empty")
-		case !wanted:
+		case s == "" || !slices.Contains(domain.SampleFields[metric.Kind], sf.Name):
 		case sf.Integer:
 			x, err := strconv.Atoi(s)
 			if err != nil {
