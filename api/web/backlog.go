@@ -136,7 +136,7 @@ func (h *handler) backlog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	after, ok := decodeCursor(q.Get("cursor"))
+	after, ok := decodeCursor(q.Get("cursor"), ideaCursorComplete)
 	if !ok {
 		return domain.Errorf(domain.EMalformed, "the page link is broken; start from the first page")
 	}

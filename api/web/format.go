@@ -76,8 +76,9 @@ func contains(set []string, s string) bool {
 	return false
 }
 
-// encodeCursor and decodeCursor carry an idea list's position in a link.
-func encodeCursor(c *domain.IdeaCursor) string {
+// encodeCursor and decodeCursor carry a list's position (a domain cursor)
+// in a link; complete tells a cursor this site made from a forged one.
+func encodeCursor[T any](c *T) string {
 	if c == nil {
 		return ""
 	}
@@ -85,14 +86,22 @@ func encodeCursor(c *domain.IdeaCursor) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeCursor(s string) (*domain.IdeaCursor, bool) {
+func decodeCursor[T any](s string, complete func(*T) bool) (*T, bool) {
 	if s == "" {
 		return nil, true
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c domain.IdeaCursor
-	if err != nil || json.Unmarshal(b, &c) != nil || !domain.IsID(c.ID) || strings.ContainsRune(c.Title, 0) {
+	var c T
+	if err != nil || json.Unmarshal(b, &c) != nil || !complete(&c) {
 		return nil, false
 	}
 	return &c, true
 }
+
+// ideaCursorComplete and cursorComplete check decoded cursors: an id, and
+// no U+0000, which PostgreSQL refuses.
+func ideaCursorComplete(c *domain.IdeaCursor) bool {
+	return domain.IsID(c.ID) && !strings.ContainsRune(c.Title, 0)
+}
+
+func cursorComplete(c *domain.Cursor) bool { return domain.IsID(c.ID) }

@@ -33,16 +33,6 @@ func init() {
 	funcs["ideaStamp"] = func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 }
 
-// ideaID is the idea id of the path; one that is not an id is not found,
-// as in the API.
-func ideaID(c echo.Context) (string, error) {
-	id := strings.ToLower(c.Param("id"))
-	if !domain.IsID(id) {
-		return "", domain.Errorf(domain.ENotFound, "no idea %s in this workspace", id)
-	}
-	return id, nil
-}
-
 // ideaScaleQuestions are what each scale asks, as the API documents it.
 var ideaScaleQuestions = map[string]string{
 	"impact":     "How much it moves a measured outcome",
@@ -100,7 +90,7 @@ type ideaView struct {
 
 // idea is one idea's page.
 func (h *handler) idea(c echo.Context) error {
-	id, err := ideaID(c)
+	id, err := pathID(c, "idea")
 	if err != nil {
 		return err
 	}
@@ -210,7 +200,7 @@ func historyValue(field, value string, names map[string]string) string {
 // page showed. A move the workflow refuses (409) or a stale page (412)
 // shows the idea as it is now with the reason.
 func (h *handler) moveIdea(c echo.Context) error {
-	id, err := ideaID(c)
+	id, err := pathID(c, "idea")
 	if err != nil {
 		return err
 	}
@@ -539,7 +529,7 @@ func (h *handler) createIdea(c echo.Context) error {
 
 // editIdea is the edit form of the idea as it is now.
 func (h *handler) editIdea(c echo.Context) error {
-	id, err := ideaID(c)
+	id, err := pathID(c, "idea")
 	if err != nil {
 		return err
 	}
@@ -557,7 +547,7 @@ func (h *handler) editIdea(c echo.Context) error {
 // is written: the conflict page shows both changes and offers the user's
 // on top of the current version.
 func (h *handler) updateIdea(c echo.Context) error {
-	id, err := ideaID(c)
+	id, err := pathID(c, "idea")
 	if err != nil {
 		return err
 	}

@@ -52,15 +52,6 @@ func jrnPeriod(start, end time.Time) string {
 	return start.UTC().Format("2 Jan 2006") + " – " + end.UTC().Format("2 Jan 2006")
 }
 
-// jrnPathID reads the page's :id; a malformed one names nothing there is.
-func jrnPathID(c echo.Context, what string) (string, error) {
-	id := strings.ToLower(c.Param("id"))
-	if !domain.IsID(id) {
-		return "", domain.Errorf(domain.ENotFound, "no such %s", what)
-	}
-	return id, nil
-}
-
 // jrnMetricParam reads the metric_id query parameter: nil when absent.
 func jrnMetricParam(c echo.Context) *string {
 	id := strings.ToLower(strings.TrimSpace(c.QueryParam("metric_id")))
@@ -137,7 +128,7 @@ type journeyView struct {
 // journey is a journey's heatmap: the chart and the same cells as a table,
 // on the metric the API's heatmap shows (domain.HeatmapMetric).
 func (h *handler) journey(c echo.Context) error {
-	id, err := jrnPathID(c, "journey")
+	id, err := pathID(c, "journey")
 	if err != nil {
 		return err
 	}
@@ -295,7 +286,7 @@ func (h *handler) touchpoint(c echo.Context) error {
 // default the metric that sets the overall health, else the reports'
 // default metric), its ideas and pilots.
 func (h *handler) touchpointData(c echo.Context, metricID *string) (*touchpointView, error) {
-	id, err := jrnPathID(c, "touchpoint")
+	id, err := pathID(c, "touchpoint")
 	if err != nil {
 		return nil, err
 	}
@@ -512,7 +503,7 @@ func jrnReadMeasurement(c echo.Context, ws, touchpointID string, metrics []domai
 // invalid values re-render the page with 422, a period measured already
 // with 409 and how to correct it.
 func (h *handler) addMeasurement(c echo.Context) error {
-	id, err := jrnPathID(c, "touchpoint")
+	id, err := pathID(c, "touchpoint")
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -62,7 +60,7 @@ func (h *handler) pilotList(c echo.Context) error {
 		f.Statuses = append(f.Statuses, st)
 		v.Selected = append(v.Selected, s)
 	}
-	after, ok := decodePilotCursor(q.Get("cursor"))
+	after, ok := decodeCursor(q.Get("cursor"), cursorComplete)
 	if !ok {
 		return domain.Errorf(domain.EMalformed, "the page link is broken; start from the first page")
 	}
@@ -84,7 +82,7 @@ func (h *handler) pilotList(c echo.Context) error {
 	}
 	if next != nil {
 		nq := url.Values{"status": v.Selected}
-		nq.Set("cursor", encodePilotCursor(next))
+		nq.Set("cursor", encodeCursor(next))
 		v.Next = "/pilots?" + nq.Encode()
 	}
 	return h.render(c, http.StatusOK, "pilots", "Pilots", v)
@@ -99,29 +97,6 @@ func (h *handler) pilotIdeaTitle(c echo.Context, ideaID string) (string, error) 
 		return "", err
 	}
 	return i.Title, nil
-}
-
-// pilotCursor is a pilot list position as it travels in a link.
-type pilotCursor struct {
-	CreatedAt time.Time `json:"c"`
-	ID        string    `json:"i"`
-}
-
-func encodePilotCursor(c *domain.Cursor) string {
-	b, _ := json.Marshal(pilotCursor{CreatedAt: c.CreatedAt, ID: c.ID}) // plain fields: cannot fail
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodePilotCursor(s string) (*domain.Cursor, bool) {
-	if s == "" {
-		return nil, true
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c pilotCursor
-	if err != nil || json.Unmarshal(b, &c) != nil || !domain.IsID(c.ID) {
-		return nil, false
-	}
-	return &domain.Cursor{CreatedAt: c.CreatedAt, ID: c.ID}, true
 }
 
 // ---- One pilot ----
@@ -184,20 +159,11 @@ var pilotDone = map[string]string{
 }
 
 func (h *handler) pilotPage(c echo.Context) error {
-	id, err := pilotPathID(c)
+	id, err := pathID(c, "pilot")
 	if err != nil {
 		return err
 	}
 	return h.renderPilot(c, http.StatusOK, id, func(v *pilotView) { v.Done = pilotDone[c.QueryParam("done")] })
-}
-
-// pilotPathID is the path's pilot id; anything else names no pilot.
-func pilotPathID(c echo.Context) (string, error) {
-	id := strings.ToLower(c.Param("id"))
-	if !domain.IsID(id) {
-		return "", domain.Errorf(domain.ENotFound, "there is no such pilot")
-	}
-	return id, nil
 }
 
 // renderPilot renders the pilot page with status; with reads the same
@@ -369,7 +335,7 @@ func pilotP(p float64) string {
 // can act on (a move the status does not allow, a stale page, no decision)
 // is shown on the pilot page with its status.
 func (h *handler) pilotAction(c echo.Context, done string, act func(ctx echo.Context, ws, id string, version int, actor string, at time.Time) (*domain.Pilot, error)) error {
-	id, err := pilotPathID(c)
+	id, err := pathID(c, "pilot")
 	if err != nil {
 		return err
 	}

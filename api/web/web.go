@@ -241,5 +241,15 @@ func parsePages() map[string]*template.Template {
 	return pages
 }
 
+// pathID reads the page's :id naming a kind of thing; one that is not an id
+// is not found, as in the API.
+func pathID(c echo.Context, kind string) (string, error) {
+	id := strings.ToLower(c.Param("id"))
+	if !domain.IsID(id) {
+		return "", domain.Errorf(domain.ENotFound, "no %s %s in this workspace", kind, id)
+	}
+	return id, nil
+}
+
 // ctx is the request's context.
 func ctx(c echo.Context) context.Context { return c.Request().Context() }
