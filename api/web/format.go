@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,31 @@ func titleWords(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// figure prints x with 2 decimals at most, or 3 significant digits when
+// it is below 1 (a rate of 0.0729 complaints per agent-week).
+func figure(x float64) string {
+	if math.Abs(x) >= 1 || x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return num(x)
+	}
+	s := strconv.FormatFloat(x, 'f', -1, 64)
+	if r := strconv.FormatFloat(x, 'g', 3, 64); !strings.ContainsRune(r, 'e') {
+		s = r
+	}
+	return s
+}
+
+// changeText writes a computed metric's change (after − before) and its
+// interval for people, signed, in the unit MetricResult.ChangeScale gives.
+func changeText(m *domain.MetricResult) (estimate, interval string) {
+	scale, unit := m.ChangeScale()
+	if unit != "" {
+		unit = "\u00a0" + unit
+	}
+	estimate = withSign(figure(m.Estimate*scale)) + unit
+	interval = withSign(figure(m.CI.Low*scale)) + " to " + withSign(figure(m.CI.High*scale)) + unit
+	return estimate, interval
 }
 
 // signed prints x as num does, with + or a minus sign (none on 0).

@@ -241,7 +241,7 @@ func pilotMetricOf(m domain.Metric, s domain.MetricSamples) pilotMetricView {
 		s     *domain.MeanSummary
 	}{{"pilot", s.PilotChange}, {"control", s.ControlChange}} {
 		if ch.s != nil {
-			mv.Changes = append(mv.Changes, pilotChangeRow{Group: ch.group, N: ch.s.N, Mean: pilotNum(ch.s.Mean), SD: pilotNum(ch.s.SD)})
+			mv.Changes = append(mv.Changes, pilotChangeRow{Group: ch.group, N: ch.s.N, Mean: figure(ch.s.Mean), SD: figure(ch.s.SD)})
 		}
 	}
 	return mv
@@ -253,9 +253,9 @@ func pilotSampleValue(s *domain.Sample, field string) string {
 	case "n":
 		return strconv.Itoa(s.N)
 	case "mean":
-		return pilotNum(s.Mean)
+		return figure(s.Mean)
 	case "sd":
-		return pilotNum(s.SD)
+		return figure(s.SD)
 	case "successes":
 		return strconv.Itoa(s.Successes)
 	case "promoters":
@@ -267,7 +267,7 @@ func pilotSampleValue(s *domain.Sample, field string) string {
 	case "events":
 		return strconv.Itoa(s.Events)
 	case "exposure":
-		return pilotNum(s.Exposure)
+		return figure(s.Exposure)
 	}
 	return ""
 }
@@ -280,15 +280,7 @@ func pilotResultOf(m *domain.MetricResult) pilotResultRow {
 	if !m.Computed {
 		return row
 	}
-	scale, unit := m.ChangeScale()
-	withUnit := func(s string) string {
-		if unit == "" {
-			return s
-		}
-		return s + " " + unit
-	}
-	row.Estimate = withUnit(pilotSigned(m.Estimate * scale))
-	row.Interval = withUnit(pilotSigned(m.CI.Low*scale) + " to " + pilotSigned(m.CI.High*scale))
+	row.Estimate, row.Interval = changeText(m)
 	if m.RelativeChange != nil {
 		row.Relative = pilotPercentSigned(*m.RelativeChange)
 	}
@@ -298,22 +290,6 @@ func pilotResultOf(m *domain.MetricResult) pilotResultRow {
 	row.P = pilotP(m.PValue)
 	return row
 }
-
-// pilotNum prints x with 2 decimals at most, or 3 significant digits when
-// it is below 1 (a rate of 0.0729 complaints per agent-week).
-func pilotNum(x float64) string {
-	if math.Abs(x) >= 1 || x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
-		return num(x)
-	}
-	s := strconv.FormatFloat(x, 'f', -1, 64)
-	if r := strconv.FormatFloat(x, 'g', 3, 64); !strings.ContainsRune(r, 'e') {
-		s = r
-	}
-	return s
-}
-
-// pilotSigned writes a change with its sign, a minus sign as − .
-func pilotSigned(x float64) string { return withSign(pilotNum(x)) }
 
 // pilotPercentSigned writes a relative change in percent, 2 decimals at
 // most, with its sign.
@@ -489,9 +465,9 @@ func (h *handler) pilotPlanSubmit(c echo.Context) error {
 	}
 	v.Result, v.SolvedForN = &plan, in.MDE != nil
 	v.Alpha, v.Power = num(in.Alpha), pilotPercent(in.Power)
-	v.MDE, v.NExact, v.Achieved = pilotNum(plan.MDE), pilotNum(plan.NExact), pilotPercent(plan.Power)
+	v.MDE, v.NExact, v.Achieved = figure(plan.MDE), figure(plan.NExact), pilotPercent(plan.Power)
 	if in.Kind == domain.KindProportion {
-		v.MDE += fmt.Sprintf(" (%s percentage points)", pilotNum(math.Abs(plan.MDE)*100))
+		v.MDE += fmt.Sprintf(" (%s percentage points)", figure(math.Abs(plan.MDE)*100))
 	}
 	v.Total, v.Method = 2*plan.NPerGroup, pilotPlanMethods[plan.Method]
 	return h.render(c, http.StatusOK, "plan", "Plan a pilot's size", v)

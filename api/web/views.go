@@ -333,18 +333,10 @@ func viewsChangeOf(m *domain.MetricResult) reportChange {
 		out.Change = "not computed"
 		return out
 	}
-	scale, unit := m.ChangeScale()
-	withUnit := func(x float64) string {
-		if unit == "" {
-			return signed(x * scale)
-		}
-		return signed(x*scale) + "\u00a0" + unit
-	}
-	out.Change = withUnit(m.Estimate)
+	out.Change, out.Interval = changeText(m)
 	if m.RelativeChange != nil {
 		out.Change += " (" + signed(100**m.RelativeChange) + "\u00a0%)"
 	}
-	out.Interval = withUnit(m.CI.Low) + " to " + withUnit(m.CI.High)
 	return out
 }
 
