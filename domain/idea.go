@@ -231,7 +231,14 @@ type Idea struct {
 	Source        IdeaSource // optional
 	Status        IdeaStatus
 	Score         Score // derived: set by Rescore
-	CreatedAt     time.Time
+	// Money is the optional business case's inputs; BusinessCase is derived
+	// from them by the store (it needs the drivers), nil without inputs.
+	Money        BusinessCaseInputs
+	BusinessCase *BusinessCase
+	// Realised is the annual value the pilot that got the idea adopted
+	// measured, nil before (set by Pilot.Complete).
+	Realised  *RealisedValue
+	CreatedAt time.Time
 	UpdatedAt     time.Time
 	Version       int
 }
@@ -346,7 +353,8 @@ type Change struct {
 
 // DiffIdeas lists the fields that differ between before and after, in a fixed
 // order: title, problem, proposal, touchpoint_ids, impact, experience, effort,
-// confidence, owner, tags, source, status, priority. Touchpoint ids are
+// confidence, owner, tags, source, status, priority, one_off_cost,
+// annual_running_cost, expected_improvements, realised_annual_value. Touchpoint ids are
 // compared as a set; tags in order. A nil idea counts as the zero Idea.
 func DiffIdeas(before, after *Idea) []Change {
 	if before == nil {
@@ -385,7 +393,35 @@ func ideaFields(i *Idea) []ideaField {
 		{"source", string(i.Source)},
 		{"status", string(i.Status)},
 		{"priority", f(i.Score.Priority)},
+		{"one_off_cost", optionalNumber(i.Money.OneOffCost)},
+		{"annual_running_cost", optionalNumber(i.Money.AnnualRunningCost)},
+		{"expected_improvements", improvementsText(i.Money.ExpectedImprovements)},
+		{"realised_annual_value", realisedText(i.Realised)},
 	}
+}
+
+func optionalNumber(x *float64) string {
+	if x == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*x, 'f', -1, 64)
+}
+
+// improvementsText is "driver id: improvement" per expected improvement.
+func improvementsText(es []ExpectedImprovement) string {
+	parts := make([]string, len(es))
+	for n, e := range es {
+		parts[n] = e.ValueDriverID + ": " + strconv.FormatFloat(e.Improvement, 'f', -1, 64)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// realisedText is the value with its interval, as history shows it.
+func realisedText(r *RealisedValue) string {
+	if r == nil {
+		return ""
+	}
+	return formatMoney(r.AnnualValue) + " (" + formatMoney(r.CI.Low) + " to " + formatMoney(r.CI.High) + ")"
 }
 
 // joinValues joins string-typed values with ", ".

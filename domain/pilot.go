@@ -439,7 +439,8 @@ const (
 // moves the idea as the decision says (adopt → adopted, iterate → planned,
 // abandon → rejected) and updates the idea's confidence from the primary
 // metric's verdict: improved → at least 0.8, worsened → at most 0.3,
-// inconclusive → unchanged. The caller re-scores the idea. EConflict when the
+// inconclusive → unchanged. Adopted with a valued result, the idea records
+// the value as realised. The caller re-scores the idea. EConflict when the
 // pilot is not running, has no primary metric, or the idea cannot make the
 // move.
 func (p *Pilot) Complete(i *Idea, d Decision, r PilotResult, at time.Time) error {
@@ -461,6 +462,9 @@ func (p *Pilot) Complete(i *Idea, d Decision, r PilotResult, at time.Time) error
 	case VerdictWorsened:
 		i.Confidence = math.Min(i.Confidence, ConfidenceAfterWorsening)
 	}
+	if d == DecisionAdopt && r.ValueTotal != nil {
+		i.Realised = &RealisedValue{AnnualValue: r.ValueTotal.AnnualValue, CI: r.ValueTotal.CI, PilotID: p.ID, At: at}
+	}
 	p.Decision = d
 	p.Results = &r
 	return p.MoveTo(PilotCompleted, at)
@@ -478,14 +482,47 @@ func movesText(s IdeaStatus) string {
 type PilotData struct {
 	Metrics []Metric                 // in creation order
 	Samples map[string]MetricSamples // by metric id
+	// Drivers are the value drivers at the pilot's touchpoints, in the
+	// pilot's touchpoint order; Currency is the workspace's and RunningCost
+	// the idea's annual running cost (0 when its case has none).
+	Drivers     []ValueDriver
+	Currency    string
+	RunningCost float64
+}
+
+// driverFor returns the driver pricing catalogue metric id: the one at the
+// first of the pilot's touchpoints that has one. The measured effect is
+// valued once, not once per touchpoint.
+func (d *PilotData) driverFor(metricID string) (ValueDriver, bool) {
+	if metricID == "" {
+		return ValueDriver{}, false
+	}
+	for _, v := range d.Drivers {
+		if v.MetricID == metricID {
+			return v, true
+		}
+	}
+	return ValueDriver{}, false
 }
 
 // Analyze computes the results of every metric of the pilot at its
 // confidence level.
 func (p *Pilot) Analyze(d *PilotData, at time.Time) PilotResult {
 	r := PilotResult{PilotID: p.ID, ConfidenceLevel: p.ConfidenceLevel, ComputedAt: at, Metrics: make([]MetricResult, len(d.Metrics))}
+	var values []MetricValue
 	for n, m := range d.Metrics {
-		r.Metrics[n] = AnalyzeMetric(m, d.Samples[m.ID], p.ConfidenceLevel)
+		mr := AnalyzeMetric(m, d.Samples[m.ID], p.ConfidenceLevel)
+		mr.CatalogueMetricID = m.CatalogueMetricID
+		if driver, ok := d.driverFor(m.CatalogueMetricID); ok {
+			if v, ok := ValueOfResult(mr, driver, d.Currency); ok {
+				mr.Value = &v
+				values = append(values, v)
+			}
+		}
+		r.Metrics[n] = mr
+	}
+	if t, ok := TotalValue(values, d.RunningCost, p.ConfidenceLevel); ok {
+		r.ValueTotal = &t
 	}
 	return r
 }

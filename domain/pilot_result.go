@@ -60,6 +60,9 @@ type SampleSizes struct {
 // MetricResult is the analysed change of one metric.
 type MetricResult struct {
 	MetricID  string
+	// CatalogueMetricID is the catalogue metric the pilot metric measures,
+	// "" for a metric of the pilot's own.
+	CatalogueMetricID string
 	Name      string
 	Unit      string
 	Kind      MetricKind
@@ -99,6 +102,9 @@ type MetricResult struct {
 	Sizes             SampleSizes
 	GuardrailBreached bool // a guardrail metric that worsened
 	Warnings          []string
+	// Value is the improvement in money, when a value driver at one of the
+	// pilot's touchpoints prices the catalogue metric; nil otherwise.
+	Value *MetricValue
 }
 
 // PilotResult is the analysis of every metric of a pilot.
@@ -106,7 +112,9 @@ type PilotResult struct {
 	PilotID         string
 	ConfidenceLevel float64
 	Metrics         []MetricResult
-	ComputedAt      time.Time
+	// ValueTotal adds the metrics' values; nil when no metric has one.
+	ValueTotal *ValueTotal
+	ComputedAt time.Time
 }
 
 // Primary returns the result of the primary metric, or nil.
