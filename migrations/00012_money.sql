@@ -67,6 +67,9 @@ CREATE TABLE idea_value_improvements (
     workspace_id    uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
     position        integer NOT NULL,
     improvement     double precision NOT NULL,
+    -- improvement × the driver's unit_value × exposure_per_year, derived
+    -- like the idea's business case, so that value adds up by touchpoint.
+    annual_value    double precision NOT NULL DEFAULT 0,
     PRIMARY KEY (idea_id, value_driver_id)
 );
 CREATE INDEX idea_value_improvements_driver_idx ON idea_value_improvements (value_driver_id, idea_id);

@@ -73,6 +73,7 @@ type improvementRow struct {
 	WorkspaceID   string
 	Position      int
 	Improvement   float64
+	AnnualValue   float64 // derived: see storeBusinessCase
 }
 
 func (improvementRow) TableName() string { return "idea_value_improvements" }
@@ -191,8 +192,14 @@ func (s *Store) driversNamedBy(ctx context.Context, improvements map[string][]do
 	return out, nil
 }
 
-// storeBusinessCase writes the derived columns of one idea.
+// storeBusinessCase writes the derived columns of one idea and of its
+// expected improvements.
 func (s *Store) storeBusinessCase(ctx context.Context, ideaID string, in domain.BusinessCaseInputs, drivers map[string]domain.ValueDriver, currency string) error {
+	err := s.conn(ctx).Exec(`UPDATE idea_value_improvements i SET annual_value = i.improvement * d.unit_value * d.exposure_per_year
+		FROM value_drivers d WHERE d.id = i.value_driver_id AND i.idea_id = ?`, ideaID).Error
+	if err != nil {
+		return translate(err)
+	}
 	updates := map[string]any{"business_case": nil, "expected_annual_value": nil, "expected_net_annual_value": nil}
 	if c, ok := domain.NewBusinessCase(in, drivers, currency); ok {
 		doc, err := json.Marshal(businessCaseDoc(c))
