@@ -758,6 +758,7 @@ type wireIdeaCursor struct {
 	CreatedAt time.Time       `json:"c"`
 	UpdatedAt time.Time       `json:"u"`
 	ID        string          `json:"i"`
+	NetValue  *float64        `json:"v,omitempty"`
 }
 
 // ideaPage reads limit and an idea cursor, which must have been made for sort.

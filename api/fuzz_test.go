@@ -480,7 +480,8 @@ func checkApplied(t *testing.T, patch, idea []byte) {
 	if err := json.Unmarshal(idea, &stored); err != nil {
 		t.Fatal(err)
 	}
-	cleared := map[string]any{"title": "", "problem": "", "proposal": "", "owner": "", "source": "", "tags": []any{}, "confidence": 0.5}
+	cleared := map[string]any{"title": "", "problem": "", "proposal": "", "owner": "", "source": "", "tags": []any{}, "confidence": 0.5,
+		"one_off_cost": nil, "annual_running_cost": nil, "expected_improvements": []any{}}
 	for k, raw := range sent {
 		if _, ok := cleared[k]; !ok && !slices.Contains([]string{"touchpoint_ids", "impact", "experience", "effort", "status"}, k) {
 			t.Fatalf("200 for a patch with field %q, which ideas do not have", k)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"cxbacklog/domain"
@@ -22,7 +23,72 @@ type IdeaCreate struct {
 	Owner         string   `json:"owner" binding:"max=200" example:"Contact centre" extensions:"x-nullable,x-omitempty"`
 	Tags          []string `json:"tags" example:"noise,agents" extensions:"x-nullable,x-omitempty"`
 	Source        string   `json:"source" enums:"customer_feedback,employee,data,research,other" example:"employee" extensions:"x-nullable,x-omitempty"`
+	// The business case, all optional: what the idea costs once and every
+	// year, in the workspace's currency (≥ 0), and what it is expected to
+	// improve, each improvement priced by a value driver at one of the
+	// touchpoints the idea targets (else 422 naming
+	// /expected_improvements/N/value_driver_id).
+	OneOffCost           *float64                   `json:"one_off_cost" minimum:"0" maximum:"1000000000000" example:"20000" extensions:"x-nullable,x-omitempty"`
+	AnnualRunningCost    *float64                   `json:"annual_running_cost" minimum:"0" maximum:"1000000000000" example:"6000" extensions:"x-nullable,x-omitempty"`
+	ExpectedImprovements []ExpectedImprovementInput `json:"expected_improvements" binding:"max=20" extensions:"x-nullable,x-omitempty"`
 } // @name IdeaCreate
+
+// ExpectedImprovementInput is one improvement an idea is expected to make,
+// priced by a value driver: its annual value is improvement × the driver's
+// unit_value × exposure_per_year.
+type ExpectedImprovementInput struct {
+	ValueDriverID string `json:"value_driver_id" binding:"required,uuid" format:"uuid"` // a driver at a touchpoint the idea targets
+	// In the driver's metric's unit, turned so that positive is better: 23
+	// for 23 seconds less handle time, 0.04 for 4 points more first-contact
+	// resolution (a share 0–1).
+	Improvement *float64 `json:"improvement" binding:"required" example:"23"`
+} // @name ExpectedImprovementInput
+
+// ExpectedImprovement is one improvement an idea is expected to make,
+// priced by the value driver named.
+type ExpectedImprovement struct {
+	ValueDriverID string  `json:"value_driver_id" format:"uuid" binding:"required"`
+	Improvement   float64 `json:"improvement" example:"23" binding:"required"` // in the driver's metric's unit, positive is better
+} // @name ExpectedImprovement
+
+// BusinessCase is what an idea is expected to earn, derived from its
+// one_off_cost, annual_running_cost and expected_improvements and the value
+// drivers they name (a missing cost counts as 0), in the workspace's
+// currency; null when the idea has none of those inputs. It follows the
+// drivers and the currency when they change. realised_annual_value is the
+// annual value the pilot that got the idea adopted measured, with its
+// interval; null before.
+type BusinessCase struct {
+	// Σ improvement × unit_value × exposure_per_year over the expected
+	// improvements: 23 s × 0.015 × 120,000 calls + 0.04 × 4.50 × 120,000
+	// calls = 41,400 + 21,600 = 63,000.
+	ExpectedAnnualValue float64 `json:"expected_annual_value" example:"63000" binding:"required"`
+	// expected_annual_value − annual_running_cost: 63,000 − 6,000 = 57,000.
+	ExpectedNetAnnualValue float64 `json:"expected_net_annual_value" example:"57000" binding:"required"`
+	// one_off_cost ÷ (expected_net_annual_value ÷ 12): 20,000 ÷ (57,000 ÷ 12)
+	// = 4.2105 months; null when the net annual value is not above 0 (it never pays back).
+	PaybackMonths *float64 `json:"payback_months" example:"4.2105" extensions:"x-nullable"`
+	// (expected_annual_value − annual_running_cost − one_off_cost) ÷
+	// (one_off_cost + annual_running_cost): (63,000 − 6,000 − 20,000) ÷
+	// (20,000 + 6,000) = 1.4231; null when both costs are 0.
+	FirstYearROI *float64 `json:"first_year_roi" example:"1.4231" extensions:"x-nullable"`
+	Currency     string   `json:"currency" example:"EUR" binding:"required"` // the workspace's (GET /economics)
+	// The computation with the numbers plugged in.
+	Explanation         string             `json:"explanation" example:"expected annual value = 23 × 0.015 × 120,000 calls = 41,400 + 0.04 × 4.5 × 120,000 calls = 21,600 = 63,000 EUR; net = 63,000 − 6,000 running = 57,000; payback = 20,000 ÷ (57,000 ÷ 12) = 4.2105 months; first-year ROI = (63,000 − 6,000 − 20,000) ÷ (20,000 + 6,000) = 1.4231" binding:"required"`
+	RealisedAnnualValue *IdeaRealisedValue `json:"realised_annual_value"`
+} // @name BusinessCase
+
+// IdeaRealisedValue is the annual value a completed pilot measured for the
+// idea it got adopted: the sum of its metrics' values, the interval's
+// half-widths added as a root sum of squares (assuming the metrics' errors
+// are independent).
+type IdeaRealisedValue struct {
+	AnnualValue float64   `json:"annual_value" example:"52000" binding:"required"`
+	CILow       float64   `json:"ci_low" example:"31000" binding:"required"`
+	CIHigh      float64   `json:"ci_high" example:"73000" binding:"required"`
+	PilotID     string    `json:"pilot_id" format:"uuid" binding:"required"`
+	RealisedAt  time.Time `json:"realised_at" binding:"required"` // when the pilot completed
+} // @name IdeaRealisedValue
 
 // IdeaPatch is a JSON Merge Patch of an idea: absent fields stay unchanged,
 // null clears problem, proposal, owner, tags and source, null on any other
@@ -41,6 +107,11 @@ type IdeaPatch struct {
 	Tags          *[]string `json:"tags" extensions:"x-nullable,x-omitempty"`
 	Source        *string   `json:"source" enums:"customer_feedback,employee,data,research,other" extensions:"x-nullable,x-omitempty"`
 	Status        *string   `json:"status" enums:"new,under_review,planned,piloting,adopted,rejected,parked" example:"under_review" extensions:"x-nullable,x-omitempty"`
+	// The business case's inputs: null clears each; an array of
+	// expected_improvements replaces the list, null or [] empties it.
+	OneOffCost           *float64                    `json:"one_off_cost" minimum:"0" maximum:"1000000000000" example:"20000" extensions:"x-nullable,x-omitempty"`
+	AnnualRunningCost    *float64                    `json:"annual_running_cost" minimum:"0" maximum:"1000000000000" example:"6000" extensions:"x-nullable,x-omitempty"`
+	ExpectedImprovements *[]ExpectedImprovementInput `json:"expected_improvements" extensions:"x-nullable,x-omitempty"`
 } // @name IdeaPatch
 
 // Score explains an idea's rank.
@@ -56,23 +127,28 @@ type Score struct {
 
 // Idea is an improvement idea with its computed score.
 type Idea struct {
-	ID            string    `json:"id" format:"uuid" binding:"required"`
-	Title         string    `json:"title" example:"Headsets and sound barriers for agents" binding:"required"`
-	Problem       string    `json:"problem" binding:"required"`
-	Proposal      string    `json:"proposal" binding:"required"`
-	TouchpointIDs []string  `json:"touchpoint_ids" format:"uuid" binding:"required"`
-	Impact        int       `json:"impact" example:"4" binding:"required"`     // How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers
-	Experience    int       `json:"experience" example:"5" binding:"required"` // How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn
-	Effort        int       `json:"effort" example:"2" binding:"required"`     // What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts
-	Confidence    float64   `json:"confidence" example:"0.8" binding:"required"`
-	Owner         string    `json:"owner" example:"Contact centre" binding:"required"`
-	Tags          []string  `json:"tags" binding:"required"`
-	Source        string    `json:"source" enums:"customer_feedback,employee,data,research,other," binding:"required"`
-	Status        string    `json:"status" enums:"new,under_review,planned,piloting,adopted,rejected,parked" example:"new" binding:"required"`
-	Score         Score     `json:"score" binding:"required"`
-	CreatedAt     time.Time `json:"created_at" binding:"required"`
-	UpdatedAt     time.Time `json:"updated_at" binding:"required"`
-	Version       int       `json:"version" example:"1" binding:"required"`
+	ID            string   `json:"id" format:"uuid" binding:"required"`
+	Title         string   `json:"title" example:"Headsets and sound barriers for agents" binding:"required"`
+	Problem       string   `json:"problem" binding:"required"`
+	Proposal      string   `json:"proposal" binding:"required"`
+	TouchpointIDs []string `json:"touchpoint_ids" format:"uuid" binding:"required"`
+	Impact        int      `json:"impact" example:"4" binding:"required"`     // How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers
+	Experience    int      `json:"experience" example:"5" binding:"required"` // How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn
+	Effort        int      `json:"effort" example:"2" binding:"required"`     // What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts
+	Confidence    float64  `json:"confidence" example:"0.8" binding:"required"`
+	Owner         string   `json:"owner" example:"Contact centre" binding:"required"`
+	Tags          []string `json:"tags" binding:"required"`
+	Source        string   `json:"source" enums:"customer_feedback,employee,data,research,other," binding:"required"`
+	Status        string   `json:"status" enums:"new,under_review,planned,piloting,adopted,rejected,parked" example:"new" binding:"required"`
+	Score         Score    `json:"score" binding:"required"`
+	// The business case's inputs, in the workspace's currency: null when not set.
+	OneOffCost           *float64              `json:"one_off_cost" example:"20000" extensions:"x-nullable"`
+	AnnualRunningCost    *float64              `json:"annual_running_cost" example:"6000" extensions:"x-nullable"`
+	ExpectedImprovements []ExpectedImprovement `json:"expected_improvements" binding:"required"` // in the order given; [] when none
+	BusinessCase         *BusinessCase         `json:"business_case"`
+	CreatedAt            time.Time             `json:"created_at" binding:"required"`
+	UpdatedAt            time.Time             `json:"updated_at" binding:"required"`
+	Version              int                   `json:"version" example:"1" binding:"required"`
 } // @name Idea
 
 // IdeaList is one page of the backlog.
@@ -97,12 +173,53 @@ type HistoryList struct {
 } // @name HistoryList
 
 func ideaOut(i *domain.Idea) Idea {
-	return Idea{
+	out := Idea{
 		ID: i.ID, Title: i.Title, Problem: i.Problem, Proposal: i.Proposal, TouchpointIDs: i.TouchpointIDs,
 		Impact: i.Impact, Experience: i.Experience, Effort: i.Effort, Confidence: i.Confidence, Owner: i.Owner,
 		Tags: i.Tags, Source: string(i.Source), Status: string(i.Status), Score: scoreOut(i),
+		OneOffCost: i.Money.OneOffCost, AnnualRunningCost: i.Money.AnnualRunningCost,
+		ExpectedImprovements: make([]ExpectedImprovement, len(i.Money.ExpectedImprovements)), BusinessCase: businessCaseOut(i),
 		CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.UpdatedAt.UTC(), Version: i.Version,
 	}
+	for n, e := range i.Money.ExpectedImprovements {
+		out.ExpectedImprovements[n] = ExpectedImprovement{ValueDriverID: e.ValueDriverID, Improvement: e.Improvement}
+	}
+	return out
+}
+
+func businessCaseOut(i *domain.Idea) *BusinessCase {
+	c := i.BusinessCase
+	if c == nil {
+		return nil
+	}
+	out := &BusinessCase{
+		ExpectedAnnualValue: c.ExpectedAnnualValue, ExpectedNetAnnualValue: c.ExpectedNetAnnualValue,
+		PaybackMonths: c.PaybackMonths, FirstYearROI: c.FirstYearROI, Currency: c.Currency, Explanation: c.Explanation,
+	}
+	if r := i.Realised; r != nil {
+		out.RealisedAnnualValue = &IdeaRealisedValue{AnnualValue: r.AnnualValue, CILow: r.CI.Low, CIHigh: r.CI.High,
+			PilotID: r.PilotID, RealisedAt: r.At.UTC()}
+	}
+	return out
+}
+
+// improvementsIn turns a body's expected improvements into the domain's,
+// recording a missing improvement in fields (a missing or malformed driver
+// id is the domain's to refuse).
+func improvementsIn(fields *[]domain.FieldError, in []ExpectedImprovementInput) []domain.ExpectedImprovement {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]domain.ExpectedImprovement, len(in))
+	for n, e := range in {
+		out[n].ValueDriverID = e.ValueDriverID
+		if e.Improvement == nil {
+			*fields = append(*fields, domain.FieldError{Pointer: "/expected_improvements/" + strconv.Itoa(n) + "/improvement", Detail: "is required"})
+			continue
+		}
+		out[n].Improvement = *e.Improvement
+	}
+	return out
 }
 
 func scoreOut(i *domain.Idea) Score {
@@ -113,7 +230,7 @@ func scoreOut(i *domain.Idea) Score {
 // createIdea godoc
 //
 //	@Summary		Create an idea
-//	@Description	Scored at once with the workspace's weights; every touchpoint must be in the workspace (else 422 naming /touchpoint_ids/N). Status starts at new.
+//	@Description	Scored at once with the workspace's weights; every touchpoint must be in the workspace (else 422 naming /touchpoint_ids/N). Status starts at new. The optional business case (one_off_cost, annual_running_cost, expected_improvements) gives business_case: expected annual value = Σ improvement × unit_value × exposure_per_year; net = value − running cost; payback months = one-off ÷ (net ÷ 12), null when net ≤ 0; first-year ROI = (value − running − one-off) ÷ (one-off + running), null when both costs are 0. Each expected improvement's driver must be in the workspace at a touchpoint the idea targets, and listed once (else 422 naming /expected_improvements/N/value_driver_id).
 //	@ID				createIdea
 //	@Tags			ideas
 //	@Accept			json
@@ -156,7 +273,10 @@ func (s *Server) createIdea(c echo.Context) error {
 	if i.Tags == nil {
 		i.Tags = []string{}
 	}
-	if err := i.Validate(); err != nil {
+	var fields []domain.FieldError
+	i.Money = domain.BusinessCaseInputs{OneOffCost: in.OneOffCost, AnnualRunningCost: in.AnnualRunningCost,
+		ExpectedImprovements: improvementsIn(&fields, in.ExpectedImprovements)}
+	if err := withFields(fields, i.Validate()); err != nil {
 		return err
 	}
 	if err := s.store.CreateIdea(c.Request().Context(), i, principal(c).KeyName); err != nil {
@@ -168,12 +288,12 @@ func (s *Server) createIdea(c echo.Context) error {
 // listIdeas godoc
 //
 //	@Summary		The ranked backlog: open ideas by default
-//	@Description	Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new&status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).
+//	@Description	Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new&status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).
 //	@ID				listIdeas
 //	@Tags			ideas
 //	@Produce		json,text/csv,application/problem+json
 //	@Security		BearerAuth
-//	@Param			sort			query		string		false	"Order"																											Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title)	default(-priority)		extensions(x-example=-priority)
+//	@Param			sort			query		string		false	"Order"																											Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title,-expected_net_annual_value)	default(-priority)		extensions(x-example=-priority)
 //	@Param			status			query		[]string	false	"Statuses to list (default open; all for every status; open stands for new, under_review, planned, piloting)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)		collectionFormat(csv)	extensions(x-example=planned)
 //	@Param			touchpoint_id	query		[]string	false	"Ideas targeting any of these touchpoints"																		collectionFormat(csv)															extensions(x-example=3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c)
 //	@Param			journey_id		query		[]string	false	"Ideas targeting a touchpoint of any of these journeys"															collectionFormat(csv)															extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
@@ -268,7 +388,7 @@ func (s *Server) getIdea(c echo.Context) error {
 // patchIdea godoc
 //
 //	@Summary		Change an idea or move it through the workflow (JSON Merge Patch)
-//	@Description	Absent fields stay unchanged; null clears problem, proposal, owner, tags and source; null on title, touchpoint_ids, impact, experience, effort, confidence or status is 422 naming the field (leave it out to keep it). Status moves: new→under_review|rejected|parked; under_review→planned|rejected|parked; planned→piloting|adopted|rejected|parked; piloting→adopted|planned|rejected|parked; parked→under_review; rejected→under_review. Any other move is 409 naming the allowed ones. Every changed field is recorded in the history with the key's name.
+//	@Description	Absent fields stay unchanged; null clears problem, proposal, owner, tags, source, one_off_cost, annual_running_cost and expected_improvements (so does []; an array replaces the list); null on title, touchpoint_ids, impact, experience, effort, confidence or status is 422 naming the field (leave it out to keep it). Status moves: new→under_review|rejected|parked; under_review→planned|rejected|parked; planned→piloting|adopted|rejected|parked; piloting→adopted|planned|rejected|parked; parked→under_review; rejected→under_review. Any other move is 409 naming the allowed ones. Each expected improvement's driver must be at a touchpoint the idea targets, also after a change of touchpoint_ids (else 422 naming /expected_improvements/N/value_driver_id). Every changed field is recorded in the history with the key's name.
 //	@ID				patchIdea
 //	@Tags			ideas
 //	@Accept			json
@@ -327,6 +447,18 @@ func (s *Server) patchIdea(c echo.Context) error {
 		p.refuseNull(&fields, "status")
 		if i.Tags == nil {
 			i.Tags = []string{}
+		}
+		if p.has("one_off_cost") {
+			i.Money.OneOffCost = in.OneOffCost
+		}
+		if p.has("annual_running_cost") {
+			i.Money.AnnualRunningCost = in.AnnualRunningCost
+		}
+		if p.has("expected_improvements") {
+			i.Money.ExpectedImprovements = nil
+			if in.ExpectedImprovements != nil {
+				i.Money.ExpectedImprovements = improvementsIn(&fields, *in.ExpectedImprovements)
+			}
 		}
 		if err := withFields(fields, i.Validate()); err != nil {
 			return err

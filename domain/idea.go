@@ -239,8 +239,8 @@ type Idea struct {
 	// measured, nil before (set by Pilot.Complete).
 	Realised  *RealisedValue
 	CreatedAt time.Time
-	UpdatedAt     time.Time
-	Version       int
+	UpdatedAt time.Time
+	Version   int
 }
 
 // DefaultConfidence is the confidence of an idea created without one.
@@ -321,6 +321,7 @@ func (i *Idea) Validate() error {
 	if _, ok := ParseIdeaStatus(string(i.Status)); !ok {
 		fe.add("/status", "must be one of %s", joinValues(IdeaStatuses))
 	}
+	fe = append(fe, FieldsOf(i.Money.Validate())...)
 	return fe.err()
 }
 

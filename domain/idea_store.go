@@ -20,10 +20,14 @@ const (
 	SortUpdatedAt     IdeaSort = "updated_at"
 	SortUpdatedAtDesc IdeaSort = "-updated_at"
 	SortTitle         IdeaSort = "title"
+	// SortNetValueDesc ranks by the business case: ideas with a case first,
+	// by expected net annual value descending (ties by created_at then id),
+	// then the ideas without a case in creation order.
+	SortNetValueDesc IdeaSort = "-expected_net_annual_value"
 )
 
 // IdeaSorts lists every accepted order; "" means SortPriorityDesc.
-var IdeaSorts = []IdeaSort{SortPriorityDesc, SortPriority, SortCreatedAt, SortCreatedAtDesc, SortUpdatedAt, SortUpdatedAtDesc, SortTitle}
+var IdeaSorts = []IdeaSort{SortPriorityDesc, SortPriority, SortCreatedAt, SortCreatedAtDesc, SortUpdatedAt, SortUpdatedAtDesc, SortTitle, SortNetValueDesc}
 
 // IdeaFilter narrows the idea list. A filter of several values keeps an
 // idea matching any of them; an empty one does not filter.
@@ -46,6 +50,9 @@ type IdeaCursor struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ID        string
+	// NetValue is the expected net annual value of the idea's business
+	// case, nil when it has none (SortNetValueDesc).
+	NetValue *float64
 }
 
 // HistoryEntry is one recorded change of an idea.

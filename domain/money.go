@@ -303,12 +303,15 @@ type BusinessCase struct {
 
 // NewBusinessCase computes the case of inputs with the drivers they name
 // (by id; a driver missing from drivers counts nothing, the store makes
-// sure none is). ok is false when the inputs are empty.
-func NewBusinessCase(in BusinessCaseInputs, drivers map[string]ValueDriver, currency string) (BusinessCase, bool) {
-	if in.Empty() {
-		return BusinessCase{}, false
-	}
+// sure none is). An idea with a realised value has a case even without
+// inputs, so that the value its pilot proved is shown where a case is; ok is
+// false when the inputs are empty and nothing was realised.
+func NewBusinessCase(in BusinessCaseInputs, drivers map[string]ValueDriver, currency string, realised bool) (BusinessCase, bool) {
 	c := BusinessCase{Currency: currency}
+	if in.Empty() {
+		c.Explanation = "no costs or expected improvements were given; the realised value is what the pilot that got the idea adopted measured"
+		return c, realised
+	}
 	if in.OneOffCost != nil {
 		c.OneOffCost = *in.OneOffCost
 	}

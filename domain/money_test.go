@@ -131,7 +131,7 @@ func TestBusinessCase(t *testing.T) {
 			41400, -8600, nil, f(-0.172), "net = 41,400 − 50,000 running = −8,600", ""},
 	}
 	for _, c := range cases {
-		got, ok := NewBusinessCase(c.in, drivers, "EUR")
+		got, ok := NewBusinessCase(c.in, drivers, "EUR", false)
 		if !ok {
 			t.Fatalf("%s: inputs make a case", c.name)
 		}
@@ -152,8 +152,11 @@ func TestBusinessCase(t *testing.T) {
 			t.Errorf("%s: explanation %q should have %q and not %q", c.name, got.Explanation, c.explanationHas, c.lacking)
 		}
 	}
-	if _, ok := NewBusinessCase(BusinessCaseInputs{}, drivers, "EUR"); ok {
+	if _, ok := NewBusinessCase(BusinessCaseInputs{}, drivers, "EUR", false); ok {
 		t.Error("no inputs, no case")
+	}
+	if c, ok := NewBusinessCase(BusinessCaseInputs{}, drivers, "EUR", true); !ok || c.ExpectedAnnualValue != 0 || c.PaybackMonths != nil || c.FirstYearROI != nil {
+		t.Errorf("no inputs but a realised value: a case of zeros, got %+v, %v", c, ok)
 	}
 }
 

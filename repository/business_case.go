@@ -125,6 +125,7 @@ type moneyInputsRow struct {
 	ID                string
 	OneOffCost        *float64
 	AnnualRunningCost *float64
+	Realised          bool
 }
 
 // refreshBusinessCases recomputes and stores the derived business case of
@@ -132,7 +133,8 @@ type moneyInputsRow struct {
 // is nil, in the transaction in ctx. Call it after any write a case depends
 // on: the idea's inputs, a driver an idea names, the workspace's currency.
 func (s *Store) refreshBusinessCases(ctx context.Context, workspaceID string, ideaIDs []string) error {
-	q := s.conn(ctx).Model(&ideaRow{}).Select("id, one_off_cost, annual_running_cost").Where("workspace_id = ?", workspaceID)
+	q := s.conn(ctx).Model(&ideaRow{}).Select("id, one_off_cost, annual_running_cost, realised_annual_value IS NOT NULL AS realised").
+		Where("workspace_id = ?", workspaceID)
 	if ideaIDs == nil {
 		q = q.Where("business_case IS NOT NULL")
 	} else {
@@ -163,7 +165,7 @@ func (s *Store) refreshBusinessCases(ctx context.Context, workspaceID string, id
 	}
 	for _, r := range rows {
 		in := domain.BusinessCaseInputs{OneOffCost: r.OneOffCost, AnnualRunningCost: r.AnnualRunningCost, ExpectedImprovements: improvements[r.ID]}
-		if err := s.storeBusinessCase(ctx, r.ID, in, drivers, econ.Currency); err != nil {
+		if err := s.storeBusinessCase(ctx, r.ID, in, drivers, econ.Currency, r.Realised); err != nil {
 			return err
 		}
 	}
@@ -194,14 +196,14 @@ func (s *Store) driversNamedBy(ctx context.Context, improvements map[string][]do
 
 // storeBusinessCase writes the derived columns of one idea and of its
 // expected improvements.
-func (s *Store) storeBusinessCase(ctx context.Context, ideaID string, in domain.BusinessCaseInputs, drivers map[string]domain.ValueDriver, currency string) error {
+func (s *Store) storeBusinessCase(ctx context.Context, ideaID string, in domain.BusinessCaseInputs, drivers map[string]domain.ValueDriver, currency string, realised bool) error {
 	err := s.conn(ctx).Exec(`UPDATE idea_value_improvements i SET annual_value = i.improvement * d.unit_value * d.exposure_per_year
 		FROM value_drivers d WHERE d.id = i.value_driver_id AND i.idea_id = ?`, ideaID).Error
 	if err != nil {
 		return translate(err)
 	}
 	updates := map[string]any{"business_case": nil, "expected_annual_value": nil, "expected_net_annual_value": nil}
-	if c, ok := domain.NewBusinessCase(in, drivers, currency); ok {
+	if c, ok := domain.NewBusinessCase(in, drivers, currency, realised); ok {
 		doc, err := json.Marshal(businessCaseDoc(c))
 		if err != nil {
 			return domain.Errorf(domain.EInternal, "business case: %v", err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,19 @@ type ideaRow struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Version     int
+	// The business case's inputs (the expected improvements are rows of
+	// idea_value_improvements), the case derived from them by
+	// refreshBusinessCases (never written from here) and the realised value.
+	OneOffCost             *float64
+	AnnualRunningCost      *float64
+	BusinessCase           *string `gorm:"column:business_case"` // jsonb, businessCaseDoc
+	ExpectedAnnualValue    *float64
+	ExpectedNetAnnualValue *float64
+	RealisedAnnualValue    *float64   `gorm:"column:realised_annual_value"`
+	RealisedCILow          *float64   `gorm:"column:realised_ci_low"`
+	RealisedCIHigh         *float64   `gorm:"column:realised_ci_high"`
+	RealisedPilotID        *string    `gorm:"column:realised_pilot_id"`
+	RealisedAt             *time.Time `gorm:"column:realised_at"`
 }
 
 func (ideaRow) TableName() string { return "ideas" }
@@ -83,13 +97,64 @@ func ideaRowOf(i *domain.Idea) ideaRow {
 	if len(i.Tags) > 0 {
 		tags, _ = json.Marshal(i.Tags) // a []string always marshals
 	}
-	return ideaRow{
+	row := ideaRow{
 		ID: i.ID, WorkspaceID: i.WorkspaceID, Title: i.Title, Problem: i.Problem, Proposal: i.Proposal,
 		Impact: i.Impact, Experience: i.Experience, Effort: i.Effort, Confidence: i.Confidence, Owner: i.Owner,
 		Tags: string(tags), Source: string(i.Source), Status: string(i.Status), Value: i.Score.Value,
 		Priority: i.Score.Priority, Quadrant: string(i.Score.Quadrant), Explanation: i.Score.Explanation,
 		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, Version: i.Version,
+		OneOffCost: i.Money.OneOffCost, AnnualRunningCost: i.Money.AnnualRunningCost,
 	}
+	if r := i.Realised; r != nil {
+		row.RealisedAnnualValue, row.RealisedCILow, row.RealisedCIHigh = &r.AnnualValue, &r.CI.Low, &r.CI.High
+		row.RealisedPilotID, row.RealisedAt = &r.PilotID, &r.At
+	}
+	return row
+}
+
+// realisedColumns are the columns of ideas.Realised, for an update.
+func realisedColumns(r *domain.RealisedValue) map[string]any {
+	if r == nil {
+		return map[string]any{"realised_annual_value": nil, "realised_ci_low": nil, "realised_ci_high": nil,
+			"realised_pilot_id": nil, "realised_at": nil}
+	}
+	return map[string]any{"realised_annual_value": r.AnnualValue, "realised_ci_low": r.CI.Low, "realised_ci_high": r.CI.High,
+		"realised_pilot_id": r.PilotID, "realised_at": r.At}
+}
+
+// orNull is *x, or NULL for nil.
+func orNull(x *float64) any {
+	if x == nil {
+		return nil
+	}
+	return *x
+}
+
+// money fills the idea's business case inputs (but the expected
+// improvements, see withImprovements), its derived case and its realised
+// value from the row.
+func (r ideaRow) money(i *domain.Idea) error {
+	i.Money = domain.BusinessCaseInputs{OneOffCost: r.OneOffCost, AnnualRunningCost: r.AnnualRunningCost}
+	c, err := decodeBusinessCase(r.BusinessCase)
+	if err != nil {
+		return err
+	}
+	i.BusinessCase = c
+	i.Realised = nil
+	if r.RealisedAnnualValue != nil {
+		rv := &domain.RealisedValue{AnnualValue: *r.RealisedAnnualValue}
+		if r.RealisedCILow != nil && r.RealisedCIHigh != nil {
+			rv.CI = domain.Interval{Low: *r.RealisedCILow, High: *r.RealisedCIHigh}
+		}
+		if r.RealisedPilotID != nil {
+			rv.PilotID = *r.RealisedPilotID
+		}
+		if r.RealisedAt != nil {
+			rv.At = *r.RealisedAt
+		}
+		i.Realised = rv
+	}
+	return nil
 }
 
 func (r ideaRow) domain(touchpoints []string) domain.Idea {
@@ -232,6 +297,9 @@ func (s *Store) CreateIdea(ctx context.Context, i *domain.Idea, actor string) er
 		if err := ideaLinks.replace(ctx, s, i.WorkspaceID, i.ID, i.TouchpointIDs, i.Score.Priority, i.CreatedAt, string(i.Status)); err != nil {
 			return err
 		}
+		if err := s.saveMoney(ctx, nil, i); err != nil {
+			return err
+		}
 		if err := s.recordHistory(ctx, i, actor, []domain.Change{{Field: "created", Old: "", New: i.Title}}); err != nil {
 			return err
 		}
@@ -283,7 +351,36 @@ func (s *Store) loadIdea(ctx context.Context, workspaceID, id string, forUpdate 
 		return nil, err
 	}
 	i := row.domain(tps[id])
-	return &i, nil
+	if err := row.money(&i); err != nil {
+		return nil, err
+	}
+	ideas := []domain.Idea{i}
+	if err := s.withImprovements(ctx, ideas); err != nil {
+		return nil, err
+	}
+	return &ideas[0], nil
+}
+
+// withImprovements fills the expected improvements of the ideas that have a
+// business case (no other idea has any) with one query.
+func (s *Store) withImprovements(ctx context.Context, ideas []domain.Idea) error {
+	var ids []string
+	for _, i := range ideas {
+		if i.BusinessCase != nil {
+			ids = append(ids, i.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	byIdea, err := s.improvementsOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for n := range ideas {
+		ideas[n].Money.ExpectedImprovements = byIdea[ideas[n].ID]
+	}
+	return nil
 }
 
 // touchpointsOf loads the touchpoint ids of many ideas in one query.
@@ -329,7 +426,19 @@ var ideaOrders = map[domain.IdeaSort]struct {
 	domain.SortTitle: {"title, id", "title || '', id", func(c *domain.IdeaCursor) (string, []any) {
 		return "(title, id) > (?, ?)", []any{c.Title, c.ID}
 	}},
+	// The keys of ideas_net_value_idx: ideas with a case first, by net
+	// value descending, then those without one in creation order.
+	domain.SortNetValueDesc: {netValueOrder, "(expected_net_annual_value IS NULL) OR false, -COALESCE(expected_net_annual_value, 0) + 0, created_at, id",
+		func(c *domain.IdeaCursor) (string, []any) {
+			var net float64
+			if c.NetValue != nil {
+				net = *c.NetValue
+			}
+			return "(" + netValueOrder + ") > (?, ?, ?, ?)", []any{c.NetValue == nil, -net, c.CreatedAt, c.ID}
+		}},
 }
+
+const netValueOrder = "(expected_net_annual_value IS NULL), (-COALESCE(expected_net_annual_value, 0)), created_at, id"
 
 // ListIdeas implements domain.IdeaStore.
 func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.IdeaFilter, after *domain.IdeaCursor, limit int) ([]domain.Idea, *domain.IdeaCursor, error) {
@@ -363,8 +472,16 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 		return nil, nil, err
 	}
 	ideas, next := cutPage(ideas, limit, func(last domain.Idea) domain.IdeaCursor {
-		return domain.IdeaCursor{Sort: f.Sort, Priority: last.Score.Priority, Title: last.Title, CreatedAt: last.CreatedAt, UpdatedAt: last.UpdatedAt, ID: last.ID}
+		c := domain.IdeaCursor{Sort: f.Sort, Priority: last.Score.Priority, Title: last.Title, CreatedAt: last.CreatedAt, UpdatedAt: last.UpdatedAt, ID: last.ID}
+		if last.BusinessCase != nil {
+			net := last.BusinessCase.ExpectedNetAnnualValue
+			c.NetValue = &net
+		}
+		return c
 	})
+	if err := s.withImprovements(ctx, ideas); err != nil {
+		return nil, nil, err
+	}
 	return ideas, next, nil
 }
 
@@ -404,6 +521,8 @@ func (s *Store) search(ctx context.Context, query string, rows func(*gorm.DB) *g
 const ideaColumns = `ideas.id, ideas.workspace_id, ideas.title, ideas.problem, ideas.proposal, ideas.impact,
 	ideas.experience, ideas.effort, ideas.confidence, ideas.owner, ideas.tags, ideas.source, ideas.status,
 	ideas.value, ideas.priority, ideas.quadrant, ideas.explanation, ideas.created_at, ideas.updated_at, ideas.version,
+	ideas.one_off_cost, ideas.annual_running_cost, ideas.business_case::text, ideas.realised_annual_value,
+	ideas.realised_ci_low, ideas.realised_ci_high, ideas.realised_pilot_id::text, ideas.realised_at,
 	(SELECT string_agg(it.touchpoint_id::text, ',' ORDER BY it.position) FROM idea_touchpoints it WHERE it.idea_id = ideas.id)`
 
 // scanIdeas runs q (a query on ideas) selecting ideaColumns.
@@ -424,7 +543,8 @@ func scanIdeaRows(rows *sql.Rows) ([]domain.Idea, error) {
 		var tps sql.NullString
 		err := rows.Scan(&r.ID, &r.WorkspaceID, &r.Title, &r.Problem, &r.Proposal, &r.Impact, &r.Experience, &r.Effort,
 			&r.Confidence, &r.Owner, &r.Tags, &r.Source, &r.Status, &r.Value, &r.Priority, &r.Quadrant, &r.Explanation,
-			&r.CreatedAt, &r.UpdatedAt, &r.Version, &tps)
+			&r.CreatedAt, &r.UpdatedAt, &r.Version, &r.OneOffCost, &r.AnnualRunningCost, &r.BusinessCase,
+			&r.RealisedAnnualValue, &r.RealisedCILow, &r.RealisedCIHigh, &r.RealisedPilotID, &r.RealisedAt, &tps)
 		if err != nil {
 			return nil, translate(err)
 		}
@@ -432,7 +552,11 @@ func scanIdeaRows(rows *sql.Rows) ([]domain.Idea, error) {
 		if tps.Valid {
 			ids = strings.Split(tps.String, ",")
 		}
-		out = append(out, r.domain(ids))
+		i := r.domain(ids)
+		if err := r.money(&i); err != nil {
+			return nil, err
+		}
+		out = append(out, i)
 	}
 	return out, translate(rows.Err())
 }
@@ -519,6 +643,7 @@ func (s *Store) UpdateIdea(ctx context.Context, workspaceID, id string, version 
 		after := *before
 		after.TouchpointIDs = slices.Clone(before.TouchpointIDs)
 		after.Tags = slices.Clone(before.Tags)
+		after.Money.ExpectedImprovements = slices.Clone(before.Money.ExpectedImprovements)
 		if err := change(&after); err != nil {
 			return err
 		}
@@ -547,19 +672,26 @@ func (s *Store) saveIdea(ctx context.Context, before, after *domain.Idea, sc dom
 	row := ideaRowOf(after)
 	// A map, not the struct: GORM would re-stamp updated_at from a struct
 	// and skip zero values.
-	err := s.conn(ctx).Model(&ideaRow{}).Where("id = ?", after.ID).Updates(map[string]any{
+	updates := map[string]any{
 		"title": row.Title, "problem": row.Problem, "proposal": row.Proposal, "impact": row.Impact,
 		"experience": row.Experience, "effort": row.Effort, "confidence": row.Confidence, "owner": row.Owner,
 		"tags": row.Tags, "source": row.Source, "status": row.Status, "value": row.Value, "priority": row.Priority,
 		"quadrant": row.Quadrant, "explanation": row.Explanation, "updated_at": row.UpdatedAt, "version": row.Version,
-	}).Error
-	if err != nil {
+		"one_off_cost": orNull(after.Money.OneOffCost), "annual_running_cost": orNull(after.Money.AnnualRunningCost),
+	}
+	for k, v := range realisedColumns(after.Realised) {
+		updates[k] = v
+	}
+	if err := s.conn(ctx).Model(&ideaRow{}).Where("id = ?", after.ID).Updates(updates).Error; err != nil {
 		return translate(err)
 	}
 	if !slices.Equal(before.TouchpointIDs, after.TouchpointIDs) {
 		if err := ideaLinks.replace(ctx, s, after.WorkspaceID, after.ID, after.TouchpointIDs, after.Score.Priority, after.CreatedAt, string(after.Status)); err != nil {
 			return err
 		}
+	}
+	if err := s.saveMoney(ctx, before, after); err != nil {
+		return err
 	}
 	return s.recordHistory(ctx, after, actor, append(domain.DiffIdeas(before, after), extra...))
 }
@@ -625,6 +757,9 @@ func (s *Store) RankedIdeas(ctx context.Context, workspaceID string, statuses []
 	ideas, err := scanIdeaRows(rows)
 	if err != nil || len(ideas) == 0 {
 		return out, err
+	}
+	if err := s.withImprovements(ctx, ideas); err != nil {
+		return nil, err
 	}
 	names, err := s.touchpointNames(ctx, ideas)
 	if err != nil {
@@ -712,6 +847,111 @@ func (s *Store) TouchpointIdeaCounts(ctx context.Context, workspaceID, touchpoin
 		counts[domain.IdeaStatus(r.Status)] = r.N
 	}
 	return counts, nil
+}
+
+// saveMoney writes the business case's inputs of after where they differ
+// from before's (nil for a new idea; the costs are columns its caller
+// writes), checking first that every driver named exists in the workspace
+// at a touchpoint the idea targets (also when only the touchpoints
+// changed), and refreshes the idea's derived case, setting
+// after.BusinessCase. It runs in the transaction in ctx, after the idea's
+// row is written.
+func (s *Store) saveMoney(ctx context.Context, before, after *domain.Idea) error {
+	var was domain.BusinessCaseInputs
+	if before != nil {
+		was = before.Money
+	}
+	inputsChanged := optionalNumber(was.OneOffCost) != optionalNumber(after.Money.OneOffCost) ||
+		optionalNumber(was.AnnualRunningCost) != optionalNumber(after.Money.AnnualRunningCost) ||
+		!slices.Equal(was.ExpectedImprovements, after.Money.ExpectedImprovements)
+	touchpointsChanged := before != nil && !slices.Equal(before.TouchpointIDs, after.TouchpointIDs)
+	// A realised value makes a case of an idea without inputs (NewBusinessCase).
+	realisedChanged := before != nil && (before.Realised == nil) != (after.Realised == nil)
+	if !inputsChanged && !touchpointsChanged && !realisedChanged {
+		return nil
+	}
+	if err := s.checkDrivers(ctx, after); err != nil {
+		return err
+	}
+	if !inputsChanged && !realisedChanged {
+		return nil
+	}
+	if !slices.Equal(was.ExpectedImprovements, after.Money.ExpectedImprovements) {
+		if before != nil {
+			if err := s.conn(ctx).Where("idea_id = ?", after.ID).Delete(&improvementRow{}).Error; err != nil {
+				return translate(err)
+			}
+		}
+		if es := after.Money.ExpectedImprovements; len(es) > 0 {
+			rows := make([]improvementRow, len(es))
+			for n, e := range es {
+				rows[n] = improvementRow{IdeaID: after.ID, ValueDriverID: e.ValueDriverID, WorkspaceID: after.WorkspaceID,
+					Position: n, Improvement: e.Improvement}
+			}
+			if err := s.conn(ctx).Create(&rows).Error; err != nil {
+				return translate(err)
+			}
+		}
+	}
+	if err := s.refreshBusinessCases(ctx, after.WorkspaceID, []string{after.ID}); err != nil {
+		return err
+	}
+	var doc sql.NullString
+	if err := s.conn(ctx).Model(&ideaRow{}).Select("business_case").Where("id = ?", after.ID).Row().Scan(&doc); err != nil {
+		return translate(err)
+	}
+	var stored *string
+	if doc.Valid {
+		stored = &doc.String
+	}
+	c, err := decodeBusinessCase(stored)
+	after.BusinessCase = c
+	return err
+}
+
+func optionalNumber(x *float64) string {
+	if x == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*x, 'g', -1, 64)
+}
+
+// checkDrivers is EInvalid naming /expected_improvements/N/value_driver_id
+// for each improvement whose driver is not in the idea's workspace or is at
+// a touchpoint the idea does not target.
+func (s *Store) checkDrivers(ctx context.Context, i *domain.Idea) error {
+	es := i.Money.ExpectedImprovements
+	if len(es) == 0 {
+		return nil
+	}
+	ids := make([]string, len(es))
+	for n, e := range es {
+		ids[n] = e.ValueDriverID
+	}
+	var rows []valueDriverRow
+	if err := s.conn(ctx).Select("id", "touchpoint_id").Where("workspace_id = ? AND id IN ?", i.WorkspaceID, ids).Find(&rows).Error; err != nil {
+		return translate(err)
+	}
+	at := make(map[string]string, len(rows))
+	for _, r := range rows {
+		at[r.ID] = r.TouchpointID
+	}
+	var fields []domain.FieldError
+	for n, e := range es {
+		pointer := "/expected_improvements/" + strconv.Itoa(n) + "/value_driver_id"
+		tp, ok := at[e.ValueDriverID]
+		switch {
+		case !ok:
+			fields = append(fields, domain.FieldError{Pointer: pointer, Detail: "no value driver " + e.ValueDriverID + " in this workspace"})
+		case !slices.Contains(i.TouchpointIDs, tp):
+			fields = append(fields, domain.FieldError{Pointer: pointer, Detail: "the driver is at touchpoint " + tp +
+				", which the idea does not target; add the touchpoint to touchpoint_ids or pick a driver at one it targets"})
+		}
+	}
+	if len(fields) > 0 {
+		return domain.Invalid(fields...)
+	}
+	return nil
 }
 
 var _ domain.IdeaStore = (*Store)(nil)

@@ -792,6 +792,20 @@ func TestListIdeas(t *testing.T) {
 			domain.SortTitle: func(a, b domain.Idea) int {
 				return cmp.Or(strings.Compare(a.Title, b.Title), strings.Compare(a.ID, b.ID))
 			},
+			// Ideas with a case first, by net value descending (none here
+			// has one: TestIdeasSortedByNetValue covers them).
+			domain.SortNetValueDesc: func(a, b domain.Idea) int {
+				net := func(i domain.Idea) (bool, float64) {
+					if i.BusinessCase == nil {
+						return true, 0
+					}
+					return false, -i.BusinessCase.ExpectedNetAnnualValue
+				}
+				aNone, aNet := net(a)
+				bNone, bNet := net(b)
+				return cmp.Or(map[bool]int{false: 0, true: 1}[aNone]-map[bool]int{false: 0, true: 1}[bNone], cmp.Compare(aNet, bNet),
+					a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+			},
 		}
 		orders[""] = byRank // the default
 		for _, s := range domain.IdeaSorts {

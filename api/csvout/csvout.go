@@ -67,9 +67,12 @@ func Time(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 // the row's place in the download's order; touchpoints are the
 // "Journey / Touchpoint" labels of the idea's touchpoints and touchpoint_ids
 // their ids, in the same order, separated by "; " as tags are; why is why
-// the idea ranks where it does, in words.
+// the idea ranks where it does, in words; the money columns are empty for an
+// idea without a business case (or, for realised_annual_value, before a pilot
+// got it adopted), in the workspace's currency.
 var IdeaColumns = []string{"rank", "title", "status", "priority", "value", "quadrant", "impact", "experience",
 	"effort", "confidence", "owner", "tags", "touchpoints", "touchpoint_ids", "why", "source", "problem", "proposal",
+	"one_off_cost", "annual_running_cost", "expected_annual_value", "expected_net_annual_value", "realised_annual_value",
 	"created_at", "updated_at", "id"}
 
 // listSeparator joins the values of one cell (tags, touchpoints).
@@ -85,7 +88,26 @@ func ideaRow(rank int, i *domain.Idea, labels map[string]string) []string {
 		string(i.Score.Quadrant), strconv.Itoa(i.Impact), strconv.Itoa(i.Experience), strconv.Itoa(i.Effort),
 		Number(i.Confidence), Safe(i.Owner), Safe(strings.Join(i.Tags, listSeparator)), Safe(strings.Join(names, listSeparator)),
 		strings.Join(i.TouchpointIDs, listSeparator), i.WhyRanked(), string(i.Source), Safe(i.Problem), Safe(i.Proposal),
-		Time(i.CreatedAt), Time(i.UpdatedAt), i.ID}
+		OptionalNumber(i.Money.OneOffCost), OptionalNumber(i.Money.AnnualRunningCost), caseNumber(i, expectedValue),
+		caseNumber(i, netValue), realisedValue(i), Time(i.CreatedAt), Time(i.UpdatedAt), i.ID}
+}
+
+func expectedValue(c *domain.BusinessCase) float64 { return c.ExpectedAnnualValue }
+func netValue(c *domain.BusinessCase) float64      { return c.ExpectedNetAnnualValue }
+
+// caseNumber is one figure of the idea's business case, empty without one.
+func caseNumber(i *domain.Idea, figure func(*domain.BusinessCase) float64) string {
+	if i.BusinessCase == nil {
+		return ""
+	}
+	return Number(figure(i.BusinessCase))
+}
+
+func realisedValue(i *domain.Idea) string {
+	if i.Realised == nil {
+		return ""
+	}
+	return Number(i.Realised.AnnualValue)
 }
 
 // IdeaStore is what the backlog download reads.

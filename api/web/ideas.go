@@ -86,6 +86,38 @@ type ideaView struct {
 	History      []ideaHistoryEntry
 	OlderHistory string
 	Alert        string // why a status move was refused
+	Money        *ideaMoney
+}
+
+// ideaMoney is the business case as the idea page shows it, in words.
+type ideaMoney struct {
+	Currency                    string
+	Value, Running, Net, OneOff string
+	Payback, ROI                string // "" when there is none
+	Explanation                 string
+	Realised, RealisedInterval  string // "" before a pilot got the idea adopted
+	RealisedPilot               string
+}
+
+// moneyOf reads the idea's business case for the page; nil without one.
+func moneyOf(i *domain.Idea) *ideaMoney {
+	bc := i.BusinessCase
+	if bc == nil {
+		return nil
+	}
+	m := &ideaMoney{Currency: bc.Currency, Value: money(bc.ExpectedAnnualValue), Running: money(bc.AnnualRunningCost),
+		Net: money(bc.ExpectedNetAnnualValue), OneOff: money(bc.OneOffCost), Explanation: bc.Explanation}
+	if bc.PaybackMonths != nil {
+		m.Payback = num(*bc.PaybackMonths) + " months"
+	}
+	if bc.FirstYearROI != nil {
+		m.ROI = num(*bc.FirstYearROI*100) + " %"
+	}
+	if r := i.Realised; r != nil {
+		m.Realised, m.RealisedInterval = valueText(r.AnnualValue, r.CI, bc.Currency)
+		m.RealisedPilot = r.PilotID
+	}
+	return m
 }
 
 // idea is one idea's page.
@@ -125,7 +157,7 @@ func (h *handler) ideaPage(c echo.Context, id string, before int64) (*ideaView, 
 	if err != nil {
 		return nil, err
 	}
-	v := &ideaView{Idea: i, Why: i.WhyRanked(), Moves: i.Status.Moves()}
+	v := &ideaView{Idea: i, Why: i.WhyRanked(), Moves: i.Status.Moves(), Money: moneyOf(i)}
 	values := map[string]int{"impact": i.Impact, "experience": i.Experience, "effort": i.Effort}
 	for _, a := range domain.Scales {
 		v.Scales = append(v.Scales, ideaScaleValue{Label: titleWords(a.Scale), Question: ideaScaleQuestions[a.Scale],
@@ -168,6 +200,8 @@ var ideaFieldLabels = map[string]string{
 	"created": "Created", "title": "Title", "problem": "Problem", "proposal": "Proposal", "touchpoint_ids": "Touchpoints",
 	"impact": "Impact", "experience": "Experience", "effort": "Effort", "confidence": "Confidence", "owner": "Owner",
 	"tags": "Tags", "source": "Source", "status": "Status", "priority": "Priority",
+	"one_off_cost": "One-off cost", "annual_running_cost": "Annual running cost",
+	"expected_improvements": "Expected improvements", "realised_annual_value": "Realised annual value",
 }
 
 func ideaFieldLabel(field string) string {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -554,5 +555,52 @@ func TestIdeaFormsRefuseViewers(t *testing.T) {
 	}
 	if now := s.ideaNow(i.ID); now.Version != 1 || now.Title != "Headsets" || now.Status != domain.StatusNew || len(s.ideaHistory(i.ID)) != 1 {
 		t.Errorf("a viewer's post wrote: %+v", now)
+	}
+}
+
+func TestIdeaPageShowsTheBusinessCase(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	tp := s.touchpoint("Phone conversation")
+	var catalogue struct{ Items []struct{ ID, Key string } }
+	s.pilotAPI(domain.RoleViewer, http.MethodGet, "/metrics", "", http.StatusOK, &catalogue)
+	var aht string
+	for _, c := range catalogue.Items {
+		if c.Key == "aht" {
+			aht = c.ID
+		}
+	}
+	var driver struct{ ID string }
+	s.pilotAPI(domain.RoleEditor, http.MethodPost, "/value-drivers", fmt.Sprintf(
+		`{"touchpoint_id":%q,"metric_id":%q,"unit_value":0.015,"exposure_per_year":120000,"exposure_unit":"calls"}`, tp, aht),
+		http.StatusCreated, &driver)
+	var withCase, without struct{ ID string }
+	s.pilotAPI(domain.RoleEditor, http.MethodPost, "/ideas", fmt.Sprintf(`{"title":"Headsets","touchpoint_ids":[%q],
+		"impact":4,"experience":4,"effort":3,"one_off_cost":20000,"annual_running_cost":6000,
+		"expected_improvements":[{"value_driver_id":%q,"improvement":23}]}`, tp, driver.ID), http.StatusCreated, &withCase)
+	s.pilotAPI(domain.RoleEditor, http.MethodPost, "/ideas", fmt.Sprintf(`{"title":"Hold music","touchpoint_ids":[%q],
+		"impact":2,"experience":2,"effort":1}`, tp), http.StatusCreated, &without)
+
+	b := s.signIn(domain.RoleViewer)
+	doc := b.page("/ideas/"+withCase.ID, http.StatusOK)
+	facts := map[string]string{}
+	doc.Find("dl.idea-money dt").Each(func(_ int, dt *goquery.Selection) { facts[text(dt)] = text(dt.Next()) })
+	// 23 s × 0.015 × 120,000 = 41,400; net 41,400 − 6,000; payback 20,000 ÷ (35,400 ÷ 12);
+	// ROI (41,400 − 6,000 − 20,000) ÷ (20,000 + 6,000).
+	for fact, want := range map[string]string{
+		"Expected value": "41,400 EUR a year", "Running cost": "6,000 EUR a year", "Net value": "35,400 EUR a year",
+		"One-off cost": "20,000 EUR", "Payback": "6.78 months", "First-year ROI": "59.23 %",
+	} {
+		if facts[fact] != want {
+			t.Errorf("%s = %q, want %q (all: %v)", fact, facts[fact], want, facts)
+		}
+	}
+	if got := text(doc.Find("#money ~ p code.idea-explanation")); !strings.Contains(got, "23 × 0.015 × 120,000 calls = 41,400") {
+		t.Errorf("explanation = %q", got)
+	}
+
+	doc = b.page("/ideas/"+without.ID, http.StatusOK)
+	if doc.Find("dl.idea-money").Length() != 0 || !strings.Contains(text(doc.Find("#money").Next()), "No business case yet") {
+		t.Errorf("an idea without a case: %q", text(doc.Find("#money").Next()))
 	}
 }
