@@ -37,7 +37,7 @@ const downloadStall = 30 * time.Second
 //	@Tags			ideas
 //	@Produce		text/csv,application/problem+json
 //	@Security		BearerAuth
-//	@Param			sort			query		string		false	"Order"	Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title)	default(-priority)	extensions(x-example=-priority)
+//	@Param			sort			query		string		false	"Order"	Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title,-expected_net_annual_value)	default(-priority)	extensions(x-example=-priority)
 //	@Param			status			query		[]string	false	"Statuses to list (default open; all for every status; open stands for new, under_review, planned, piloting)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)	extensions(x-example=all)
 //	@Param			touchpoint_id	query		[]string	false	"Ideas targeting any of these touchpoints"	collectionFormat(csv)	extensions(x-example=3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c)
 //	@Param			journey_id		query		[]string	false	"Ideas targeting a touchpoint of any of these journeys"	collectionFormat(csv)	extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
@@ -303,7 +303,7 @@ var resultColumns = []string{"pilot_id", "status", "interim", "confidence_level"
 	"unit", "kind", "direction", "primary", "guardrail", "design", "test", "estimate", "ci_low", "ci_high",
 	"relative_change", "relative_ci_low", "relative_ci_high", "p_value", "improvement", "improvement_ci_low",
 	"improvement_ci_high", "verdict", "guardrail_breached", "pilot_before", "pilot_after", "control_before",
-	"control_after", "pilot_units", "control_units", "warnings"}
+	"control_after", "pilot_units", "control_units", "warnings", "annual_value", "value_ci_low", "value_ci_high"}
 
 // resultRow is metric m of results r, from the JSON results' own values so
 // that the numbers are the same.
@@ -314,6 +314,10 @@ func resultRow(r *PilotResults, m *MetricResult) []string {
 	}
 	n := csvout.OptionalNumber
 	z := m.SampleSizes
+	var value [3]string // empty when the metric has no value
+	if v := m.Value; v != nil {
+		value = [3]string{csvout.Number(v.AnnualValue), csvout.Number(v.CILow), csvout.Number(v.CIHigh)}
+	}
 	return []string{r.PilotID, r.Status, strconv.FormatBool(r.Interim), csvout.Number(r.ConfidenceLevel),
 		csvout.Time(r.ComputedAt), m.MetricID, csvout.Safe(m.Name), csvout.Safe(m.Unit), m.Kind, m.Direction,
 		strconv.FormatBool(m.Primary), strconv.FormatBool(m.Guardrail), m.Design, test, n(m.Estimate), n(m.CILow),
@@ -321,13 +325,13 @@ func resultRow(r *PilotResults, m *MetricResult) []string {
 		n(m.ImprovementCILow), n(m.ImprovementCIHigh), m.Verdict, strconv.FormatBool(m.GuardrailBreached),
 		strconv.Itoa(z.PilotBefore), strconv.Itoa(z.PilotAfter), strconv.Itoa(z.ControlBefore),
 		strconv.Itoa(z.ControlAfter), strconv.Itoa(z.PilotUnits), strconv.Itoa(z.ControlUnits),
-		csvout.Safe(strings.Join(m.Warnings, " | "))}
+		csvout.Safe(strings.Join(m.Warnings, " | ")), value[0], value[1], value[2]}
 }
 
 // pilotResultsCSV godoc
 //
 //	@Summary		A pilot's results as CSV, one row per metric
-//	@Description	The numbers of GET /api/v1/pilots/{id}/results, written as the JSON writes them (an empty cell where it has null): the pilot's id, status, interim, confidence_level and computed_at on every row, then the metric's id, name, unit, kind, direction, primary, guardrail, design, test, estimate, ci_low, ci_high, relative_change, relative_ci_low, relative_ci_high, p_value, improvement, improvement_ci_low, improvement_ci_high, verdict, guardrail_breached, the six sample sizes and its warnings (separated by " | "). Live while the pilot runs (interim true), the frozen snapshot once it is completed.
+//	@Description	The numbers of GET /api/v1/pilots/{id}/results, written as the JSON writes them (an empty cell where it has null): the pilot's id, status, interim, confidence_level and computed_at on every row, then the metric's id, name, unit, kind, direction, primary, guardrail, design, test, estimate, ci_low, ci_high, relative_change, relative_ci_low, relative_ci_high, p_value, improvement, improvement_ci_low, improvement_ci_high, verdict, guardrail_breached, the six sample sizes, its warnings (separated by " | "), and its value in money a year with its interval (annual_value, value_ci_low, value_ci_high: value.annual_value, value.ci_low and value.ci_high of the JSON, empty when the metric has no value). Live while the pilot runs (interim true), the frozen snapshot once it is completed.
 //	@ID				getPilotResultsCsv
 //	@Tags			pilots
 //	@Produce		text/csv,application/problem+json

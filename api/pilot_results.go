@@ -47,11 +47,53 @@ type MetricResult struct {
 	ImprovementCILow  *float64 `json:"improvement_ci_low" extensions:"x-nullable"`
 	ImprovementCIHigh *float64 `json:"improvement_ci_high" extensions:"x-nullable"`
 	// improved / worsened when the improvement interval lies entirely above / below 0 (better or worse given direction), else inconclusive. Interim while the pilot is not completed: see interim and warning on PilotResults.
-	Verdict           string      `json:"verdict" enums:"improved,worsened,inconclusive" example:"improved" binding:"required"`
-	SampleSizes       SampleSizes `json:"sample_sizes" binding:"required"`
-	GuardrailBreached bool        `json:"guardrail_breached" binding:"required"`
-	Warnings          []string    `json:"warnings" binding:"required"`
+	Verdict           string       `json:"verdict" enums:"improved,worsened,inconclusive" example:"improved" binding:"required"`
+	SampleSizes       SampleSizes  `json:"sample_sizes" binding:"required"`
+	GuardrailBreached bool         `json:"guardrail_breached" binding:"required"`
+	Warnings          []string     `json:"warnings" binding:"required"`
+	Value             *MetricValue `json:"value"`
 } // @name MetricResult
+
+// MetricValue is a metric's measured improvement in money a year, present
+// when the metric measures a catalogue metric (metric_id) that a value
+// driver at one of the pilot's touchpoints prices (the driver at the first
+// of the pilot's touchpoints that has one; the effect is valued once) and
+// the metric's change was computed; value is null otherwise. annual_value =
+// improvement × unit_value × exposure_per_year, with improvement the
+// direction-adjusted change in the metric's unit (a share 0–1 for
+// proportions, points for NPS); the formula is linear and increasing, so
+// the improvement's interval maps end to end onto ci_low and ci_high.
+type MetricValue struct {
+	AnnualValue   float64 `json:"annual_value" example:"41400" binding:"required"` // improvement × unit_value × exposure_per_year
+	CILow         float64 `json:"ci_low" example:"19530" binding:"required"`       // improvement_ci_low × unit_value × exposure_per_year
+	CIHigh        float64 `json:"ci_high" example:"63270" binding:"required"`      // improvement_ci_high × unit_value × exposure_per_year
+	Currency      string  `json:"currency" example:"EUR" binding:"required"`       // the workspace's (GET /api/v1/economics)
+	ValueDriverID string  `json:"value_driver_id" format:"uuid" binding:"required"`
+	// The numbers plugged in, in words.
+	Explanation string `json:"explanation" example:"improvement 23 seconds × 0.015 EUR per second × 120,000 calls a year = 41,400 EUR a year; the improvement's interval 10.8499 to 35.1501 seconds gives 19,530 to 63,270 EUR" binding:"required"`
+} // @name MetricValue
+
+// PilotValueTotal adds up the values of a pilot's valued metrics (those
+// with a value); null when no metric has one. The interval's half-widths
+// below and above annual_value are each the root sum of squares of the
+// metrics' half-widths, which assumes the metrics' errors are independent
+// (metrics that move together, such as handle time and repeat calls, make
+// it too narrow). probability_net_positive = P(annual value >
+// running_cost) under a normal approximation centred on annual_value with
+// standard error = (ci_high − ci_low) ÷ 2 ÷ z of the confidence level
+// (1.959964 at 95 %).
+type PilotValueTotal struct {
+	AnnualValue float64 `json:"annual_value" example:"63000" binding:"required"` // the sum of the metrics' annual_value
+	CILow       float64 `json:"ci_low" example:"22935" binding:"required"`       // annual_value − √Σ(annual_value − ci_low)²
+	CIHigh      float64 `json:"ci_high" example:"103065" binding:"required"`     // annual_value + √Σ(ci_high − annual_value)²
+	Currency    string  `json:"currency" example:"EUR" binding:"required"`
+	// The idea's annual_running_cost (0 when it has none) the value is weighed against.
+	RunningCost float64 `json:"running_cost" example:"12000" binding:"required"`
+	// P(annual value > running_cost), 0–1, normal approximation with standard error = total half-width ÷ z of the confidence level.
+	ProbabilityNetPositive float64 `json:"probability_net_positive" example:"0.9937" binding:"required"`
+	// The numbers plugged in, in words, with the independence assumption.
+	Explanation string `json:"explanation" example:"sum of 2 metric values = 63,000 EUR a year; interval 22,935 to 103,065 (half-widths added as a root sum of squares, assuming the metrics' errors are independent); P(value > running cost 12,000) = 99.37 % under a normal approximation with standard error 20,442" binding:"required"`
+} // @name PilotValueTotal
 
 // PilotResults is the analysis of every metric of a pilot: live while the
 // pilot runs, the frozen snapshot once it is completed. Until then the
@@ -64,12 +106,13 @@ type PilotResults struct {
 	// True while the pilot is not completed (planned, running, cancelled): the results are computed from the data so far and will change, so verdict is not final. False once the pilot is completed and its results frozen.
 	Interim bool `json:"interim" example:"true" binding:"required"`
 	// Why interim results are not final, in plain words (the pilot is still running; results change as data arrive; checking repeatedly and stopping when a result looks good inflates the false-positive rate; final only when the pilot is completed); null when not interim.
-	Warning      *string        `json:"warning" extensions:"x-nullable" example:"Interim results: the pilot is still running, so these results will change as data arrive. Checking the results repeatedly and stopping the pilot when a result looks good inflates the false-positive rate: a difference that is only chance gets taken for a real effect. The verdict is final only when the pilot is completed, after running as planned (to the sample size planned for it)."`
-	ComputedAt   time.Time      `json:"computed_at" binding:"required"`
-	Verdict      *string        `json:"verdict" enums:"improved,worsened,inconclusive" extensions:"x-nullable"` // the primary metric's; null without one
-	AnyGuardrail bool           `json:"guardrail_breached" binding:"required"`                                  // some guardrail metric worsened
-	Metrics      []MetricResult `json:"metrics" binding:"required"`
-	SVG          string         `json:"svg" binding:"required"` // the results as a forest plot
+	Warning      *string          `json:"warning" extensions:"x-nullable" example:"Interim results: the pilot is still running, so these results will change as data arrive. Checking the results repeatedly and stopping the pilot when a result looks good inflates the false-positive rate: a difference that is only chance gets taken for a real effect. The verdict is final only when the pilot is completed, after running as planned (to the sample size planned for it)."`
+	ComputedAt   time.Time        `json:"computed_at" binding:"required"`
+	Verdict      *string          `json:"verdict" enums:"improved,worsened,inconclusive" extensions:"x-nullable"` // the primary metric's; null without one
+	AnyGuardrail bool             `json:"guardrail_breached" binding:"required"`                                  // some guardrail metric worsened
+	Metrics      []MetricResult   `json:"metrics" binding:"required"`
+	ValueTotal   *PilotValueTotal `json:"value_total"`
+	SVG          string           `json:"svg" binding:"required"` // the results as a forest plot
 } // @name PilotResults
 
 func pilotResultsOut(p *domain.Pilot, r *domain.PilotResult) PilotResults {
@@ -87,6 +130,10 @@ func pilotResultsOut(p *domain.Pilot, r *domain.PilotResult) PilotResults {
 	if n := p.InterimNotice(); n.Interim {
 		out.Interim, out.Warning = true, &n.Warning
 	}
+	if t := r.ValueTotal; t != nil {
+		out.ValueTotal = &PilotValueTotal{AnnualValue: t.AnnualValue, CILow: t.CI.Low, CIHigh: t.CI.High, Currency: t.Currency,
+			RunningCost: t.RunningCost, ProbabilityNetPositive: t.ProbabilityNetPositive, Explanation: t.Explanation}
+	}
 	return out
 }
 
@@ -102,6 +149,10 @@ func metricResultOut(m *domain.MetricResult) MetricResult {
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
+	}
+	if v := m.Value; v != nil {
+		out.Value = &MetricValue{AnnualValue: v.AnnualValue, CILow: v.CI.Low, CIHigh: v.CI.High, Currency: v.Currency,
+			ValueDriverID: v.ValueDriverID, Explanation: v.Explanation}
 	}
 	if !m.Computed {
 		return out
@@ -133,7 +184,7 @@ func changeInUnit(m *domain.MetricResult) (*float64, string) {
 // pilotResults godoc
 //
 //	@Summary		A pilot's results, metric by metric
-//	@Description	Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). Signs: estimate and relative_change are after − before whatever the metric's direction (a handle time that fell is negative), as in the chart; improvement is turned so that positive is better, and verdict is improved / worsened when its interval lies entirely above / below 0, else inconclusive. Until the pilot is completed the results are interim (interim true, with a warning about peeking); completed pilots answer with the snapshot frozen at completion (interim false, warning null).
+//	@Description	Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). Signs: estimate and relative_change are after − before whatever the metric's direction (a handle time that fell is negative), as in the chart; improvement is turned so that positive is better, and verdict is improved / worsened when its interval lies entirely above / below 0, else inconclusive. Until the pilot is completed the results are interim (interim true, with a warning about peeking); completed pilots answer with the snapshot frozen at completion (interim false, warning null). Money: a metric that measures a catalogue metric priced by a value driver at one of the pilot's touchpoints gets value, annual_value = improvement × unit_value × exposure_per_year with the improvement's interval mapped end to end (else value is null); value_total adds the values, its half-widths the root sum of squares of the metrics' half-widths (assuming independent errors), with probability_net_positive = P(annual value > the idea's annual running cost) under a normal approximation whose standard error is the total half-width ÷ z of the confidence level (1.959964 at 95 %); null when no metric has a value. Completion freezes the values with the results.
 //	@ID				getPilotResults
 //	@Tags			pilots
 //	@Produce		json,application/problem+json

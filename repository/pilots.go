@@ -260,7 +260,7 @@ func (s *Store) TransitionPilot(ctx context.Context, workspaceID, id string, ver
 		if err != nil {
 			return err
 		}
-		data, err := s.pilotData(ctx, id)
+		data, err := s.pilotData(ctx, before)
 		if err != nil {
 			return err
 		}
@@ -275,7 +275,7 @@ func (s *Store) TransitionPilot(ctx context.Context, workspaceID, id string, ver
 		if e, ok := domain.PilotEvent(before, &after, actor); ok {
 			events = append(events, e)
 		}
-		if ideaAfter.Status != ideaBefore.Status || ideaAfter.Confidence != ideaBefore.Confidence {
+		if ideaAfter.Status != ideaBefore.Status || ideaAfter.Confidence != ideaBefore.Confidence || ideaAfter.Realised != ideaBefore.Realised {
 			note := domain.Change{Field: "pilot", Old: string(before.Status), New: after.HistoryNote()}
 			if err := s.saveIdea(ctx, ideaBefore, &ideaAfter, sc.domain(), actor, []domain.Change{note}); err != nil {
 				return err
@@ -299,22 +299,32 @@ func (s *Store) PilotData(ctx context.Context, workspaceID, id string) (*domain.
 		if p, err = s.loadPilot(ctx, workspaceID, id, ""); err != nil {
 			return err
 		}
-		data, err = s.pilotData(ctx, id)
+		data, err = s.pilotData(ctx, p)
 		return err
 	})
 	return p, data, err
 }
 
-func (s *Store) pilotData(ctx context.Context, pilotID string) (*domain.PilotData, error) {
+// pilotData reads what pilot p's results are computed from: its metrics
+// and samples, and what prices them (the drivers at its touchpoints for its
+// catalogue metrics, the workspace's currency, its idea's running cost).
+func (s *Store) pilotData(ctx context.Context, p *domain.Pilot) (*domain.PilotData, error) {
 	var metrics []metricRow
-	if err := s.conn(ctx).Where("pilot_id = ?", pilotID).Order("created_at, id").Find(&metrics).Error; err != nil {
+	if err := s.conn(ctx).Where("pilot_id = ?", p.ID).Order("created_at, id").Find(&metrics).Error; err != nil {
 		return nil, translate(err)
 	}
 	data := &domain.PilotData{Metrics: make([]domain.Metric, len(metrics)), Samples: map[string]domain.MetricSamples{}}
 	ids := make([]string, len(metrics))
+	var catalogue []string
 	for n, m := range metrics {
 		data.Metrics[n] = m.domain()
 		ids[n] = m.ID
+		if m.CatalogueMetricID != nil {
+			catalogue = append(catalogue, *m.CatalogueMetricID)
+		}
+	}
+	if err := s.pilotPricing(ctx, p, catalogue, data); err != nil {
+		return nil, err
 	}
 	if len(ids) == 0 {
 		return data, nil
@@ -351,6 +361,41 @@ func (s *Store) pilotData(ctx context.Context, pilotID string) (*domain.PilotDat
 		data.Samples[r.MetricID] = ms
 	}
 	return data, nil
+}
+
+// pilotPricing fills data's drivers, currency and running cost: the value
+// drivers at p's touchpoints pricing any of the catalogue metrics, in the
+// pilot's touchpoint order (pilot_touchpoints.position), in one query.
+func (s *Store) pilotPricing(ctx context.Context, p *domain.Pilot, catalogue []string, data *domain.PilotData) error {
+	econ, _, err := s.loadEconomics(ctx, p.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	data.Currency = econ.Currency
+	var cost []sql.NullFloat64
+	if err := s.conn(ctx).Model(&ideaRow{}).Where("workspace_id = ? AND id = ?", p.WorkspaceID, p.IdeaID).
+		Limit(1).Pluck("annual_running_cost", &cost).Error; err != nil {
+		return translate(err)
+	}
+	if len(cost) == 1 && cost[0].Valid {
+		data.RunningCost = cost[0].Float64
+	}
+	if len(catalogue) == 0 {
+		return nil
+	}
+	var rows []valueDriverRow
+	err = s.conn(ctx).Table("value_drivers vd").Select("vd.*").
+		Joins("JOIN pilot_touchpoints pt ON pt.touchpoint_id = vd.touchpoint_id AND pt.pilot_id = ?", p.ID).
+		Where("vd.workspace_id = ? AND vd.metric_id IN ?", p.WorkspaceID, catalogue).
+		Order("pt.position, vd.created_at, vd.id").Find(&rows).Error
+	if err != nil {
+		return translate(err)
+	}
+	data.Drivers = make([]domain.ValueDriver, len(rows))
+	for n, r := range rows {
+		data.Drivers[n] = r.domain()
+	}
+	return nil
 }
 
 // inSnapshot runs fn in a read-only REPEATABLE READ transaction, so that its

@@ -115,6 +115,10 @@ type pilotView struct {
 	Verdict     string // the primary metric's, "" without one
 	Chart       string
 	ChartAlt    string
+	// What the results are worth a year: Value is nil when no metric is
+	// priced; Unpriced names the metrics without a value.
+	Value    *pilotValueView
+	Unpriced []string
 
 	// What the pilot's status allows, asked of the domain.
 	CanStart, CanComplete, CanCancel bool
@@ -149,6 +153,17 @@ type pilotChangeRow struct {
 type pilotResultRow struct {
 	domain.MetricResult
 	Estimate, Interval, Relative, RelativeInterval, P string
+	// The metric's value a year and its interval, "" without one.
+	Value, ValueInterval string
+}
+
+// pilotValueView is the total annual value of a pilot's priced metrics,
+// written for people.
+type pilotValueView struct {
+	Value, Interval string // "63,000 EUR a year", "22,934 to 103,066"
+	RunningCost     string // "12,000 EUR a year"
+	ChanceNet       string // P(value > running cost): "99.9 %"
+	Explanation     string
 }
 
 // pilotDone are the notices after a successful action.
@@ -200,7 +215,16 @@ func (h *handler) renderPilot(c echo.Context, status int, id string, with func(*
 	}
 	v.ComputedAt, v.Level = r.ComputedAt, strconv.FormatFloat(r.ConfidenceLevel*100, 'f', -1, 64)
 	for n := range r.Metrics {
-		v.Results = append(v.Results, pilotResultOf(&r.Metrics[n]))
+		row := pilotResultOf(&r.Metrics[n])
+		v.Results = append(v.Results, row)
+		if row.Value == "" {
+			v.Unpriced = append(v.Unpriced, row.Name)
+		}
+	}
+	if t := r.ValueTotal; t != nil {
+		v.Value = &pilotValueView{ChanceNet: chanceText(t.ProbabilityNetPositive), Explanation: t.Explanation,
+			RunningCost: money(t.RunningCost) + " " + t.Currency + " a year"}
+		v.Value.Value, v.Value.Interval = valueText(t.AnnualValue, t.CI, t.Currency)
 	}
 	if primary := r.Primary(); primary != nil {
 		v.Verdict = string(primary.Verdict)
@@ -277,6 +301,9 @@ func pilotSampleValue(s *domain.Sample, field string) string {
 // points, other kinds in the metric's unit.
 func pilotResultOf(m *domain.MetricResult) pilotResultRow {
 	row := pilotResultRow{MetricResult: *m}
+	if m.Value != nil {
+		row.Value, row.ValueInterval = valueText(m.Value.AnnualValue, m.Value.CI, m.Value.Currency)
+	}
 	if !m.Computed {
 		return row
 	}

@@ -478,3 +478,70 @@ func TestPilotPlanCalculator(t *testing.T) {
 	// The form needs the session's token like any other.
 	b.parse(b.post("/pilots/plan", url.Values{"kind": {"mean"}}), http.StatusForbidden)
 }
+
+// The pilot page shows what each priced metric's improvement is worth a
+// year, with its interval, and the total with the chance that it beats the
+// idea's running cost; a pilot with nothing priced says how to price it.
+func TestPilotPageShowsValue(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	tp := s.touchpoint("Phone queue")
+	p := s.pilotFixture("Call-backs", "Call-back instead of waiting", domain.StatusPlanned, tp)
+	var catalogue struct {
+		Items []struct{ ID, Key string }
+	}
+	s.pilotAPI(domain.RoleViewer, http.MethodGet, "/metrics", "", http.StatusOK, &catalogue)
+	ids := map[string]string{}
+	for _, c := range catalogue.Items {
+		ids[c.Key] = c.ID
+	}
+	for _, m := range []struct {
+		body          string
+		before, after string
+	}{
+		{fmt.Sprintf(`{"metric_id":%q,"name":"Handle time","kind":"mean","direction":"lower_is_better","primary":true}`, ids["aht"]),
+			`{"n":400,"mean":412,"sd":90}`, `{"n":400,"mean":389,"sd":85}`},
+		{fmt.Sprintf(`{"metric_id":%q,"name":"First-contact resolution","kind":"proportion","direction":"higher_is_better"}`, ids["fcr"]),
+			`{"n":400,"successes":280}`, `{"n":400,"successes":296}`},
+		{`{"name":"Hold music complaints","kind":"mean","direction":"lower_is_better"}`, `{"n":400,"mean":5,"sd":1}`, `{"n":400,"mean":4,"sd":1}`},
+	} {
+		var metric struct{ ID string }
+		s.pilotAPI(domain.RoleEditor, http.MethodPost, "/pilots/"+p.ID+"/metrics", m.body, http.StatusCreated, &metric)
+		s.pilotAPI(domain.RoleEditor, http.MethodPut, "/pilots/"+p.ID+"/metrics/"+metric.ID+"/samples/pilot/before", m.before, http.StatusCreated, nil)
+		s.pilotAPI(domain.RoleEditor, http.MethodPut, "/pilots/"+p.ID+"/metrics/"+metric.ID+"/samples/pilot/after", m.after, http.StatusCreated, nil)
+	}
+	b := s.signIn(domain.RoleViewer)
+	doc := b.page("/pilots/"+p.ID, http.StatusOK)
+	if doc.Find("table.pilot-value").Length() != 0 || !strings.Contains(text(doc.Find("#unpriced")), "No metric is priced") {
+		t.Fatalf("a pilot with nothing priced: %q", text(doc.Find("#value-heading").Parent()))
+	}
+
+	for _, d := range []string{
+		fmt.Sprintf(`{"touchpoint_id":%q,"metric_id":%q,"unit_value":0.015,"exposure_per_year":120000,"exposure_unit":"calls"}`, tp, ids["aht"]),
+		fmt.Sprintf(`{"touchpoint_id":%q,"metric_id":%q,"unit_value":4.5,"exposure_per_year":120000,"exposure_unit":"calls"}`, tp, ids["fcr"]),
+	} {
+		s.pilotAPI(domain.RoleEditor, http.MethodPost, "/value-drivers", d, http.StatusCreated, nil)
+	}
+	doc = b.page("/pilots/"+p.ID, http.StatusOK)
+	rows := doc.Find("table.pilot-value tbody tr")
+	if rows.Length() != 2 {
+		t.Fatalf("%d value rows, want 2: %q", rows.Length(), text(doc.Find("table.pilot-value")))
+	}
+	for n, want := range []string{
+		"Handle time|41,400 EUR a year (19,530 to 63,270)|",
+		"First-contact resolution|21,600 EUR a year (−11,969 to 55,169)|",
+	} {
+		if got := pilotCells(rows.Eq(n)); !strings.HasPrefix(got, want) || !strings.Contains(got, "× 120,000 calls a year") {
+			t.Errorf("value row %d: %q, want it to start %q and explain the driver", n, got, want)
+		}
+	}
+	total := pilotCells(doc.Find("table.pilot-value tfoot tr"))
+	for _, want := range []string{"Total|63,000 EUR a year (22,935 to 103,065)|", "running cost of 0 EUR a year: 99.9 %", "independent"} {
+		if !strings.Contains(total, want) {
+			t.Errorf("total row %q lacks %q", total, want)
+		}
+	}
+	if got := text(doc.Find("#unpriced")); !strings.Contains(got, "Not priced") || !strings.Contains(got, "Hold music complaints") || strings.Contains(got, "Handle time") {
+		t.Errorf("unpriced metrics: %q", got)
+	}
+}
