@@ -94,8 +94,11 @@ func (e *env) routeObjects(keyID string) map[string]string {
 	var hook api.WebhookCreated
 	e.do(http.MethodPost, "/api/v1/webhooks", e.admin, `{"url":"https://93.184.216.34/hook","events":["idea.created"]}`).
 		want(e.t, http.StatusCreated).json(e.t, &hook)
+	var driver api.ValueDriver
+	e.do(http.MethodPost, "/api/v1/value-drivers", e.editor, `{"touchpoint_id":"`+tp.ID+`","metric_id":"`+e.catalogueMetric("aht").ID+
+		`","unit_value":0.015,"exposure_per_year":120000,"exposure_unit":"calls"}`).want(e.t, http.StatusCreated).json(e.t, &driver)
 	return map[string]string{"journeys": j.ID, "touchpoints": tp.ID, "ideas": i.ID, "api-keys": keyID, "pilots": p.ID,
-		"metric_id": m.ID, "metrics": catalogue.Items[0].ID, "measurement_id": measurement.ID, "webhooks": hook.ID}
+		"metric_id": m.ID, "metrics": catalogue.Items[0].ID, "measurement_id": measurement.ID, "webhooks": hook.ID, "value-drivers": driver.ID}
 }
 
 // concretePath fills the route's :id with an object of the right kind from

@@ -248,7 +248,7 @@ func (s *Server) patchCatalogueMetric(c echo.Context) error {
 //	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure	403		{object}	Problem				"Needs role editor (a viewer key cannot write)"
 //	@Failure	404		{object}	Problem				"Unknown, or in another workspace"
-//	@Failure	409		{object}	Problem				"Measurements or pilot metrics use it"
+//	@Failure	409		{object}	Problem				"Measurements, pilot metrics or value drivers use it"
 //	@Failure	412		{object}	Problem				"If-Match names a version that is no longer current: read the resource again"
 //	@Failure	428		{object}	Problem				"If-Match is missing"
 //	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"

@@ -56,6 +56,14 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.route(g, get, "/scoring", s.getScoring, viewer)
 	s.route(g, put, "/scoring", s.putScoring, admin)
 
+	s.route(g, get, "/economics", s.getEconomics, viewer)
+	s.route(g, put, "/economics", s.putEconomics, admin)
+	s.route(g, post, "/value-drivers", s.createValueDriver, editor, s.idempotent)
+	s.routeQuery(g, get, "/value-drivers", s.listValueDrivers, viewer)
+	s.route(g, get, "/value-drivers/:id", s.getValueDriver, viewer)
+	s.route(g, patch, "/value-drivers/:id", s.patchValueDriver, editor)
+	s.route(g, del, "/value-drivers/:id", s.deleteValueDriver, editor)
+
 	s.route(g, post, "/ideas", s.createIdea, editor, s.idempotent)
 	s.routeQuery(g, get, "/ideas", s.listIdeas, viewer, s.csvWhenAccepted)
 	s.routeQuery(g, get, "/ideas.csv", s.exportIdeas, viewer)
@@ -72,6 +80,8 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.routeQuery(g, get, "/reports/blind-spots", s.blindSpots, viewer)
 	s.route(g, get, "/reports/coverage", s.coverage, viewer)
 	s.route(g, get, "/reports/impact", s.impact, viewer)
+	s.routeQuery(g, get, "/reports/value", s.valueReport, viewer)
+	s.route(g, get, "/reports/value.svg", s.valueChart, viewer)
 
 	s.route(g, post, "/pilots/plan", s.planPilot, viewer)
 	s.route(g, post, "/pilots", s.createPilot, editor, s.idempotent)

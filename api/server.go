@@ -35,6 +35,8 @@ type Store interface {
 	domain.ReportStore
 	domain.SessionStore
 	domain.WebhookStore
+	domain.MoneyStore
+	domain.ValueReportStore
 	Ping(ctx context.Context) error
 }
 

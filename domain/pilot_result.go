@@ -59,16 +59,16 @@ type SampleSizes struct {
 
 // MetricResult is the analysed change of one metric.
 type MetricResult struct {
-	MetricID  string
+	MetricID string
 	// CatalogueMetricID is the catalogue metric the pilot metric measures,
 	// "" for a metric of the pilot's own.
 	CatalogueMetricID string
-	Name      string
-	Unit      string
-	Kind      MetricKind
-	Direction Direction
-	Primary   bool
-	Guardrail bool
+	Name              string
+	Unit              string
+	Kind              MetricKind
+	Direction         Direction
+	Primary           bool
+	Guardrail         bool
 
 	Design Design
 	// Computed is false when the samples needed are missing or unusable;

@@ -110,6 +110,9 @@ func (s *Store) DeleteCatalogueMetric(ctx context.Context, workspaceID, id strin
 		if foreignKeyViolation(err, "touchpoint_measurements_metric_fk") || foreignKeyViolation(err, "pilot_metrics_catalogue_fk") {
 			return domain.Errorf(domain.EConflict, "measurements or pilot metrics use this metric; it cannot be deleted")
 		}
+		if foreignKeyViolation(err, "value_drivers_metric_id_fkey") {
+			return domain.Errorf(domain.EConflict, "value drivers use this metric; delete them first")
+		}
 		return translate(err)
 	})
 }

@@ -19,10 +19,12 @@ import (
 // at fault. The database is the judge (no look-ups before writing); this
 // table turns its verdict into a useful message.
 var constraintErrors = map[string]domain.FieldError{
-	"touchpoints_journey_fk":     {Pointer: "/journey_id", Detail: "no such journey in this workspace"},
-	"touchpoints_stage_fk":       {Pointer: "/stage_id", Detail: "is not a stage of the touchpoint's journey"},
-	"pilots_idea_fk":             {Pointer: "/idea_id", Detail: "no such idea in this workspace"},
-	"pilot_metrics_catalogue_fk": {Pointer: "/metric_id", Detail: "no such catalogue metric in this workspace"},
+	"touchpoints_journey_fk":           {Pointer: "/journey_id", Detail: "no such journey in this workspace"},
+	"touchpoints_stage_fk":             {Pointer: "/stage_id", Detail: "is not a stage of the touchpoint's journey"},
+	"pilots_idea_fk":                   {Pointer: "/idea_id", Detail: "no such idea in this workspace"},
+	"pilot_metrics_catalogue_fk":       {Pointer: "/metric_id", Detail: "no such catalogue metric in this workspace"},
+	"value_drivers_touchpoint_id_fkey": {Pointer: "/touchpoint_id", Detail: "no such touchpoint in this workspace"},
+	"value_drivers_metric_id_fkey":     {Pointer: "/metric_id", Detail: "no such catalogue metric in this workspace"},
 }
 
 // conflictErrors says, for unique constraints a client can run into, which
@@ -32,6 +34,7 @@ var conflictErrors = map[string]domain.FieldError{
 	"pilot_metrics_primary_key": {Pointer: "/primary", Detail: "the pilot already has a primary metric; unmark it first"},
 	"pilot_metrics_name_key":    {Pointer: "/name", Detail: "the pilot already has a metric with this name"},
 	"catalogue_metrics_key_key": {Pointer: "/key", Detail: "the catalogue already has a metric with this key"},
+	"value_drivers_pair_idx":    {Pointer: "/metric_id", Detail: "the touchpoint already has a value driver for this metric; change that one instead"},
 }
 
 // translate turns database errors into domain errors; domain errors pass

@@ -129,6 +129,9 @@ func (s *Store) DeleteTouchpoint(ctx context.Context, workspaceID, id string, ve
 		if foreignKeyViolation(err, "pilot_touchpoints_touchpoint_fk") {
 			return domain.Errorf(domain.EConflict, "pilots target this touchpoint; remove it from them first")
 		}
+		if foreignKeyViolation(err, "value_drivers_touchpoint_id_fkey") {
+			return domain.Errorf(domain.EConflict, "value drivers use this touchpoint; delete them first")
+		}
 		return translate(err)
 	})
 }
