@@ -432,6 +432,224 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/economics": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every amount of the workspace (value drivers' unit values, ideas' costs and values) is in this currency. A workspace that never set it has EUR at version 1.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "money"
+                ],
+                "summary": "The workspace's economics: its currency",
+                "operationId": "getEconomics",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Economics"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Relabels every amount of the workspace (nothing is converted) and recomputes the ideas' business cases in the same transaction. The body may be the document GET /economics returned, changed: its version must equal If-Match's, else 422 naming /version. A currency that is not an active ISO 4217 code is 422 naming /currency.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "money"
+                ],
+                "summary": "Change the workspace's currency",
+                "operationId": "updateEconomics",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the economics the change is based on, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "New settings",
+                        "name": "economics",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/EconomicsUpdate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Economics"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match is missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/events": {
             "get": {
                 "security": [
@@ -551,7 +769,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new\u0026status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).",
+                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new\u0026status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).",
                 "produces": [
                     "application/json",
                     "text/csv",
@@ -571,7 +789,8 @@ const docTemplate = `{
                             "-created_at",
                             "updated_at",
                             "-updated_at",
-                            "title"
+                            "title",
+                            "-expected_net_annual_value"
                         ],
                         "type": "string",
                         "default": "-priority",
@@ -749,7 +968,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Scored at once with the workspace's weights; every touchpoint must be in the workspace (else 422 naming /touchpoint_ids/N). Status starts at new.",
+                "description": "Scored at once with the workspace's weights; every touchpoint must be in the workspace (else 422 naming /touchpoint_ids/N). Status starts at new. The optional business case (one_off_cost, annual_running_cost, expected_improvements) gives business_case: expected annual value = Σ improvement × unit_value × exposure_per_year; net = value − running cost; payback months = one-off ÷ (net ÷ 12), null when net ≤ 0; first-year ROI = (value − running − one-off) ÷ (one-off + running), null when both costs are 0. Each expected improvement's driver must be in the workspace at a touchpoint the idea targets, and listed once (else 422 naming /expected_improvements/N/value_driver_id).",
                 "consumes": [
                     "application/json"
                 ],
@@ -907,7 +1126,8 @@ const docTemplate = `{
                             "-created_at",
                             "updated_at",
                             "-updated_at",
-                            "title"
+                            "title",
+                            "-expected_net_annual_value"
                         ],
                         "type": "string",
                         "default": "-priority",
@@ -1422,7 +1642,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Absent fields stay unchanged; null clears problem, proposal, owner, tags and source; null on title, touchpoint_ids, impact, experience, effort, confidence or status is 422 naming the field (leave it out to keep it). Status moves: new→under_review|rejected|parked; under_review→planned|rejected|parked; planned→piloting|adopted|rejected|parked; piloting→adopted|planned|rejected|parked; parked→under_review; rejected→under_review. Any other move is 409 naming the allowed ones. Every changed field is recorded in the history with the key's name.",
+                "description": "Absent fields stay unchanged; null clears problem, proposal, owner, tags, source, one_off_cost, annual_running_cost and expected_improvements (so does []; an array replaces the list); null on title, touchpoint_ids, impact, experience, effort, confidence or status is 422 naming the field (leave it out to keep it). Status moves: new→under_review|rejected|parked; under_review→planned|rejected|parked; planned→piloting|adopted|rejected|parked; piloting→adopted|planned|rejected|parked; parked→under_review; rejected→under_review. Any other move is 409 naming the allowed ones. Each expected improvement's driver must be at a touchpoint the idea targets, also after a change of touchpoint_ids (else 422 naming /expected_improvements/N/value_driver_id). Every changed field is recorded in the history with the key's name.",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
@@ -3178,7 +3398,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Measurements or pilot metrics use it",
+                        "description": "Measurements, pilot metrics or value drivers use it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5786,7 +6006,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). Signs: estimate and relative_change are after − before whatever the metric's direction (a handle time that fell is negative), as in the chart; improvement is turned so that positive is better, and verdict is improved / worsened when its interval lies entirely above / below 0, else inconclusive. Until the pilot is completed the results are interim (interim true, with a warning about peeking); completed pilots answer with the snapshot frozen at completion (interim false, warning null).",
+                "description": "Design by the samples given: before_after (pilot group only), difference_in_differences (with a control group), paired designs (mean metrics whose observations all carry unit ids seen in both periods: per-unit change scores). Tests: Welch t with Welch–Satterthwaite df (means, change scores, four-cell DiD with generalised df), pooled z with unpooled interval (proportions), NPS variance formula, exact conditional Poisson test with Clopper–Pearson bounds (counts). Signs: estimate and relative_change are after − before whatever the metric's direction (a handle time that fell is negative), as in the chart; improvement is turned so that positive is better, and verdict is improved / worsened when its interval lies entirely above / below 0, else inconclusive. Until the pilot is completed the results are interim (interim true, with a warning about peeking); completed pilots answer with the snapshot frozen at completion (interim false, warning null). Money: a metric that measures a catalogue metric priced by a value driver at one of the pilot's touchpoints gets value, annual_value = improvement × unit_value × exposure_per_year with the improvement's interval mapped end to end (else value is null); value_total adds the values, its half-widths the root sum of squares of the metrics' half-widths (assuming independent errors), with probability_net_positive = P(annual value \u003e the idea's annual running cost) under a normal approximation whose standard error is the total half-width ÷ z of the confidence level (1.959964 at 95 %); null when no metric has a value. Completion freezes the values with the results.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -5877,7 +6097,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The numbers of GET /api/v1/pilots/{id}/results, written as the JSON writes them (an empty cell where it has null): the pilot's id, status, interim, confidence_level and computed_at on every row, then the metric's id, name, unit, kind, direction, primary, guardrail, design, test, estimate, ci_low, ci_high, relative_change, relative_ci_low, relative_ci_high, p_value, improvement, improvement_ci_low, improvement_ci_high, verdict, guardrail_breached, the six sample sizes and its warnings (separated by \" | \"). Live while the pilot runs (interim true), the frozen snapshot once it is completed.",
+                "description": "The numbers of GET /api/v1/pilots/{id}/results, written as the JSON writes them (an empty cell where it has null): the pilot's id, status, interim, confidence_level and computed_at on every row, then the metric's id, name, unit, kind, direction, primary, guardrail, design, test, estimate, ci_low, ci_high, relative_change, relative_ci_low, relative_ci_high, p_value, improvement, improvement_ci_low, improvement_ci_high, verdict, guardrail_breached, the six sample sizes, its warnings (separated by \" | \"), and its value in money a year with its interval (annual_value, value_ci_low, value_ci_high: value.annual_value, value.ci_low and value.ci_high of the JSON, empty when the metric has no value). Live while the pilot runs (interim true), the frozen snapshot once it is completed.",
                 "produces": [
                     "text/csv",
                     "application/problem+json"
@@ -6593,6 +6813,166 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "Bad request: a bad or unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/reports/value": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every amount is a year, in the workspace's currency (currency). realised: adopted ideas with a realised value (measured by the pilot that got them adopted): their sum with an interval whose half-widths add as a root sum of squares, below and above separately (assuming the ideas' errors are independent), their costs and net value. pipeline: open ideas (new, under review, planned, piloting) with a business case: Σ expected annual value, Σ expected annual value × confidence (confidence-weighted), Σ net value, costs. by_owner: the same per owner (unassigned for none), biggest (realised + confidence-weighted) first. by_touchpoint: value where it accrues, the touchpoint of each value driver: open ideas' expected improvements and adopted pilots' measured values; an idea's costs are not split between touchpoints. failing_touchpoints: for each value driver whose touchpoint's latest measurement of its metric misses the metric's target (failing or at_risk, as touchpoint health judges it), the gap × unit value × exposure a year, costliest first, with the total.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "The portfolio's value: realised, in the pipeline, by owner and touchpoint, and what failing touchpoints cost",
+                "operationId": "getValueReport",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "default": 50,
+                        "x-example": "10",
+                        "description": "How many owners, touchpoints and failing touchpoints to list (1–500)",
+                        "name": "limit",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ValueReport"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/reports/value.svg": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Bars of annual value in the workspace's currency: realised (with its interval as a whisker), the pipeline expected and confidence-weighted, what failing touchpoints cost, and the 10 touchpoints where most value accrues (realised + confidence-weighted). The same figures as GET /reports/value.",
+                "produces": [
+                    "image/svg+xml",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "The portfolio's value as an SVG chart",
+                "operationId": "getValueChart",
+                "responses": {
+                    "200": {
+                        "description": "SVG",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -7416,7 +7796,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Ideas target the touchpoint",
+                        "description": "Ideas or pilots target the touchpoint, or value drivers price it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -8409,6 +8789,612 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/value-drivers": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "touchpoint_id takes several values, any of which matches: repeat the parameter or separate the ids with commas.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "money"
+                ],
+                "summary": "List value drivers, oldest first",
+                "operationId": "listValueDrivers",
+                "parameters": [
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "x-example": "3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c",
+                        "description": "Drivers at any of these touchpoints",
+                        "name": "touchpoint_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "x-example": "10",
+                        "description": "Page size, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "eyJ0IjoiMjAyNi0xMC0wMVQwOTowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ValueDriverList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "annual value = improvement × unit_value × exposure_per_year, in the workspace's currency. Examples: handle time at 0.015 EUR per second × 120,000 calls a year; first-contact resolution at 4.50 EUR per contact resolved first time × 120,000 calls; churn at 480 EUR per customer kept × 50,000 customers; complaints at 35 EUR per complaint × 2,600 agent-weeks. One driver per touchpoint and metric: a second is 409 naming /metric_id. A touchpoint or catalogue metric not in the workspace is 422 naming touchpoint_id or metric_id.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "money"
+                ],
+                "summary": "Create a value driver: what one unit of a metric's improvement at a touchpoint is worth",
+                "operationId": "createValueDriver",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Makes the request safe to retry: the first response is replayed for 24 h",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The value driver",
+                        "name": "driver",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ValueDriverCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/ValueDriver"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            },
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new value driver"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The touchpoint already has a driver for the metric (errors name /metric_id); or the same Idempotency-Key is in flight",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/value-drivers/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "money"
+                ],
+                "summary": "Get a value driver",
+                "operationId": "getValueDriver",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Value driver id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ValueDriver"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "While ideas' business cases name the driver in expected_improvements, 409 naming up to three of them and how many there are.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "money"
+                ],
+                "summary": "Delete a value driver no idea's business case names",
+                "operationId": "deleteValueDriver",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Value driver id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Ideas' business cases name the driver",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match is missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Absent fields stay unchanged; null clears note; null on unit_value, exposure_per_year, exposure_unit, touchpoint_id or metric_id is 422 naming the field (leave it out to keep it). touchpoint_id and metric_id cannot change: another value is 422 naming the field (create a new driver for another touchpoint or metric). The business cases of the ideas naming the driver are recomputed in the same transaction.",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "money"
+                ],
+                "summary": "Change a value driver (JSON Merge Patch)",
+                "operationId": "patchValueDriver",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Value driver id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ValueDriverPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ValueDriver"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is neither application/json nor application/merge-patch+json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match is missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -9585,6 +10571,52 @@ const docTemplate = `{
                 }
             }
         },
+        "BusinessCase": {
+            "type": "object",
+            "required": [
+                "currency",
+                "expected_annual_value",
+                "expected_net_annual_value",
+                "explanation"
+            ],
+            "properties": {
+                "currency": {
+                    "description": "the workspace's (GET /economics)",
+                    "type": "string",
+                    "example": "EUR"
+                },
+                "expected_annual_value": {
+                    "description": "Σ improvement × unit_value × exposure_per_year over the expected\nimprovements: 23 s × 0.015 × 120,000 calls + 0.04 × 4.50 × 120,000\ncalls = 41,400 + 21,600 = 63,000.",
+                    "type": "number",
+                    "example": 63000
+                },
+                "expected_net_annual_value": {
+                    "description": "expected_annual_value − annual_running_cost: 63,000 − 6,000 = 57,000.",
+                    "type": "number",
+                    "example": 57000
+                },
+                "explanation": {
+                    "description": "The computation with the numbers plugged in.",
+                    "type": "string",
+                    "example": "expected annual value = 23 × 0.015 × 120,000 calls = 41,400 + 0.04 × 4.5 × 120,000 calls = 21,600 = 63,000 EUR; net = 63,000 − 6,000 running = 57,000; payback = 20,000 ÷ (57,000 ÷ 12) = 4.2105 months; first-year ROI = (63,000 − 6,000 − 20,000) ÷ (20,000 + 6,000) = 1.4231"
+                },
+                "first_year_roi": {
+                    "description": "(expected_annual_value − annual_running_cost − one_off_cost) ÷\n(one_off_cost + annual_running_cost): (63,000 − 6,000 − 20,000) ÷\n(20,000 + 6,000) = 1.4231; null when both costs are 0.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 1.4231
+                },
+                "payback_months": {
+                    "description": "one_off_cost ÷ (expected_net_annual_value ÷ 12): 20,000 ÷ (57,000 ÷ 12)\n= 4.2105 months; null when the net annual value is not above 0 (it never pays back).",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 4.2105
+                },
+                "realised_annual_value": {
+                    "$ref": "#/definitions/IdeaRealisedValue"
+                }
+            }
+        },
         "CatalogueMetric": {
             "type": "object",
             "required": [
@@ -9865,6 +10897,43 @@ const docTemplate = `{
                 }
             }
         },
+        "Economics": {
+            "type": "object",
+            "required": [
+                "currency",
+                "version"
+            ],
+            "properties": {
+                "currency": {
+                    "description": "ISO 4217, default EUR",
+                    "type": "string",
+                    "example": "EUR"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "EconomicsUpdate": {
+            "type": "object",
+            "required": [
+                "currency"
+            ],
+            "properties": {
+                "currency": {
+                    "description": "an active ISO 4217 code in capitals: EUR, USD, GBP, ...",
+                    "type": "string",
+                    "example": "EUR"
+                },
+                "version": {
+                    "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 1
+                }
+            }
+        },
         "Event": {
             "type": "object",
             "required": [
@@ -9925,6 +10994,125 @@ const docTemplate = `{
                     "description": "NextCursor is where to continue: send it as after= next time. Never\nnull: with no new event it is the cursor sent.",
                     "type": "string",
                     "example": "eyJlIjo0Mn0"
+                }
+            }
+        },
+        "ExpectedImprovement": {
+            "type": "object",
+            "required": [
+                "improvement",
+                "value_driver_id"
+            ],
+            "properties": {
+                "improvement": {
+                    "description": "in the driver's metric's unit, positive is better",
+                    "type": "number",
+                    "example": 23
+                },
+                "value_driver_id": {
+                    "type": "string",
+                    "format": "uuid"
+                }
+            }
+        },
+        "ExpectedImprovementInput": {
+            "type": "object",
+            "required": [
+                "improvement",
+                "value_driver_id"
+            ],
+            "properties": {
+                "improvement": {
+                    "description": "In the driver's metric's unit, turned so that positive is better: 23\nfor 23 seconds less handle time, 0.04 for 4 points more first-contact\nresolution (a share 0–1).",
+                    "type": "number",
+                    "example": 23
+                },
+                "value_driver_id": {
+                    "description": "a driver at a touchpoint the idea targets",
+                    "type": "string",
+                    "format": "uuid"
+                }
+            }
+        },
+        "FailingTouchpointCost": {
+            "type": "object",
+            "required": [
+                "annual_cost",
+                "explanation",
+                "gap",
+                "health",
+                "metric_id",
+                "metric_key",
+                "period_end",
+                "period_start",
+                "target",
+                "touchpoint",
+                "touchpoint_id",
+                "value",
+                "value_driver_id"
+            ],
+            "properties": {
+                "annual_cost": {
+                    "type": "number",
+                    "example": 75600
+                },
+                "explanation": {
+                    "type": "string",
+                    "example": "First-contact resolution 0.66 (share) against a target of 0.8 (share) (failing, 2026-10-01 to 2026-10-31): gap 0.14 (share) × 4.5 EUR per unit × 120,000 calls a year = 75,600 EUR a year"
+                },
+                "gap": {
+                    "description": "how far value misses target, in the metric's unit, positive",
+                    "type": "number",
+                    "example": 0.14
+                },
+                "health": {
+                    "description": "failing: misses by more than its 95 % uncertainty; at_risk: within it",
+                    "type": "string",
+                    "enum": [
+                        "failing",
+                        "at_risk"
+                    ],
+                    "example": "failing"
+                },
+                "metric_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "metric_key": {
+                    "type": "string",
+                    "example": "fcr"
+                },
+                "period_end": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-10-31"
+                },
+                "period_start": {
+                    "description": "of the latest measurement",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-10-01"
+                },
+                "target": {
+                    "type": "number",
+                    "example": 0.8
+                },
+                "touchpoint": {
+                    "type": "string",
+                    "example": "Phone conversation"
+                },
+                "touchpoint_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "value": {
+                    "description": "latest, in the metric's scale",
+                    "type": "number",
+                    "example": 0.66
+                },
+                "value_driver_id": {
+                    "type": "string",
+                    "format": "uuid"
                 }
             }
         },
@@ -10139,6 +11327,7 @@ const docTemplate = `{
                 "confidence",
                 "created_at",
                 "effort",
+                "expected_improvements",
                 "experience",
                 "id",
                 "impact",
@@ -10155,6 +11344,14 @@ const docTemplate = `{
                 "version"
             ],
             "properties": {
+                "annual_running_cost": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 6000
+                },
+                "business_case": {
+                    "$ref": "#/definitions/BusinessCase"
+                },
                 "confidence": {
                     "type": "number",
                     "example": 0.8
@@ -10166,6 +11363,13 @@ const docTemplate = `{
                     "description": "What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts",
                     "type": "integer",
                     "example": 2
+                },
+                "expected_improvements": {
+                    "description": "in the order given; [] when none",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ExpectedImprovement"
+                    }
                 },
                 "experience": {
                     "description": "How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn",
@@ -10180,6 +11384,12 @@ const docTemplate = `{
                     "description": "How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers",
                     "type": "integer",
                     "example": 4
+                },
+                "one_off_cost": {
+                    "description": "The business case's inputs, in the workspace's currency: null when not set.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 20000
                 },
                 "owner": {
                     "type": "string",
@@ -10254,6 +11464,14 @@ const docTemplate = `{
                 "touchpoint_ids"
             ],
             "properties": {
+                "annual_running_cost": {
+                    "type": "number",
+                    "maximum": 1000000000000,
+                    "minimum": 0,
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 6000
+                },
                 "confidence": {
                     "description": "default 0.5",
                     "type": "number",
@@ -10270,6 +11488,15 @@ const docTemplate = `{
                     "minimum": 1,
                     "example": 2
                 },
+                "expected_improvements": {
+                    "type": "array",
+                    "maxItems": 20,
+                    "items": {
+                        "$ref": "#/definitions/ExpectedImprovementInput"
+                    },
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
                 "experience": {
                     "description": "How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn",
                     "type": "integer",
@@ -10283,6 +11510,15 @@ const docTemplate = `{
                     "maximum": 5,
                     "minimum": 1,
                     "example": 4
+                },
+                "one_off_cost": {
+                    "description": "The business case, all optional: what the idea costs once and every\nyear, in the workspace's currency (≥ 0), and what it is expected to\nimprove, each improvement priced by a value driver at one of the\ntouchpoints the idea targets (else 422 naming\n/expected_improvements/N/value_driver_id).",
+                    "type": "number",
+                    "maximum": 1000000000000,
+                    "minimum": 0,
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 20000
                 },
                 "owner": {
                     "type": "string",
@@ -10393,6 +11629,14 @@ const docTemplate = `{
         "IdeaPatch": {
             "type": "object",
             "properties": {
+                "annual_running_cost": {
+                    "type": "number",
+                    "maximum": 1000000000000,
+                    "minimum": 0,
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 6000
+                },
                 "confidence": {
                     "type": "number",
                     "maximum": 1,
@@ -10405,6 +11649,14 @@ const docTemplate = `{
                     "type": "integer",
                     "maximum": 5,
                     "minimum": 1,
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "expected_improvements": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ExpectedImprovementInput"
+                    },
                     "x-nullable": true,
                     "x-omitempty": true
                 },
@@ -10423,6 +11675,15 @@ const docTemplate = `{
                     "minimum": 1,
                     "x-nullable": true,
                     "x-omitempty": true
+                },
+                "one_off_cost": {
+                    "description": "The business case's inputs: null clears each; an array of\nexpected_improvements replaces the list, null or [] empties it.",
+                    "type": "number",
+                    "maximum": 1000000000000,
+                    "minimum": 0,
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 20000
                 },
                 "owner": {
                     "type": "string",
@@ -10487,6 +11748,38 @@ const docTemplate = `{
                     },
                     "x-nullable": true,
                     "x-omitempty": true
+                }
+            }
+        },
+        "IdeaRealisedValue": {
+            "type": "object",
+            "required": [
+                "annual_value",
+                "ci_high",
+                "ci_low",
+                "pilot_id",
+                "realised_at"
+            ],
+            "properties": {
+                "annual_value": {
+                    "type": "number",
+                    "example": 52000
+                },
+                "ci_high": {
+                    "type": "number",
+                    "example": 73000
+                },
+                "ci_low": {
+                    "type": "number",
+                    "example": 31000
+                },
+                "pilot_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "realised_at": {
+                    "description": "when the pilot completed",
+                    "type": "string"
                 }
             }
         },
@@ -11424,6 +12717,9 @@ const docTemplate = `{
                     "type": "string",
                     "example": "seconds"
                 },
+                "value": {
+                    "$ref": "#/definitions/MetricValue"
+                },
                 "verdict": {
                     "description": "improved / worsened when the improvement interval lies entirely above / below 0 (better or worse given direction), else inconclusive. Interim while the pilot is not completed: see interim and warning on PilotResults.",
                     "type": "string",
@@ -11439,6 +12735,48 @@ const docTemplate = `{
                     "items": {
                         "type": "string"
                     }
+                }
+            }
+        },
+        "MetricValue": {
+            "type": "object",
+            "required": [
+                "annual_value",
+                "ci_high",
+                "ci_low",
+                "currency",
+                "explanation",
+                "value_driver_id"
+            ],
+            "properties": {
+                "annual_value": {
+                    "description": "improvement × unit_value × exposure_per_year",
+                    "type": "number",
+                    "example": 41400
+                },
+                "ci_high": {
+                    "description": "improvement_ci_high × unit_value × exposure_per_year",
+                    "type": "number",
+                    "example": 63270
+                },
+                "ci_low": {
+                    "description": "improvement_ci_low × unit_value × exposure_per_year",
+                    "type": "number",
+                    "example": 19530
+                },
+                "currency": {
+                    "description": "the workspace's (GET /api/v1/economics)",
+                    "type": "string",
+                    "example": "EUR"
+                },
+                "explanation": {
+                    "description": "The numbers plugged in, in words.",
+                    "type": "string",
+                    "example": "improvement 23 seconds × 0.015 EUR per second × 120,000 calls a year = 41,400 EUR a year; the improvement's interval 10.8499 to 35.1501 seconds gives 19,530 to 63,270 EUR"
+                },
+                "value_driver_id": {
+                    "type": "string",
+                    "format": "uuid"
                 }
             }
         },
@@ -11514,6 +12852,27 @@ const docTemplate = `{
                     "description": "that metric's latest value is stale",
                     "type": "boolean",
                     "example": false
+                }
+            }
+        },
+        "OwnerValue": {
+            "type": "object",
+            "required": [
+                "owner",
+                "pipeline",
+                "realised"
+            ],
+            "properties": {
+                "owner": {
+                    "description": "\"unassigned\" for ideas without an owner",
+                    "type": "string",
+                    "example": "Contact centre"
+                },
+                "pipeline": {
+                    "$ref": "#/definitions/PipelineValueSummary"
+                },
+                "realised": {
+                    "$ref": "#/definitions/RealisedValueSummary"
                 }
             }
         },
@@ -11839,6 +13198,9 @@ const docTemplate = `{
                     "description": "the results as a forest plot",
                     "type": "string"
                 },
+                "value_total": {
+                    "$ref": "#/definitions/PilotValueTotal"
+                },
                 "verdict": {
                     "description": "the primary metric's; null without one",
                     "type": "string",
@@ -11854,6 +13216,96 @@ const docTemplate = `{
                     "type": "string",
                     "x-nullable": true,
                     "example": "Interim results: the pilot is still running, so these results will change as data arrive. Checking the results repeatedly and stopping the pilot when a result looks good inflates the false-positive rate: a difference that is only chance gets taken for a real effect. The verdict is final only when the pilot is completed, after running as planned (to the sample size planned for it)."
+                }
+            }
+        },
+        "PilotValueTotal": {
+            "type": "object",
+            "required": [
+                "annual_value",
+                "ci_high",
+                "ci_low",
+                "currency",
+                "explanation",
+                "probability_net_positive",
+                "running_cost"
+            ],
+            "properties": {
+                "annual_value": {
+                    "description": "the sum of the metrics' annual_value",
+                    "type": "number",
+                    "example": 63000
+                },
+                "ci_high": {
+                    "description": "annual_value + √Σ(ci_high − annual_value)²",
+                    "type": "number",
+                    "example": 103065
+                },
+                "ci_low": {
+                    "description": "annual_value − √Σ(annual_value − ci_low)²",
+                    "type": "number",
+                    "example": 22935
+                },
+                "currency": {
+                    "type": "string",
+                    "example": "EUR"
+                },
+                "explanation": {
+                    "description": "The numbers plugged in, in words, with the independence assumption.",
+                    "type": "string",
+                    "example": "sum of 2 metric values = 63,000 EUR a year; interval 22,935 to 103,065 (half-widths added as a root sum of squares, assuming the metrics' errors are independent); P(value \u003e running cost 12,000) = 99.37 % under a normal approximation with standard error 20,442"
+                },
+                "probability_net_positive": {
+                    "description": "P(annual value \u003e running_cost), 0–1, normal approximation with standard error = total half-width ÷ z of the confidence level.",
+                    "type": "number",
+                    "example": 0.9937
+                },
+                "running_cost": {
+                    "description": "The idea's annual_running_cost (0 when it has none) the value is weighed against.",
+                    "type": "number",
+                    "example": 12000
+                }
+            }
+        },
+        "PipelineValueSummary": {
+            "type": "object",
+            "required": [
+                "annual_running_cost",
+                "confidence_weighted_annual_value",
+                "count",
+                "expected_annual_value",
+                "expected_net_annual_value",
+                "explanation",
+                "one_off_cost"
+            ],
+            "properties": {
+                "annual_running_cost": {
+                    "type": "number",
+                    "example": 16000
+                },
+                "confidence_weighted_annual_value": {
+                    "description": "Σ expected_annual_value × confidence",
+                    "type": "number",
+                    "example": 61000
+                },
+                "count": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "expected_annual_value": {
+                    "type": "number",
+                    "example": 120000
+                },
+                "expected_net_annual_value": {
+                    "type": "number",
+                    "example": 104000
+                },
+                "explanation": {
+                    "type": "string"
+                },
+                "one_off_cost": {
+                    "type": "number",
+                    "example": 45000
                 }
             }
         },
@@ -12037,6 +13489,54 @@ const docTemplate = `{
                 }
             }
         },
+        "RealisedValueSummary": {
+            "type": "object",
+            "required": [
+                "annual_running_cost",
+                "annual_value",
+                "ci_high",
+                "ci_low",
+                "count",
+                "explanation",
+                "net_annual_value",
+                "one_off_cost"
+            ],
+            "properties": {
+                "annual_running_cost": {
+                    "type": "number",
+                    "example": 5000
+                },
+                "annual_value": {
+                    "type": "number",
+                    "example": 63000
+                },
+                "ci_high": {
+                    "type": "number",
+                    "example": 81000
+                },
+                "ci_low": {
+                    "type": "number",
+                    "example": 45000
+                },
+                "count": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "explanation": {
+                    "type": "string",
+                    "example": "sum of the realised annual values of 2 adopted ideas = 63,000 EUR; interval 45,000 to 81,000 (… assuming the ideas' errors are independent …)"
+                },
+                "net_annual_value": {
+                    "description": "annual_value − annual_running_cost",
+                    "type": "number",
+                    "example": 58000
+                },
+                "one_off_cost": {
+                    "type": "number",
+                    "example": 18000
+                }
+            }
+        },
         "ReportTouchpoint": {
             "type": "object",
             "required": [
@@ -12101,6 +13601,7 @@ const docTemplate = `{
                 "confidence",
                 "created_at",
                 "effort",
+                "expected_improvements",
                 "experience",
                 "id",
                 "impact",
@@ -12118,6 +13619,14 @@ const docTemplate = `{
                 "version"
             ],
             "properties": {
+                "annual_running_cost": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 6000
+                },
+                "business_case": {
+                    "$ref": "#/definitions/BusinessCase"
+                },
                 "confidence": {
                     "type": "number",
                     "example": 0.8
@@ -12129,6 +13638,13 @@ const docTemplate = `{
                     "description": "What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts",
                     "type": "integer",
                     "example": 2
+                },
+                "expected_improvements": {
+                    "description": "in the order given; [] when none",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ExpectedImprovement"
+                    }
                 },
                 "experience": {
                     "description": "How much customers feel it: 1 = few customers would notice; 3 = removes a known irritation for many customers; 5 = removes a pain that drives complaints, repeat contacts or churn",
@@ -12143,6 +13659,12 @@ const docTemplate = `{
                     "description": "How much it moves a measured outcome: 1 = barely moves a measured outcome (cost, revenue, a target metric); 3 = a clear change on one key metric at one touchpoint; 5 = a large change on a key metric across a journey or most customers",
                     "type": "integer",
                     "example": 4
+                },
+                "one_off_cost": {
+                    "description": "The business case's inputs, in the workspace's currency: null when not set.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 20000
                 },
                 "owner": {
                     "type": "string",
@@ -12914,6 +14436,311 @@ const docTemplate = `{
                 }
             }
         },
+        "TouchpointValue": {
+            "type": "object",
+            "required": [
+                "confidence_weighted_annual_value",
+                "expected_annual_value",
+                "expected_improvements",
+                "name",
+                "realised_annual_value",
+                "realised_metrics",
+                "touchpoint_id"
+            ],
+            "properties": {
+                "confidence_weighted_annual_value": {
+                    "description": "each improvement's value × its idea's confidence",
+                    "type": "number",
+                    "example": 27000
+                },
+                "expected_annual_value": {
+                    "type": "number",
+                    "example": 54000
+                },
+                "expected_improvements": {
+                    "description": "Open ideas' expected improvements priced by the touchpoint's drivers.",
+                    "type": "integer",
+                    "example": 4
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Phone conversation"
+                },
+                "realised_annual_value": {
+                    "type": "number",
+                    "example": 50400
+                },
+                "realised_metrics": {
+                    "description": "Values that adopted ideas' pilots measured on the drivers' metrics.",
+                    "type": "integer",
+                    "example": 1
+                },
+                "touchpoint_id": {
+                    "type": "string",
+                    "format": "uuid"
+                }
+            }
+        },
+        "ValueDriver": {
+            "type": "object",
+            "required": [
+                "annual_value_per_unit",
+                "created_at",
+                "currency",
+                "exposure_per_year",
+                "exposure_unit",
+                "id",
+                "metric_id",
+                "note",
+                "touchpoint_id",
+                "unit_value",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "annual_value_per_unit": {
+                    "description": "What one unit of improvement is worth a year: unit_value ×\nexposure_per_year (one second of handle time: 0.015 × 120,000 = 1,800).",
+                    "type": "number",
+                    "example": 1800
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "currency": {
+                    "description": "the workspace's (read-only; PUT /economics)",
+                    "type": "string",
+                    "example": "EUR"
+                },
+                "exposure_per_year": {
+                    "description": "exposures a year",
+                    "type": "number",
+                    "example": 120000
+                },
+                "exposure_unit": {
+                    "type": "string",
+                    "example": "calls"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "metric_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "note": {
+                    "type": "string",
+                    "example": "Loaded cost of an agent: 54 EUR an hour = 0.015 EUR a second"
+                },
+                "touchpoint_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "unit_value": {
+                    "description": "money per unit of improvement per exposure",
+                    "type": "number",
+                    "example": 0.015
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "ValueDriverCreate": {
+            "type": "object",
+            "required": [
+                "exposure_per_year",
+                "exposure_unit",
+                "metric_id",
+                "touchpoint_id",
+                "unit_value"
+            ],
+            "properties": {
+                "exposure_per_year": {
+                    "description": "how many exposures (calls, visits, customers) the touchpoint sees a year",
+                    "type": "number",
+                    "maximum": 1000000000000,
+                    "minimum": 0,
+                    "example": 120000
+                },
+                "exposure_unit": {
+                    "description": "what one exposure is: calls, visits, customers, agent-weeks",
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "calls"
+                },
+                "metric_id": {
+                    "description": "a catalogue metric (GET /metrics), e.g. aht",
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "note": {
+                    "type": "string",
+                    "maxLength": 2000,
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": "Loaded cost of an agent: 54 EUR an hour = 0.015 EUR a second"
+                },
+                "touchpoint_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "unit_value": {
+                    "description": "Money per one unit of improvement of the metric, per exposure, in the\nworkspace's currency: 0.015 per second of handle time saved per call\n(a proportion's unit is the whole share: 4.50 per contact resolved\nfirst time is 4.50 per 1.0 of first-contact resolution per call).",
+                    "type": "number",
+                    "maximum": 1000000000000,
+                    "minimum": 0,
+                    "example": 0.015
+                }
+            }
+        },
+        "ValueDriverList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ValueDriver"
+                    }
+                },
+                "next_cursor": {
+                    "description": "null on the last page",
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "ValueDriverPatch": {
+            "type": "object",
+            "properties": {
+                "exposure_per_year": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 130000
+                },
+                "exposure_unit": {
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": "calls"
+                },
+                "metric_id": {
+                    "description": "fixed: only its current value is accepted",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "note": {
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "touchpoint_id": {
+                    "description": "fixed: only its current value is accepted",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "unit_value": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 0.018
+                }
+            }
+        },
+        "ValueReport": {
+            "type": "object",
+            "required": [
+                "by_owner",
+                "by_owner_explanation",
+                "by_touchpoint",
+                "by_touchpoint_explanation",
+                "currency",
+                "failing_annual_cost",
+                "failing_explanation",
+                "failing_touchpoints",
+                "other_failing",
+                "other_owners",
+                "other_touchpoints",
+                "pipeline",
+                "realised",
+                "svg"
+            ],
+            "properties": {
+                "by_owner": {
+                    "description": "by realised + confidence-weighted value, biggest first, at most limit",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/OwnerValue"
+                    }
+                },
+                "by_owner_explanation": {
+                    "type": "string"
+                },
+                "by_touchpoint": {
+                    "description": "by realised + confidence-weighted value, biggest first, at most limit",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TouchpointValue"
+                    }
+                },
+                "by_touchpoint_explanation": {
+                    "type": "string"
+                },
+                "currency": {
+                    "type": "string",
+                    "example": "EUR"
+                },
+                "failing_annual_cost": {
+                    "description": "of all of them",
+                    "type": "number",
+                    "example": 129600
+                },
+                "failing_explanation": {
+                    "type": "string"
+                },
+                "failing_touchpoints": {
+                    "description": "costliest first, at most limit",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FailingTouchpointCost"
+                    }
+                },
+                "other_failing": {
+                    "type": "integer"
+                },
+                "other_owners": {
+                    "description": "owners beyond limit",
+                    "type": "integer"
+                },
+                "other_touchpoints": {
+                    "description": "Touchpoints beyond limit.",
+                    "type": "integer"
+                },
+                "pipeline": {
+                    "$ref": "#/definitions/PipelineValueSummary"
+                },
+                "realised": {
+                    "$ref": "#/definitions/RealisedValueSummary"
+                },
+                "svg": {
+                    "description": "the same as a chart",
+                    "type": "string",
+                    "example": "/api/v1/reports/value.svg"
+                }
+            }
+        },
         "Webhook": {
             "type": "object",
             "required": [
@@ -13280,6 +15107,10 @@ const docTemplate = `{
         {
             "description": "The roadmap (now, next, later) and the value/effort matrix, both as JSON and the matrix as a chart (SVG).",
             "name": "roadmap"
+        },
+        {
+            "description": "Workspace economics, value drivers: what an improvement is worth.",
+            "name": "money"
         },
         {
             "description": "Time-boxed tests of an idea: size them, define their metrics, enter samples or upload raw observations, start, complete with a decision, and read the results (JSON and forest plot).",

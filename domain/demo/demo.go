@@ -23,6 +23,7 @@ type Store interface {
 	domain.PilotStore
 	domain.CatalogueStore
 	domain.MeasurementStore
+	domain.MoneyStore
 }
 
 // Workspace is the slug of the workspace `cxbacklog demo` fills.
@@ -41,7 +42,9 @@ var ErrNotEmpty error = domain.Errorf(domain.EConflict,
 // running pilot with live results, and six months of monthly touchpoint
 // measurements (healthy, at risk and failing touchpoints, one never
 // measured, one not measured recently, one with ideas but no measurement,
-// and a failing one that no open idea targets). Dates are relative to now;
+// and a failing one that no open idea targets), value drivers for the
+// contact centre and the restaurant with business cases on a third of the
+// ideas (the headset pilot's measured value included). Dates are relative to now;
 // the figures are deterministic. Everything is loaded in one transaction:
 // on error nothing is left behind. ErrNotEmpty when the workspace has
 // journeys already.
@@ -57,8 +60,8 @@ func Load(ctx context.Context, store Store, workspaceID, actor string, now time.
 		}
 		d := &loader{store: store, pilots: domain.PilotActions{Store: store}, ws: workspaceID, actor: actor, now: now,
 			rng: rand.New(rand.NewPCG(20260901, 7)), touchpoints: map[string]string{}, ideas: map[string]*domain.Idea{},
-			metrics: map[string]domain.CatalogueMetric{}}
-		for _, step := range []func(context.Context) error{d.catalogue, d.journeys, d.ideaBacklog, d.headsetPilot, d.queueScreenPilot, d.measurements} {
+			metrics: map[string]domain.CatalogueMetric{}, drivers: map[string]string{}}
+		for _, step := range []func(context.Context) error{d.catalogue, d.journeys, d.valueDrivers, d.ideaBacklog, d.headsetPilot, d.queueScreenPilot, d.measurements} {
 			if err := step(ctx); err != nil {
 				return fmt.Errorf("load demo data: %w", err)
 			}
@@ -84,6 +87,8 @@ func Links(ctx context.Context, store Store, workspaceID string) ([]Link, error)
 		{"Coverage: measured, with ideas, with pilots (per owner and channel)", "/api/v1/reports/coverage", ""},
 		{"Impact ledger: what completed pilots delivered", "/api/v1/reports/impact", ""},
 		{"Value/effort matrix", "/api/v1/reports/matrix", ""},
+		{"Value: what adopted ideas proved and what the open backlog is worth", "/api/v1/reports/value", ""},
+		{"Backlog by net annual value", "/api/v1/ideas?sort=-expected_net_annual_value", ""},
 	}
 	journeys, _, err := store.ListJourneys(ctx, workspaceID, domain.Page{Limit: domain.MaxPageSize})
 	if err != nil {
@@ -119,7 +124,8 @@ func Links(ctx context.Context, store Store, workspaceID string) ([]Link, error)
 			trends = append(trends, Link{"Trend chart: " + tps[0].Name + " CSAT", "/api/v1/touchpoints/" + tps[0].ID + "/trend.svg?metric_id=" + m.ID, "trend-" + fileName(tps[0].Name) + ".svg"})
 		}
 	}
-	links = append(links, Link{"Value/effort matrix chart", "/api/v1/reports/matrix.svg", "matrix.svg"})
+	links = append(links, Link{"Value/effort matrix chart", "/api/v1/reports/matrix.svg", "matrix.svg"},
+		Link{"Value chart", "/api/v1/reports/value.svg", "value.svg"})
 	links = append(links, heatmaps...)
 	links = append(links, results...)
 	return append(links, trends...), nil
@@ -143,6 +149,7 @@ type loader struct {
 	metrics     map[string]domain.CatalogueMetric // by key
 	touchpoints map[string]string                 // id by demo key
 	ideas       map[string]*domain.Idea           // by demo key
+	drivers     map[string]string                 // value driver id by demo key
 }
 
 func (d *loader) catalogue(ctx context.Context) error {
@@ -153,12 +160,110 @@ func (d *loader) catalogue(ctx context.Context) error {
 	for _, m := range metrics {
 		d.metrics[m.Key] = m
 	}
-	for _, key := range []string{"csat", "nps", "fcr", "aht"} {
+	for _, key := range []string{"csat", "nps", "fcr", "aht", "churn"} {
 		if _, ok := d.metrics[key]; !ok {
 			return fmt.Errorf("the workspace's catalogue has no %q metric", key)
 		}
 	}
+	for _, m := range demoMetrics {
+		m.WorkspaceID = d.ws
+		if err := m.Validate(); err != nil {
+			return fmt.Errorf("catalogue metric %q: %w", m.Key, err)
+		}
+		if err := d.store.CreateCatalogueMetric(ctx, &m); err != nil {
+			return fmt.Errorf("catalogue metric %q: %w", m.Key, err)
+		}
+		d.metrics[m.Key] = m
+	}
 	return nil
+}
+
+// demoMetrics are added to the seeded catalogue: what the headset pilot and
+// the restaurant's value drivers measure.
+var demoMetrics = []domain.CatalogueMetric{
+	{Key: "complaints_per_agent_week", Name: "Complaints per agent-week", Kind: domain.KindCount, Direction: domain.LowerIsBetter,
+		Unit: "per agent-week", Description: "Complaints about a call, per agent and week on the phones."},
+	{Key: "return_rate", Name: "Guests back within 30 days", Kind: domain.KindProportion, Direction: domain.HigherIsBetter,
+		Unit: "share of guests", Target: ptr(0.4), Description: "Share of lunch guests who come back within 30 days (loyalty card and card-payment matches)."},
+}
+
+func ptr(x float64) *float64 { return &x }
+
+// driverSpec is a value driver: what one unit of improvement of a metric at
+// a touchpoint is worth.
+type driverSpec struct {
+	key, touchpoint, metric string
+	unitValue, exposure     float64
+	exposureUnit, note      string
+}
+
+var driverSpecs = []driverSpec{
+	{"aht", "conversation", "aht", 0.015, 120000, "calls",
+		"An agent costs 54 EUR an hour fully loaded: 0.015 EUR a second, on 120,000 calls a year."},
+	{"fcr", "fcr", "fcr", 4.50, 120000, "calls",
+		"A contact resolved first time avoids a repeat call of about 300 s at 0.015 EUR/s."},
+	{"complaints", "conversation", "complaints_per_agent_week", 35, 2600, "agent-weeks",
+		"Handling a complaint takes a team leader about 40 minutes; 50 agents × 52 weeks."},
+	{"churn", "invoice", "churn", 480, 50000, "customers",
+		"A customer is worth 480 EUR of margin a year; 50,000 customers get an invoice."},
+	{"return", "taste", "return_rate", 14, 52000, "lunch guests",
+		"A lunch guest who comes back brings about 14 EUR of margin; 52,000 lunch guests a year."},
+}
+
+func (d *loader) valueDrivers(ctx context.Context) error {
+	for _, ds := range driverSpecs {
+		v := &domain.ValueDriver{WorkspaceID: d.ws, TouchpointID: d.touchpoints[ds.touchpoint], MetricID: d.metrics[ds.metric].ID,
+			UnitValue: ds.unitValue, ExposurePerYear: ds.exposure, ExposureUnit: ds.exposureUnit, Note: ds.note}
+		if err := v.Validate(); err != nil {
+			return fmt.Errorf("value driver %q: %w", ds.key, err)
+		}
+		if err := d.store.CreateValueDriver(ctx, v); err != nil {
+			return fmt.Errorf("value driver %q: %w", ds.key, err)
+		}
+		d.drivers[ds.key] = v.ID
+	}
+	return nil
+}
+
+// businessCase is an idea's costs and the improvements it expects, by
+// driver key.
+type businessCase struct {
+	oneOff, running *float64
+	improvements    []expected
+}
+
+type expected struct {
+	driver      string
+	improvement float64
+}
+
+// businessCases cover a third of the ideas: the contact centre's with
+// handle time, resolution and complaints; the invoice's with churn; the
+// kitchen's with guests coming back; one with costs only; and a chatbot
+// whose running cost eats its value.
+var businessCases = map[string]businessCase{
+	"headsets":        {ptr(18000), ptr(2400), []expected{{"aht", 20}, {"complaints", 0.05}}},
+	"knowledge-base":  {ptr(45000), ptr(12000), []expected{{"fcr", 0.05}, {"aht", 15}}},
+	"plain-invoice":   {ptr(25000), nil, []expected{{"churn", 0.002}}},
+	"e-invoice":       {ptr(60000), ptr(8000), []expected{{"churn", 0.001}}},
+	"tasting-review":  {nil, ptr(6500), []expected{{"return", 0.02}}},
+	"local-supplier":  {nil, ptr(18000), []expected{{"return", 0.03}}},
+	"rebuild-kitchen": {ptr(250000), nil, []expected{{"return", 0.01}}},
+	"invoice-chatbot": {ptr(80000), ptr(20000), []expected{{"aht", 5}}},
+	"callback":        {ptr(15000), ptr(3000), nil},
+}
+
+// money returns the business case inputs of idea key.
+func (d *loader) money(key string) domain.BusinessCaseInputs {
+	bc, ok := businessCases[key]
+	if !ok {
+		return domain.BusinessCaseInputs{}
+	}
+	in := domain.BusinessCaseInputs{OneOffCost: bc.oneOff, AnnualRunningCost: bc.running}
+	for _, e := range bc.improvements {
+		in.ExpectedImprovements = append(in.ExpectedImprovements, domain.ExpectedImprovement{ValueDriverID: d.drivers[e.driver], Improvement: e.improvement})
+	}
+	return in
 }
 
 type touchpointSpec struct {
@@ -375,7 +480,7 @@ func (d *loader) ideaBacklog(ctx context.Context) error {
 	for _, di := range ideaSpecs {
 		i := &domain.Idea{WorkspaceID: d.ws, Title: di.title, Problem: di.problem, Proposal: di.proposal,
 			Impact: di.impact, Experience: di.experience, Effort: di.effort, Confidence: di.confidence, Owner: di.owner,
-			Tags: append([]string{}, di.tags...), Source: di.source, Status: domain.StatusNew}
+			Tags: append([]string{}, di.tags...), Source: di.source, Status: domain.StatusNew, Money: d.money(di.key)}
 		for _, key := range di.touchpoints {
 			i.TouchpointIDs = append(i.TouchpointIDs, d.touchpoints[key])
 		}
@@ -472,11 +577,11 @@ func (d *loader) headsetPilot(ctx context.Context) error {
 		Scope:      "Team B (24 agents) got the headsets; team A (25 agents) is the control. Four weeks before and four weeks after the installation.",
 		StartDate:  &start, EndDate: &end, Owner: "Contact centre"}
 	metrics := []metricSpec{
-		{metric: domain.Metric{Name: "Handle time", Unit: "seconds", Kind: domain.KindMean, Direction: domain.LowerIsBetter, Primary: true},
+		{metric: domain.Metric{Name: "Handle time", Primary: true}, catalog: "aht",
 			samples: [4]*domain.Sample{mean(400, 320, 75), mean(410, 290, 70), mean(420, 318, 76), mean(415, 316, 74)}},
 		{metric: domain.Metric{Name: "CSAT", Guardrail: true}, catalog: "csat",
 			samples: [4]*domain.Sample{share(400, 300), share(410, 360), share(420, 315), share(415, 312)}},
-		{metric: domain.Metric{Name: "Complaints", Unit: "per agent-week", Kind: domain.KindCount, Direction: domain.LowerIsBetter},
+		{metric: domain.Metric{Name: "Complaints"}, catalog: "complaints_per_agent_week",
 			samples: [4]*domain.Sample{events(18, 96), events(7, 96), events(20, 100), events(19, 100)}},
 	}
 	if err := d.pilot(ctx, "headsets", p, metrics, start.Add(9*time.Hour)); err != nil {
@@ -604,6 +709,6 @@ func Summary() string {
 	for n, j := range journeySpecs {
 		names[n] = "“" + j.name + "”"
 	}
-	return fmt.Sprintf("%d journeys (%s), %d touchpoints, %d ideas, 2 pilots (one completed, one running), %d monthly measurements",
-		len(journeySpecs), strings.Join(names, ", "), tps, len(ideaSpecs), ms)
+	return fmt.Sprintf("%d journeys (%s), %d touchpoints, %d ideas (%d with a business case), %d value drivers, 2 pilots (one completed, one running), %d monthly measurements",
+		len(journeySpecs), strings.Join(names, ", "), tps, len(ideaSpecs), len(businessCases), len(driverSpecs), ms)
 }
