@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -214,6 +215,53 @@ func TestDemoReports(t *testing.T) {
 		get("/api/v1/ideas?status=piloting", &ideas)
 		if len(ideas.Items) != 1 || ideas.Items[0].Title != "Digital queue screen at the counter" {
 			t.Errorf("piloting ideas = %+v", ideas.Items)
+		}
+	})
+
+	t.Run("money", func(t *testing.T) {
+		var pilots struct{ Items []api.Pilot }
+		get("/api/v1/pilots?status=completed", &pilots)
+		if len(pilots.Items) != 1 {
+			t.Fatalf("completed pilots = %+v", pilots.Items)
+		}
+		var r api.PilotResults
+		get("/api/v1/pilots/"+pilots.Items[0].ID+"/results", &r)
+		priced := map[string]float64{}
+		for _, m := range r.Metrics {
+			if m.Value != nil {
+				priced[m.Name] = m.Value.AnnualValue
+			}
+		}
+		// Handle time −28 s against control × 0.015 EUR × 120,000 calls = 50,400 EUR; CSAT has no driver.
+		if len(priced) != 2 || math.Abs(priced["Handle time"]-50400) > 1e-6 || priced["Complaints"] <= 0 {
+			t.Errorf("priced metrics = %v", priced)
+		}
+		if v := r.ValueTotal; v == nil || v.CILow <= 0 || v.CIHigh <= v.AnnualValue || v.ProbabilityNetPositive < 0.99 {
+			t.Errorf("value total = %+v", v)
+		}
+
+		var ideas struct{ Items []api.Idea }
+		get("/api/v1/ideas?status=all&sort=-expected_net_annual_value&limit=10", &ideas)
+		withCase := 0
+		for _, i := range ideas.Items {
+			if i.BusinessCase != nil {
+				withCase++
+			}
+		}
+		if withCase != 9 || ideas.Items[0].Title != "Plain-language invoice with a summary box" {
+			t.Errorf("%d ideas with a case, first %q", withCase, ideas.Items[0].Title)
+		}
+
+		var report api.ValueReport
+		get("/api/v1/reports/value", &report)
+		// Open ideas with a case: plain invoice 48,000, knowledge base 54,000, e-invoice 24,000,
+		// chef's tasting 14,560, local supplier 21,840 = 162,400.
+		if report.Realised.Count != 1 || report.Pipeline.Count != 5 || math.Abs(report.Pipeline.ExpectedAnnualValue-162400) > 1e-6 ||
+			math.Abs(report.Realised.AnnualValue-r.ValueTotal.AnnualValue) > 1e-6 {
+			t.Errorf("value report realised %+v, pipeline %+v", report.Realised, report.Pipeline)
+		}
+		if len(report.FailingTouchpoints) != 1 || report.FailingTouchpoints[0].Touchpoint != "First-contact resolution" {
+			t.Errorf("failing touchpoints = %+v", report.FailingTouchpoints)
 		}
 	})
 

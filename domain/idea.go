@@ -422,7 +422,7 @@ func realisedText(r *RealisedValue) string {
 	if r == nil {
 		return ""
 	}
-	return formatMoney(r.AnnualValue) + " (" + formatMoney(r.CI.Low) + " to " + formatMoney(r.CI.High) + ")"
+	return FormatMoney(r.AnnualValue) + " (" + FormatMoney(r.CI.Low) + " to " + FormatMoney(r.CI.High) + ")"
 }
 
 // joinValues joins string-typed values with ", ".

@@ -107,7 +107,7 @@ func validatePositiveAmount(fe *fieldErrors, pointer string, x float64) {
 	case x <= 0:
 		fe.add(pointer, "must be above 0")
 	case x > MaxAmount:
-		fe.add(pointer, "must be at most %s", formatMoney(MaxAmount))
+		fe.add(pointer, "must be at most %s", FormatMoney(MaxAmount))
 	}
 }
 
@@ -144,12 +144,16 @@ func ValueOfResult(r MetricResult, d ValueDriver, currency string) (MetricValue,
 		Currency: currency, ValueDriverID: d.ID,
 	}
 	unit := improvementUnit(r.Kind, r.Unit)
+	per := unitWord(unit)
+	if r.Kind == KindCount {
+		per = " event" // the improvement is events per exposure; the driver prices one event
+	}
 	v.Explanation = "improvement " + formatQuantity(r.Improvement) + unit + " × " +
-		formatQuantity(d.UnitValue) + " " + currency + " per" + unitWord(unit) + " × " +
-		formatMoney(d.ExposurePerYear) + " " + d.ExposureUnit + " a year = " +
-		formatMoney(v.AnnualValue) + " " + currency + " a year; the improvement's interval " +
+		formatQuantity(d.UnitValue) + " " + currency + " per" + per + " × " +
+		FormatMoney(d.ExposurePerYear) + " " + d.ExposureUnit + " a year = " +
+		FormatMoney(v.AnnualValue) + " " + currency + " a year; the improvement's interval " +
 		formatQuantity(r.ImprovementCI.Low) + " to " + formatQuantity(r.ImprovementCI.High) + unit +
-		" gives " + formatMoney(v.CI.Low) + " to " + formatMoney(v.CI.High) + " " + currency
+		" gives " + FormatMoney(v.CI.Low) + " to " + FormatMoney(v.CI.High) + " " + currency
 	return v, true
 }
 
@@ -219,11 +223,11 @@ func TotalValue(values []MetricValue, runningCost, confidence float64) (ValueTot
 	case t.AnnualValue > runningCost:
 		t.ProbabilityNetPositive = 1
 	}
-	t.Explanation = "sum of " + strconv.Itoa(len(values)) + " metric values = " + formatMoney(t.AnnualValue) + " " + t.Currency +
-		" a year; interval " + formatMoney(t.CI.Low) + " to " + formatMoney(t.CI.High) +
+	t.Explanation = "sum of " + strconv.Itoa(len(values)) + " metric values = " + FormatMoney(t.AnnualValue) + " " + t.Currency +
+		" a year; interval " + FormatMoney(t.CI.Low) + " to " + FormatMoney(t.CI.High) +
 		" (half-widths added as a root sum of squares, assuming the metrics' errors are independent); P(value > running cost " +
-		formatMoney(runningCost) + ") = " + strconv.FormatFloat(round2(t.ProbabilityNetPositive*100), 'f', -1, 64) +
-		" % under a normal approximation with standard error " + formatMoney(se)
+		FormatMoney(runningCost) + ") = " + FormatChance(t.ProbabilityNetPositive) +
+		" under a normal approximation with standard error " + FormatMoney(se)
 	return t, true
 }
 
@@ -263,7 +267,7 @@ func (in *BusinessCaseInputs) Validate() error {
 		case *c.v < 0:
 			fe.add(c.pointer, "must not be negative")
 		case *c.v > MaxAmount:
-			fe.add(c.pointer, "must be at most %s", formatMoney(MaxAmount))
+			fe.add(c.pointer, "must be at most %s", FormatMoney(MaxAmount))
 		}
 	}
 	if len(in.ExpectedImprovements) > MaxExpectedImprovements {
@@ -327,7 +331,7 @@ func NewBusinessCase(in BusinessCaseInputs, drivers map[string]ValueDriver, curr
 		v := d.AnnualValue(e.Improvement)
 		c.ExpectedAnnualValue += v
 		terms = append(terms, formatQuantity(e.Improvement)+" × "+formatQuantity(d.UnitValue)+" × "+
-			formatMoney(d.ExposurePerYear)+" "+d.ExposureUnit+" = "+formatMoney(v))
+			FormatMoney(d.ExposurePerYear)+" "+d.ExposureUnit+" = "+FormatMoney(v))
 	}
 	c.ExpectedNetAnnualValue = c.ExpectedAnnualValue - c.AnnualRunningCost
 	var b strings.Builder
@@ -337,15 +341,15 @@ func NewBusinessCase(in BusinessCaseInputs, drivers map[string]ValueDriver, curr
 	} else {
 		b.WriteString(strings.Join(terms, " + "))
 		if len(terms) > 1 {
-			b.WriteString(" = " + formatMoney(c.ExpectedAnnualValue))
+			b.WriteString(" = " + FormatMoney(c.ExpectedAnnualValue))
 		}
 	}
-	b.WriteString(" " + currency + "; net = " + formatMoney(c.ExpectedAnnualValue) + " − " +
-		formatMoney(c.AnnualRunningCost) + " running = " + formatMoney(c.ExpectedNetAnnualValue))
+	b.WriteString(" " + currency + "; net = " + FormatMoney(c.ExpectedAnnualValue) + " − " +
+		FormatMoney(c.AnnualRunningCost) + " running = " + FormatMoney(c.ExpectedNetAnnualValue))
 	if c.ExpectedNetAnnualValue > 0 {
 		m := c.OneOffCost / (c.ExpectedNetAnnualValue / 12)
 		c.PaybackMonths = &m
-		b.WriteString("; payback = " + formatMoney(c.OneOffCost) + " ÷ (" + formatMoney(c.ExpectedNetAnnualValue) +
+		b.WriteString("; payback = " + FormatMoney(c.OneOffCost) + " ÷ (" + FormatMoney(c.ExpectedNetAnnualValue) +
 			" ÷ 12) = " + formatQuantity(m) + " months")
 	} else {
 		b.WriteString("; no payback: the net annual value is not above 0")
@@ -353,8 +357,8 @@ func NewBusinessCase(in BusinessCaseInputs, drivers map[string]ValueDriver, curr
 	if costs := c.OneOffCost + c.AnnualRunningCost; costs > 0 {
 		roi := (c.ExpectedAnnualValue - c.AnnualRunningCost - c.OneOffCost) / costs
 		c.FirstYearROI = &roi
-		b.WriteString("; first-year ROI = (" + formatMoney(c.ExpectedAnnualValue) + " − " + formatMoney(c.AnnualRunningCost) +
-			" − " + formatMoney(c.OneOffCost) + ") ÷ (" + formatMoney(c.OneOffCost) + " + " + formatMoney(c.AnnualRunningCost) +
+		b.WriteString("; first-year ROI = (" + FormatMoney(c.ExpectedAnnualValue) + " − " + FormatMoney(c.AnnualRunningCost) +
+			" − " + FormatMoney(c.OneOffCost) + ") ÷ (" + FormatMoney(c.OneOffCost) + " + " + FormatMoney(c.AnnualRunningCost) +
 			") = " + formatQuantity(roi))
 	}
 	c.Explanation = b.String()
@@ -370,14 +374,30 @@ type RealisedValue struct {
 	At          time.Time
 }
 
-// formatMoney prints an amount with thousands separators: whole units from
-// 100 up, else up to 2 decimals ("41,400", "-1,250", "4.5").
-func formatMoney(x float64) string {
+// FormatMoney prints an amount as people read money: thousands separators,
+// a true minus sign, whole units from 100 up, else up to 2 decimals
+// ("41,400", "−1,250", "4.5"); "—" for what is not a number.
+func FormatMoney(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "—"
+	}
 	decimals := 2
 	if math.Abs(x) >= 100 {
 		decimals = 0
 	}
 	return groupThousands(strconv.FormatFloat(roundTo(x, decimals), 'f', -1, 64))
+}
+
+// FormatChance prints a probability in percent with one decimal at most,
+// and "> 99.9 %" or "< 0.1 %" rather than a certainty it is not.
+func FormatChance(p float64) string {
+	switch {
+	case p > 0.999:
+		return "> 99.9 %"
+	case p < 0.001:
+		return "< 0.1 %"
+	}
+	return strconv.FormatFloat(math.Round(p*1000)/10, 'f', -1, 64) + " %"
 }
 
 // formatQuantity prints a unit value or an improvement: up to 4 significant

@@ -217,8 +217,29 @@ func TestMoneyValidation(t *testing.T) {
 func TestFormatMoney(t *testing.T) {
 	t.Parallel()
 	for x, want := range map[float64]string{41400: "41,400", -8600: "−8,600", 4.5: "4.5", 1234567.6: "1,234,568", 0: "0", -0.001: "0", 99.999: "100"} {
-		if got := formatMoney(x); got != want {
-			t.Errorf("formatMoney(%v) = %q, want %q", x, got, want)
+		if got := FormatMoney(x); got != want {
+			t.Errorf("FormatMoney(%v) = %q, want %q", x, got, want)
 		}
+	}
+}
+
+func TestFormatChance(t *testing.T) {
+	t.Parallel()
+	for p, want := range map[float64]string{0.99998: "> 99.9 %", 0.0004: "< 0.1 %", 0.5: "50 %", 0.99374: "99.4 %", 0.001: "0.1 %"} {
+		if got := FormatChance(p); got != want {
+			t.Errorf("FormatChance(%v) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+// A count's improvement is events per unit of exposure; the driver prices
+// one event, so the explanation says "per event", not the metric's unit.
+func TestValueOfACountResult(t *testing.T) {
+	t.Parallel()
+	r := MetricResult{Computed: true, Kind: KindCount, Unit: "per agent-week", Improvement: 0.4, ImprovementCI: Interval{Low: 0.1, High: 0.7}}
+	v, _ := ValueOfResult(r, complaintsDriver, "EUR")
+	near(t, "complaints value", v.AnnualValue, 36400, 1e-6)
+	if want := "improvement 0.4 per agent-week × 35 EUR per event × 2,600 agent-weeks a year = 36,400 EUR a year"; !strings.HasPrefix(v.Explanation, want) {
+		t.Errorf("explanation %q, want it to start %q", v.Explanation, want)
 	}
 }

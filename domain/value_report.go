@@ -164,21 +164,21 @@ func (s RealisedSums) Summary(currency string) RealisedSummary {
 		AnnualRunningCost: s.AnnualRunningCost, NetAnnualValue: s.AnnualValue - s.AnnualRunningCost,
 		CI: Interval{Low: s.AnnualValue - math.Sqrt(math.Max(s.BelowSq, 0)), High: s.AnnualValue + math.Sqrt(math.Max(s.AboveSq, 0))}}
 	out.Explanation = "sum of the realised annual values of " + strconv.Itoa(s.Count) + " adopted " + valuePlural(s.Count, "idea", "ideas") +
-		" = " + formatMoney(out.AnnualValue) + " " + currency + "; interval " + formatMoney(out.CI.Low) + " to " +
-		formatMoney(out.CI.High) + " (each idea's half-widths added as a root sum of squares, below and above separately, " +
+		" = " + FormatMoney(out.AnnualValue) + " " + currency + "; interval " + FormatMoney(out.CI.Low) + " to " +
+		FormatMoney(out.CI.High) + " (each idea's half-widths added as a root sum of squares, below and above separately, " +
 		"assuming the ideas' errors are independent: ideas measured on the same customers or metrics make it too narrow); net = " +
-		formatMoney(out.AnnualValue) + " − " + formatMoney(s.AnnualRunningCost) + " running = " + formatMoney(out.NetAnnualValue) +
-		" " + currency + " a year, after " + formatMoney(s.OneOffCost) + " " + currency + " one-off"
+		FormatMoney(out.AnnualValue) + " − " + FormatMoney(s.AnnualRunningCost) + " running = " + FormatMoney(out.NetAnnualValue) +
+		" " + currency + " a year, after " + FormatMoney(s.OneOffCost) + " " + currency + " one-off"
 	return out
 }
 
 // Summary explains the pipeline's sums.
 func (s PipelineSums) Summary(currency string) PipelineSummary {
 	return PipelineSummary{PipelineSums: s, Explanation: strconv.Itoa(s.Count) + " open " + valuePlural(s.Count, "idea", "ideas") +
-		" with a business case: expected " + formatMoney(s.ExpectedAnnualValue) + " " + currency +
+		" with a business case: expected " + FormatMoney(s.ExpectedAnnualValue) + " " + currency +
 		" a year; weighted by each idea's confidence (Σ expected annual value × confidence, what to expect if ideas come true as often as their confidence says) " +
-		formatMoney(s.ConfidenceWeightedAnnualValue) + "; net of running costs " + formatMoney(s.ExpectedNetAnnualValue) +
-		"; one-off costs " + formatMoney(s.OneOffCost)}
+		FormatMoney(s.ConfidenceWeightedAnnualValue) + "; net of running costs " + FormatMoney(s.ExpectedNetAnnualValue) +
+		"; one-off costs " + FormatMoney(s.OneOffCost)}
 }
 
 func valuePlural(n int, one, many string) string {
@@ -209,7 +209,7 @@ func CostOfGap(d DriverMeasurement, currency string) (FailingTouchpoint, bool) {
 	f.Explanation = m.Name + " " + formatQuantity(value) + unit + " against a target of " + formatQuantity(*m.Target) + unit +
 		" (" + string(h) + ", " + d.Latest.PeriodStart.Format(time.DateOnly) + " to " + d.Latest.PeriodEnd.Format(time.DateOnly) + "): gap " +
 		formatQuantity(gap) + unit + " × " + formatQuantity(d.Driver.UnitValue) + " " + currency + " per" + unitWord(unit) +
-		" × " + formatMoney(d.Driver.ExposurePerYear) + " " + d.Driver.ExposureUnit + " a year = " + formatMoney(f.AnnualCost) +
+		" × " + FormatMoney(d.Driver.ExposurePerYear) + " " + d.Driver.ExposureUnit + " a year = " + FormatMoney(f.AnnualCost) +
 		" " + currency + " a year"
 	return f, true
 }
@@ -273,7 +273,7 @@ func NewValueReport(d ValueReportData, limit int) ValueReport {
 	r.FailingTouchpoints = append(r.FailingTouchpoints, failing...)
 	r.FailingCostExplanation = "for each value driver whose touchpoint's latest measurement of the driver's metric misses the metric's target " +
 		"(failing, or at risk: missing within its own 95 % uncertainty): the gap to the target × unit value × exposure a year; " +
-		"total " + formatMoney(r.FailingAnnualCost) + " " + cur + " a year over " + strconv.Itoa(len(failing)+r.OtherFailing) + " " +
+		"total " + FormatMoney(r.FailingAnnualCost) + " " + cur + " a year over " + strconv.Itoa(len(failing)+r.OtherFailing) + " " +
 		valuePlural(len(failing)+r.OtherFailing, "driver", "drivers")
 	return r
 }

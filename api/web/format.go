@@ -79,41 +79,8 @@ func changeText(m *domain.MetricResult) (estimate, interval string) {
 	return estimate, interval
 }
 
-// money prints an amount with thousands separators and a true minus sign:
-// whole units from 100 up, else at most 2 decimals ("41,400", "−11,971",
-// "4.5"), as the API's explanations write amounts.
-func money(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return "—"
-	}
-	decimals := 2
-	if math.Abs(x) >= 100 {
-		decimals = 0
-	}
-	s := strconv.FormatFloat(x, 'f', decimals, 64)
-	if decimals > 0 {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	sign := ""
-	if rest, neg := strings.CutPrefix(s, "-"); neg {
-		s = rest
-		if s != "0" {
-			sign = "−"
-		}
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for n := range len(whole) {
-		if n > 0 && (len(whole)-n)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte(whole[n])
-	}
-	if frac != "" {
-		b.WriteString("." + frac)
-	}
-	return sign + b.String()
-}
+// money prints an amount as the API's explanations write it.
+func money(x float64) string { return domain.FormatMoney(x) }
 
 // valueText writes an annual value and its interval for people:
 // "41,400 EUR a year" and "19,530 to 63,270".
@@ -121,17 +88,8 @@ func valueText(amount float64, ci domain.Interval, currency string) (value, inte
 	return money(amount) + " " + currency + " a year", money(ci.Low) + " to " + money(ci.High)
 }
 
-// chanceText writes a probability in percent for people: one decimal at
-// most, and "> 99.9 %" or "< 0.1 %" rather than a certainty it is not.
-func chanceText(p float64) string {
-	switch {
-	case p > 0.999:
-		return ">\u00a099.9\u00a0%"
-	case p < 0.001:
-		return "<\u00a00.1\u00a0%"
-	}
-	return strconv.FormatFloat(math.Round(p*1000)/10, 'f', -1, 64) + "\u00a0%"
-}
+// chanceText writes a probability in percent, its spaces unbreakable.
+func chanceText(p float64) string { return strings.ReplaceAll(domain.FormatChance(p), " ", "\u00a0") }
 
 // signed prints x as num does, with + or a minus sign (none on 0).
 func signed(x float64) string { return withSign(num(x)) }
