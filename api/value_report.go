@@ -209,11 +209,11 @@ func valueBars(r domain.ValueReport) []chart.ValueBar {
 	low, high := r.Realised.CI.Low, r.Realised.CI.High
 	bars := []chart.ValueBar{
 		{Label: "Realised (" + strconv.Itoa(r.Realised.Count) + " adopted)", Value: r.Realised.AnnualValue, Low: &low, High: &high,
-			Kind: "realised", Note: "net of running costs " + strconv.FormatFloat(r.Realised.NetAnnualValue, 'f', 0, 64)},
+			Kind: "realised", Note: "net of running costs " + domain.FormatMoney(r.Realised.NetAnnualValue)},
 		{Label: "Pipeline, expected (" + strconv.Itoa(r.Pipeline.Count) + " open)", Value: r.Pipeline.ExpectedAnnualValue, Kind: "expected"},
 		{Label: "Pipeline, confidence-weighted", Value: r.Pipeline.ConfidenceWeightedAnnualValue, Kind: "weighted"},
 		{Label: "Cost of failing touchpoints", Value: r.FailingAnnualCost, Kind: "failing",
-			Note: strconv.Itoa(len(r.FailingTouchpoints)+r.OtherFailing) + " priced metrics missing their target"},
+			Note: "priced metrics missing their target: " + strconv.Itoa(len(r.FailingTouchpoints)+r.OtherFailing)},
 	}
 	for _, t := range r.ByTouchpoint {
 		bars = append(bars, chart.ValueBar{Label: t.Name, Value: t.RealisedAnnualValue + t.ConfidenceWeightedAnnualValue, Kind: "touchpoint",
