@@ -107,7 +107,7 @@ func ideaRowOf(i *domain.Idea) ideaRow {
 	}
 	if r := i.Realised; r != nil {
 		row.RealisedAnnualValue, row.RealisedCILow, row.RealisedCIHigh = &r.AnnualValue, &r.CI.Low, &r.CI.High
-		row.RealisedPilotID, row.RealisedAt = &r.PilotID, &r.At
+		row.RealisedPilotID, row.RealisedAt = nilIfEmpty(r.PilotID), &r.At
 	}
 	return row
 }
@@ -119,7 +119,7 @@ func realisedColumns(r *domain.RealisedValue) map[string]any {
 			"realised_pilot_id": nil, "realised_at": nil}
 	}
 	return map[string]any{"realised_annual_value": r.AnnualValue, "realised_ci_low": r.CI.Low, "realised_ci_high": r.CI.High,
-		"realised_pilot_id": r.PilotID, "realised_at": r.At}
+		"realised_pilot_id": nilIfEmpty(r.PilotID), "realised_at": r.At}
 }
 
 // orNull is *x, or NULL for nil.

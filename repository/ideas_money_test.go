@@ -321,3 +321,26 @@ func TestIdeaRealisedValueRoundTrip(t *testing.T) {
 		t.Fatal("realised columns left after clearing")
 	}
 }
+
+// A realised value without a pilot (loaded by SQL, as the benchmark seeds
+// it) is kept through later changes of the idea instead of failing them.
+func TestIdeaRealisedValueWithoutPilot(t *testing.T) {
+	t.Parallel()
+	f := newMoneyFixture(t)
+	ctx := context.Background()
+	i := storeIdea(t, f.store, f.caseIdea("Seeded", f.a))
+	i, err := f.store.UpdateIdea(ctx, f.ws, i.ID, i.Version, ideaActor, func(i *domain.Idea) error {
+		i.Realised = &domain.RealisedValue{AnnualValue: 1000, CI: domain.Interval{Low: 500, High: 1500}, At: time.Now()}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("realised value without a pilot: %v", err)
+	}
+	i, err = f.store.UpdateIdea(ctx, f.ws, i.ID, i.Version, ideaActor, func(i *domain.Idea) error {
+		i.Title = "Seeded, renamed"
+		return nil
+	})
+	if err != nil || i.Realised == nil || i.Realised.PilotID != "" || i.Realised.AnnualValue != 1000 {
+		t.Fatalf("rename: %+v, %v", i, err)
+	}
+}
