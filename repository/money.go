@@ -55,6 +55,13 @@ func (s *Store) lockEconomics(ctx context.Context, workspaceID string, exclusive
 func (s *Store) UpdateEconomics(ctx context.Context, workspaceID string, version int, e domain.Economics) (int, error) {
 	newVersion := 0
 	err := s.InTx(ctx, func(ctx context.Context) error {
+		// Idea writes take the scoring row shared before anything else, so
+		// taking it exclusively first waits for them and keeps new ones out
+		// until every case carries the new currency: no idea is costed in
+		// the old one, and no lock order can deadlock.
+		if _, err := s.lockScoring(ctx, workspaceID, true); err != nil {
+			return err
+		}
 		row, err := s.lockEconomics(ctx, workspaceID, true)
 		if err != nil {
 			return err
@@ -160,6 +167,11 @@ const driverPairFixed = "cannot be changed; create a new driver for another touc
 func (s *Store) UpdateValueDriver(ctx context.Context, workspaceID, id string, version int, change func(*domain.ValueDriver) error) (*domain.ValueDriver, error) {
 	var touchpointID, metricID string
 	load := func(ctx context.Context) (*domain.ValueDriver, error) {
+		// As in UpdateEconomics: no idea write runs while the cases naming
+		// the driver are recomputed, so none is costed with the old values.
+		if _, err := s.lockScoring(ctx, workspaceID, true); err != nil {
+			return nil, err
+		}
 		d, err := s.loadValueDriver(ctx, workspaceID, id, true)
 		if d != nil {
 			touchpointID, metricID = d.TouchpointID, d.MetricID
