@@ -99,6 +99,16 @@ func (s *Server) currency(c echo.Context) (string, error) {
 	return e.Currency, err
 }
 
+// valueDriverJSON answers driver d with its ETag, in the workspace's currency.
+func (s *Server) valueDriverJSON(c echo.Context, d *domain.ValueDriver) error {
+	cur, err := s.currency(c)
+	if err != nil {
+		return err
+	}
+	setETag(c, d.Version)
+	return c.JSON(http.StatusOK, valueDriverOut(d, cur))
+}
+
 // getEconomics godoc
 //
 //	@Summary		The workspace's economics: its currency
@@ -303,12 +313,7 @@ func (s *Server) getValueDriver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cur, err := s.currency(c)
-	if err != nil {
-		return err
-	}
-	setETag(c, d.Version)
-	return c.JSON(http.StatusOK, valueDriverOut(d, cur))
+	return s.valueDriverJSON(c, d)
 }
 
 // driverPairFixed is the detail of a patch that would move a driver to
@@ -379,12 +384,7 @@ func (s *Server) patchValueDriver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cur, err := s.currency(c)
-	if err != nil {
-		return err
-	}
-	setETag(c, d.Version)
-	return c.JSON(http.StatusOK, valueDriverOut(d, cur))
+	return s.valueDriverJSON(c, d)
 }
 
 // deleteValueDriver godoc
