@@ -263,6 +263,14 @@ func TestDemoReports(t *testing.T) {
 		if len(report.FailingTouchpoints) != 1 || report.FailingTouchpoints[0].Touchpoint != "First-contact resolution" {
 			t.Errorf("failing touchpoints = %+v", report.FailingTouchpoints)
 		}
+		// The phone conversation ranks third by weighted pipeline value alone (13,500 after the invoice's
+		// 40,800 and the food's 19,656) but first with the headsets' realised value (59,974 + 13,500).
+		var top api.ValueReport
+		get("/api/v1/reports/value?limit=1", &top)
+		if len(top.ByTouchpoint) != 1 || top.ByTouchpoint[0].Name != "Phone conversation" || top.OtherTouchpoints != 3 ||
+			math.Abs(top.ByTouchpoint[0].RealisedAnnualValue-r.ValueTotal.AnnualValue) > 1e-6 {
+			t.Errorf("top touchpoint %+v, %d more", top.ByTouchpoint, top.OtherTouchpoints)
+		}
 	})
 
 	t.Run("links", func(t *testing.T) {

@@ -106,7 +106,7 @@ func pipelineOut(p domain.PipelineSummary) PipelineValueSummary {
 
 // valueReportData reads the report, listing at most limit of each list.
 func (s *Server) valueReportData(c echo.Context, limit int) (domain.ValueReport, error) {
-	d, err := s.store.ValueReportData(c.Request().Context(), principal(c).WorkspaceID)
+	d, err := s.store.ValueReportData(c.Request().Context(), principal(c).WorkspaceID, limit)
 	if err != nil {
 		return domain.ValueReport{}, err
 	}

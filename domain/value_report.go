@@ -73,16 +73,20 @@ type ValueReportData struct {
 	Currency    string
 	Total       OwnerSums // Owner ""
 	Owners      []OwnerSums
-	Touchpoints []TouchpointValueSums
-	Drivers     []DriverMeasurement
+	// Touchpoints hold at least those that rank among the first limit by
+	// realised + weighted value; TouchpointCount is how many have value.
+	Touchpoints     []TouchpointValueSums
+	TouchpointCount int
+	Drivers         []DriverMeasurement // those whose metric was measured at their touchpoint
 }
 
 // ValueReportStore reads the report's data.
 type ValueReportStore interface {
 	// ValueReportData returns the workspace's sums (kept by the store as
-	// ideas change), the value accruing at each touchpoint, and every value
-	// driver with its metric and latest measurement.
-	ValueReportData(ctx context.Context, workspaceID string) (ValueReportData, error)
+	// ideas change), the value accruing at the touchpoints that can rank
+	// among the first limit, and every measured value driver with its metric
+	// and latest measurement.
+	ValueReportData(ctx context.Context, workspaceID string, limit int) (ValueReportData, error)
 }
 
 // RealisedSummary is what adopted ideas realised.
@@ -248,9 +252,9 @@ func NewValueReport(d ValueReportData, limit int) ValueReport {
 		return cmp.Or(cmp.Compare(tpSize(b), tpSize(a)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.TouchpointID, b.TouchpointID))
 	})
 	if len(tps) > limit {
-		r.OtherTouchpoints = len(tps) - limit
 		tps = tps[:limit]
 	}
+	r.OtherTouchpoints = max(d.TouchpointCount, len(d.Touchpoints)) - len(tps)
 	r.ByTouchpoint = append(r.ByTouchpoint, tps...)
 	r.ByTouchpointExplanation = "value where it accrues, the touchpoint of each value driver: the open ideas' expected improvements " +
 		"(weighted by each idea's confidence) and the values adopted ideas' pilots measured there, by realised + weighted value, biggest first. " +

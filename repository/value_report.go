@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 
 	"cxbacklog/domain"
@@ -13,7 +14,7 @@ import (
 // status); the realised value per touchpoint from the frozen results of the
 // pilots that got ideas adopted (few, found through a partial index); the
 // drivers with their latest measurement one index probe each.
-func (s *Store) ValueReportData(ctx context.Context, workspaceID string) (domain.ValueReportData, error) {
+func (s *Store) ValueReportData(ctx context.Context, workspaceID string, limit int) (domain.ValueReportData, error) {
 	var out domain.ValueReportData
 	econ, _, err := s.loadEconomics(ctx, workspaceID)
 	if err != nil {
@@ -71,125 +72,186 @@ func (s *Store) ValueReportData(ctx context.Context, workspaceID string) (domain
 		}
 	}
 
-	// The pipeline by touchpoint, from the counters.
-	var tps []struct {
-		TouchpointID    string
-		Improvements    int
-		Value, Weighted float64
-	}
-	err = s.conn(ctx).Raw(`SELECT touchpoint_id, sum(improvements)::bigint AS improvements, sum(value)::float8 AS value, sum(weighted)::float8 AS weighted
-		FROM idea_value_touchpoint_counts WHERE workspace_id = ? AND status IN ?
-		GROUP BY touchpoint_id HAVING sum(improvements) <> 0`, workspaceID, open).Scan(&tps).Error
+	realisedAt, err := s.realisedByTouchpoint(ctx, workspaceID)
 	if err != nil {
-		return out, translate(err)
+		return out, err
 	}
-	byTP := map[string]*domain.TouchpointValueSums{}
-	at := func(id string) *domain.TouchpointValueSums {
-		if byTP[id] == nil {
-			byTP[id] = &domain.TouchpointValueSums{TouchpointID: id}
-		}
-		return byTP[id]
+	if out.Touchpoints, out.TouchpointCount, err = s.touchpointValues(ctx, workspaceID, open, realisedAt, limit); err != nil {
+		return out, err
 	}
-	for _, t := range tps {
-		v := at(t.TouchpointID)
-		v.Improvements, v.ExpectedAnnualValue, v.ConfidenceWeightedAnnualValue = t.Improvements, t.Value, t.Weighted
-	}
+	out.Drivers, err = s.measuredDrivers(ctx, workspaceID)
+	return out, err
+}
 
-	// Every driver of the workspace, with its metric and latest measurement.
-	var drivers []valueDriverRow
-	if err := s.conn(ctx).Where("workspace_id = ?", workspaceID).Order("created_at, id").Find(&drivers).Error; err != nil {
-		return out, translate(err)
-	}
-	driverByID := map[string]valueDriverRow{}
-	for _, d := range drivers {
-		driverByID[d.ID] = d
-	}
-
-	// The realised value per metric of the pilots that got ideas adopted,
-	// where its driver accrues it.
+// realisedByTouchpoint adds up, per touchpoint, the metric values of the
+// pilots that got ideas adopted, where each metric's driver accrues it. Such
+// pilots are few; their ideas are found through a partial index.
+func (s *Store) realisedByTouchpoint(ctx context.Context, workspaceID string) (map[string]*domain.TouchpointValueSums, error) {
 	var realised []struct{ Results string }
-	err = s.conn(ctx).Raw(`SELECT p.results::text AS results FROM ideas i JOIN pilots p ON p.id = i.realised_pilot_id
+	err := s.conn(ctx).Raw(`SELECT p.results::text AS results FROM ideas i JOIN pilots p ON p.id = i.realised_pilot_id
 		WHERE i.workspace_id = ? AND i.realised_annual_value IS NOT NULL AND i.status = ? AND p.results IS NOT NULL`,
 		workspaceID, adopted).Scan(&realised).Error
 	if err != nil {
-		return out, translate(err)
+		return nil, translate(err)
 	}
+	var values []domain.MetricValue
 	for _, r := range realised {
 		res, err := thawResult(r.Results)
 		if err != nil {
-			return out, domain.Errorf(domain.EInternal, "stored pilot results: %v", err)
+			return nil, domain.Errorf(domain.EInternal, "stored pilot results: %v", err)
 		}
 		for _, m := range res.Metrics {
-			if m.Value == nil {
-				continue
+			if m.Value != nil {
+				values = append(values, *m.Value)
 			}
-			d, ok := driverByID[m.Value.ValueDriverID]
-			if !ok {
-				continue // a driver deleted since: its touchpoint is unknown
-			}
-			v := at(d.TouchpointID)
-			v.RealisedMetrics++
-			v.RealisedAnnualValue += m.Value.AnnualValue
 		}
 	}
-
-	// Names of every touchpoint the report mentions.
-	ids := make([]string, 0, len(byTP)+len(drivers))
-	for id := range byTP {
-		ids = append(ids, id)
-	}
-	for _, d := range drivers {
-		ids = append(ids, d.TouchpointID)
-	}
-	names := map[string]string{}
-	if len(ids) > 0 {
-		var rows []struct{ ID, Name string }
-		if err := s.conn(ctx).Table("touchpoints").Select("id, name").Where("workspace_id = ? AND id IN ?", workspaceID, ids).Scan(&rows).Error; err != nil {
-			return out, translate(err)
-		}
-		for _, r := range rows {
-			names[r.ID] = r.Name
-		}
-	}
-	for id, v := range byTP {
-		v.Name = names[id]
-		out.Touchpoints = append(out.Touchpoints, *v)
-	}
-
-	if len(drivers) == 0 {
+	out := map[string]*domain.TouchpointValueSums{}
+	if len(values) == 0 {
 		return out, nil
+	}
+	ids := make([]string, len(values))
+	for n, v := range values {
+		ids[n] = v.ValueDriverID
+	}
+	var drivers []struct{ ID, TouchpointID string }
+	if err := s.conn(ctx).Table("value_drivers").Select("id, touchpoint_id").Where("workspace_id = ? AND id IN ?", workspaceID, ids).
+		Scan(&drivers).Error; err != nil {
+		return nil, translate(err)
+	}
+	where := map[string]string{}
+	for _, d := range drivers {
+		where[d.ID] = d.TouchpointID
+	}
+	for _, v := range values {
+		tp, ok := where[v.ValueDriverID]
+		if !ok {
+			continue // a driver deleted since: its touchpoint is unknown
+		}
+		if out[tp] == nil {
+			out[tp] = &domain.TouchpointValueSums{TouchpointID: tp}
+		}
+		out[tp].RealisedMetrics++
+		out[tp].RealisedAnnualValue += v.AnnualValue
+	}
+	return out, nil
+}
+
+// touchpointValues returns the touchpoints that can rank among the first
+// limit by realised + confidence-weighted value, with their names, and how
+// many touchpoints have value at all. Only the realised touchpoints (few)
+// have a realised value, so the first limit are among the first limit +
+// len(realised) by weighted pipeline value and the realised ones: the
+// counters of every other touchpoint are summed but not sent.
+func (s *Store) touchpointValues(ctx context.Context, workspaceID string, open []string,
+	realised map[string]*domain.TouchpointValueSums, limit int) ([]domain.TouchpointValueSums, int, error) {
+	const sums = `SELECT touchpoint_id, sum(improvements) AS improvements, sum(value) AS value, sum(weighted) AS weighted
+		FROM idea_value_touchpoint_counts WHERE workspace_id = @ws AND status IN @open
+		GROUP BY touchpoint_id HAVING sum(improvements) <> 0`
+	type row struct {
+		TouchpointID, Name string
+		Improvements       int
+		Value, Weighted    float64
+		Total              int
+	}
+	var top, extra []row
+	err := s.conn(ctx).Raw(`SELECT t.touchpoint_id, tp.name, t.improvements::bigint AS improvements, t.value::float8 AS value,
+		       t.weighted::float8 AS weighted, count(*) OVER () AS total
+		FROM (`+sums+`) t JOIN touchpoints tp ON tp.id = t.touchpoint_id
+		ORDER BY t.weighted DESC, tp.name, t.touchpoint_id LIMIT @n`,
+		sql.Named("ws", workspaceID), sql.Named("open", open), sql.Named("n", limit+len(realised))).Scan(&top).Error
+	if err != nil {
+		return nil, 0, translate(err)
+	}
+	if len(realised) > 0 {
+		ids := make([]string, 0, len(realised))
+		for id := range realised {
+			ids = append(ids, id)
+		}
+		err := s.conn(ctx).Raw(`SELECT tp.id AS touchpoint_id, tp.name, COALESCE(t.improvements, 0)::bigint AS improvements,
+			       COALESCE(t.value, 0)::float8 AS value, COALESCE(t.weighted, 0)::float8 AS weighted, (t.touchpoint_id IS NULL)::int AS total
+			FROM touchpoints tp LEFT JOIN (`+sums+`) t ON t.touchpoint_id = tp.id
+			WHERE tp.workspace_id = @ws AND tp.id IN @ids`,
+			sql.Named("ws", workspaceID), sql.Named("open", open), sql.Named("ids", ids)).Scan(&extra).Error
+		if err != nil {
+			return nil, 0, translate(err)
+		}
+	}
+	total := 0
+	byID := map[string]*domain.TouchpointValueSums{}
+	add := func(r row) {
+		if byID[r.TouchpointID] == nil {
+			byID[r.TouchpointID] = &domain.TouchpointValueSums{TouchpointID: r.TouchpointID, Name: r.Name,
+				Improvements: r.Improvements, ExpectedAnnualValue: r.Value, ConfidenceWeightedAnnualValue: r.Weighted}
+		}
+	}
+	for _, r := range top {
+		total = r.Total // the same on every row: the touchpoints with pipeline value
+		add(r)
+	}
+	for _, r := range extra {
+		total += r.Total // 1 for a realised touchpoint without pipeline value
+		add(r)
+	}
+	out := make([]domain.TouchpointValueSums, 0, len(byID))
+	for id, v := range byID {
+		if r, ok := realised[id]; ok {
+			v.RealisedMetrics, v.RealisedAnnualValue = r.RealisedMetrics, r.RealisedAnnualValue
+		}
+		out = append(out, *v)
+	}
+	return out, total, nil
+}
+
+// measuredDrivers returns the drivers whose touchpoint has measured their
+// metric, each with its latest measurement, touchpoint name and metric: the
+// ones whose gap to target can cost something.
+func (s *Store) measuredDrivers(ctx context.Context, workspaceID string) ([]domain.DriverMeasurement, error) {
+	var latest []measurementRow
+	err := s.conn(ctx).Raw(`SELECT m.* FROM value_drivers d
+		CROSS JOIN LATERAL (SELECT * FROM touchpoint_measurements x WHERE x.touchpoint_id = d.touchpoint_id AND x.metric_id = d.metric_id
+		                    ORDER BY x.period_end DESC, x.period_start DESC LIMIT 1) m
+		WHERE d.workspace_id = ?`, workspaceID).Scan(&latest).Error
+	if err != nil || len(latest) == 0 {
+		return nil, translate(err)
+	}
+	type pair struct{ tp, metric string }
+	latestOf := map[pair]domain.Measurement{}
+	tps := make([]string, 0, len(latest))
+	for _, r := range latest {
+		latestOf[pair{r.TouchpointID, r.MetricID}] = r.domain()
+		tps = append(tps, r.TouchpointID)
+	}
+	var drivers []valueDriverRow
+	err = s.conn(ctx).Where("workspace_id = ? AND touchpoint_id IN ?", workspaceID, tps).Order("created_at, id").Find(&drivers).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	var names []struct{ ID, Name string }
+	err = s.conn(ctx).Table("touchpoints").Select("id, name").Where("workspace_id = ? AND id IN ?", workspaceID, tps).Scan(&names).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	nameOf := map[string]string{}
+	for _, n := range names {
+		nameOf[n.ID] = n.Name
 	}
 	catalogue, err := s.ListCatalogueMetrics(ctx, workspaceID)
 	if err != nil {
-		return out, err
+		return nil, err
 	}
 	metrics := map[string]domain.CatalogueMetric{}
 	for _, m := range catalogue {
 		metrics[m.ID] = m
 	}
-	var latest []measurementRow
-	err = s.conn(ctx).Raw(`SELECT m.* FROM value_drivers d
-		CROSS JOIN LATERAL (SELECT * FROM touchpoint_measurements x WHERE x.touchpoint_id = d.touchpoint_id AND x.metric_id = d.metric_id
-		                    ORDER BY x.period_end DESC, x.period_start DESC LIMIT 1) m
-		WHERE d.workspace_id = ?`, workspaceID).Scan(&latest).Error
-	if err != nil {
-		return out, translate(err)
-	}
-	type pair struct{ tp, metric string }
-	latestOf := map[pair]domain.Measurement{}
-	for _, r := range latest {
-		latestOf[pair{r.TouchpointID, r.MetricID}] = r.domain()
-	}
+	var out []domain.DriverMeasurement
 	for _, d := range drivers {
+		l, measured := latestOf[pair{d.TouchpointID, d.MetricID}]
 		m, ok := metrics[d.MetricID]
-		if !ok {
+		if !measured || !ok {
 			continue
 		}
-		dm := domain.DriverMeasurement{Driver: d.domain(), Touchpoint: names[d.TouchpointID], Metric: m}
-		if l, ok := latestOf[pair{d.TouchpointID, d.MetricID}]; ok {
-			dm.Latest = &l
-		}
-		out.Drivers = append(out.Drivers, dm)
+		out = append(out, domain.DriverMeasurement{Driver: d.domain(), Touchpoint: nameOf[d.TouchpointID], Metric: m, Latest: &l})
 	}
 	return out, nil
 }
