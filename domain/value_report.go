@@ -70,9 +70,9 @@ type DriverMeasurement struct {
 
 // ValueReportData is what the store reads for the report.
 type ValueReportData struct {
-	Currency    string
-	Total       OwnerSums // Owner ""
-	Owners      []OwnerSums
+	Currency string
+	Total    OwnerSums // Owner ""
+	Owners   []OwnerSums
 	// Touchpoints hold at least those that rank among the first limit by
 	// realised + weighted value; TouchpointCount is how many have value.
 	Touchpoints     []TouchpointValueSums
