@@ -237,7 +237,10 @@ type Idea struct {
 	BusinessCase *BusinessCase
 	// Realised is the annual value the pilot that got the idea adopted
 	// measured, nil before (set by Pilot.Complete).
-	Realised  *RealisedValue
+	Realised *RealisedValue
+	// Evidence is derived by the store: the feedback and contact reasons
+	// linked to the idea, and the contacts a month those reasons cause.
+	Evidence  IdeaEvidence
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int
