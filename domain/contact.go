@@ -444,7 +444,10 @@ type ContactStore interface {
 	// ImportContactVolumes stores every record or none; upsert replaces a
 	// (reason, period, channel) recorded already, else that is EConflict.
 	ImportContactVolumes(ctx context.Context, workspaceID string, vs []ContactVolume, upsert bool) (VolumeImport, error)
+}
 
+// ContactReportStore reads the contact reasons report's sums.
+type ContactReportStore interface {
 	// ContactReasonCounts adds up each reason's contacts in w and in the
 	// window before it, with the open ideas linked to it.
 	ContactReasonCounts(ctx context.Context, workspaceID string, w Window) ([]ReasonCounts, error)
