@@ -24,14 +24,19 @@ func (economicsRow) TableName() string { return "workspace_economics" }
 // loadEconomics returns the workspace's economics (the defaults at version 1
 // when it never set any).
 func (s *Store) loadEconomics(ctx context.Context, workspaceID string) (domain.Economics, int, error) {
-	var rows []economicsRow
-	if err := s.conn(ctx).Where("workspace_id = ?", workspaceID).Limit(1).Find(&rows).Error; err != nil {
+	var rows []struct {
+		Currency       string
+		CostPerContact *float64
+		Version        int
+	}
+	if err := s.conn(ctx).Table("workspace_economics").Select("currency, cost_per_contact, version").
+		Where("workspace_id = ?", workspaceID).Limit(1).Scan(&rows).Error; err != nil {
 		return domain.Economics{}, 0, translate(err)
 	}
 	if len(rows) == 0 {
 		return domain.DefaultEconomics(), 1, nil
 	}
-	return domain.Economics{Currency: rows[0].Currency}, rows[0].Version, nil
+	return domain.Economics{Currency: rows[0].Currency, CostPerContact: rows[0].CostPerContact}, rows[0].Version, nil
 }
 
 type valueDriverRow struct {
@@ -46,6 +51,9 @@ type valueDriverRow struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	Version         int
+	// LatestMeasurementID is kept by the database's triggers
+	// (migrations/00016): read, never written.
+	LatestMeasurementID *string `gorm:"->"`
 }
 
 func (valueDriverRow) TableName() string { return "value_drivers" }

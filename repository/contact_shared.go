@@ -44,10 +44,10 @@ func (s *Store) refreshReasonContacts(ctx context.Context, reasonIDs []string) e
 		return nil
 	}
 	var records []struct {
-		ReasonID             string
-		PeriodStart          time.Time
-		PeriodEnd            time.Time
-		Contacts             int
+		ReasonID    string
+		PeriodStart time.Time
+		PeriodEnd   time.Time
+		Contacts    int
 	}
 	err := s.conn(ctx).Table("contact_volumes").Select("reason_id, period_start, period_end, contacts").
 		Where("reason_id IN ?", reasonIDs).Scan(&records).Error

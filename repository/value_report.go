@@ -76,7 +76,7 @@ func (s *Store) ValueReportData(ctx context.Context, workspaceID string, limit i
 	if err != nil {
 		return out, err
 	}
-	if out.Touchpoints, out.TouchpointCount, err = s.touchpointValues(ctx, workspaceID, open, realisedAt, limit); err != nil {
+	if out.Touchpoints, out.TouchpointCount, err = s.touchpointValues(ctx, workspaceID, realisedAt, limit); err != nil {
 		return out, err
 	}
 	out.Drivers, err = s.measuredDrivers(ctx, workspaceID)
@@ -141,13 +141,10 @@ func (s *Store) realisedByTouchpoint(ctx context.Context, workspaceID string) (m
 // limit by realised + confidence-weighted value, with their names, and how
 // many touchpoints have value at all. Only the realised touchpoints (few)
 // have a realised value, so the first limit are among the first limit +
-// len(realised) by weighted pipeline value and the realised ones: the
-// counters of every other touchpoint are summed but not sent.
-func (s *Store) touchpointValues(ctx context.Context, workspaceID string, open []string,
+// len(realised) by weighted pipeline value, which an index of the open
+// statuses' sums (migrations/00016) gives, and the realised ones.
+func (s *Store) touchpointValues(ctx context.Context, workspaceID string,
 	realised map[string]*domain.TouchpointValueSums, limit int) ([]domain.TouchpointValueSums, int, error) {
-	const sums = `SELECT touchpoint_id, sum(improvements) AS improvements, sum(value) AS value, sum(weighted) AS weighted
-		FROM idea_value_touchpoint_counts WHERE workspace_id = @ws AND status IN @open
-		GROUP BY touchpoint_id HAVING sum(improvements) <> 0`
 	type row struct {
 		TouchpointID, Name string
 		Improvements       int
@@ -155,11 +152,12 @@ func (s *Store) touchpointValues(ctx context.Context, workspaceID string, open [
 		Total              int
 	}
 	var top, extra []row
-	err := s.conn(ctx).Raw(`SELECT t.touchpoint_id, tp.name, t.improvements::bigint AS improvements, t.value::float8 AS value,
-		       t.weighted::float8 AS weighted, count(*) OVER () AS total
-		FROM (`+sums+`) t JOIN touchpoints tp ON tp.id = t.touchpoint_id
-		ORDER BY t.weighted DESC, tp.name, t.touchpoint_id LIMIT @n`,
-		sql.Named("ws", workspaceID), sql.Named("open", open), sql.Named("n", limit+len(realised))).Scan(&top).Error
+	err := s.conn(ctx).Raw(`SELECT o.touchpoint_id, tp.name, o.improvements, o.value::float8 AS value, o.weighted::float8 AS weighted,
+		       (SELECT count(*) FROM idea_value_touchpoint_open WHERE workspace_id = @ws AND improvements <> 0) AS total
+		FROM (SELECT * FROM idea_value_touchpoint_open WHERE workspace_id = @ws AND improvements <> 0
+		      ORDER BY weighted DESC, touchpoint_id LIMIT @n) o
+		JOIN touchpoints tp ON tp.id = o.touchpoint_id`,
+		sql.Named("ws", workspaceID), sql.Named("n", limit+len(realised))).Scan(&top).Error
 	if err != nil {
 		return nil, 0, translate(err)
 	}
@@ -168,11 +166,12 @@ func (s *Store) touchpointValues(ctx context.Context, workspaceID string, open [
 		for id := range realised {
 			ids = append(ids, id)
 		}
-		err := s.conn(ctx).Raw(`SELECT tp.id AS touchpoint_id, tp.name, COALESCE(t.improvements, 0)::bigint AS improvements,
-			       COALESCE(t.value, 0)::float8 AS value, COALESCE(t.weighted, 0)::float8 AS weighted, (t.touchpoint_id IS NULL)::int AS total
-			FROM touchpoints tp LEFT JOIN (`+sums+`) t ON t.touchpoint_id = tp.id
+		err := s.conn(ctx).Raw(`SELECT tp.id AS touchpoint_id, tp.name, COALESCE(o.improvements, 0) AS improvements,
+			       COALESCE(o.value, 0)::float8 AS value, COALESCE(o.weighted, 0)::float8 AS weighted,
+			       (o.improvements IS NULL OR o.improvements = 0)::int AS total
+			FROM touchpoints tp LEFT JOIN idea_value_touchpoint_open o ON o.workspace_id = tp.workspace_id AND o.touchpoint_id = tp.id
 			WHERE tp.workspace_id = @ws AND tp.id IN @ids`,
-			sql.Named("ws", workspaceID), sql.Named("open", open), sql.Named("ids", ids)).Scan(&extra).Error
+			sql.Named("ws", workspaceID), sql.Named("ids", ids)).Scan(&extra).Error
 		if err != nil {
 			return nil, 0, translate(err)
 		}
@@ -204,37 +203,38 @@ func (s *Store) touchpointValues(ctx context.Context, workspaceID string, open [
 }
 
 // measuredDrivers returns the drivers whose touchpoint has measured their
-// metric, each with its latest measurement, touchpoint name and metric: the
-// ones whose gap to target can cost something.
+// metric, each with its latest measurement (kept on the driver by the
+// triggers of migrations/00016), touchpoint name and metric: the ones whose
+// gap to target can cost something.
 func (s *Store) measuredDrivers(ctx context.Context, workspaceID string) ([]domain.DriverMeasurement, error) {
-	var latest []measurementRow
-	err := s.conn(ctx).Raw(`SELECT m.* FROM value_drivers d
-		CROSS JOIN LATERAL (SELECT * FROM touchpoint_measurements x WHERE x.touchpoint_id = d.touchpoint_id AND x.metric_id = d.metric_id
-		                    ORDER BY x.period_end DESC, x.period_start DESC LIMIT 1) m
-		WHERE d.workspace_id = ?`, workspaceID).Scan(&latest).Error
-	if err != nil || len(latest) == 0 {
+	var rows []valueDriverRow
+	err := s.conn(ctx).Where("workspace_id = ? AND latest_measurement_id IS NOT NULL", workspaceID).Order("created_at, id").Find(&rows).Error
+	if err != nil || len(rows) == 0 {
 		return nil, translate(err)
 	}
-	type pair struct{ tp, metric string }
-	latestOf := map[pair]domain.Measurement{}
-	tps := make([]string, 0, len(latest))
-	for _, r := range latest {
-		latestOf[pair{r.TouchpointID, r.MetricID}] = r.domain()
-		tps = append(tps, r.TouchpointID)
-	}
-	var drivers []valueDriverRow
-	err = s.conn(ctx).Where("workspace_id = ? AND touchpoint_id IN ?", workspaceID, tps).Order("created_at, id").Find(&drivers).Error
-	if err != nil {
-		return nil, translate(err)
+	tps := make([]string, len(rows))
+	for n, r := range rows {
+		tps[n] = r.TouchpointID
 	}
 	var names []struct{ ID, Name string }
-	err = s.conn(ctx).Table("touchpoints").Select("id, name").Where("workspace_id = ? AND id IN ?", workspaceID, tps).Scan(&names).Error
-	if err != nil {
+	if err := s.conn(ctx).Table("touchpoints").Select("id, name").Where("workspace_id = ? AND id IN ?", workspaceID, tps).Scan(&names).Error; err != nil {
 		return nil, translate(err)
 	}
 	nameOf := map[string]string{}
 	for _, n := range names {
 		nameOf[n.ID] = n.Name
+	}
+	ids := make([]string, len(rows))
+	for n, r := range rows {
+		ids[n] = *r.LatestMeasurementID
+	}
+	var latest []measurementRow
+	if err := s.conn(ctx).Where("id IN ?", ids).Find(&latest).Error; err != nil {
+		return nil, translate(err)
+	}
+	byID := map[string]domain.Measurement{}
+	for _, m := range latest {
+		byID[m.ID] = m.domain()
 	}
 	catalogue, err := s.ListCatalogueMetrics(ctx, workspaceID)
 	if err != nil {
@@ -245,13 +245,13 @@ func (s *Store) measuredDrivers(ctx context.Context, workspaceID string) ([]doma
 		metrics[m.ID] = m
 	}
 	var out []domain.DriverMeasurement
-	for _, d := range drivers {
-		l, measured := latestOf[pair{d.TouchpointID, d.MetricID}]
-		m, ok := metrics[d.MetricID]
+	for _, r := range rows {
+		l, measured := byID[*r.LatestMeasurementID]
+		m, ok := metrics[r.MetricID]
 		if !measured || !ok {
 			continue
 		}
-		out = append(out, domain.DriverMeasurement{Driver: d.domain(), Touchpoint: nameOf[d.TouchpointID], Metric: m, Latest: &l})
+		out = append(out, domain.DriverMeasurement{Driver: r.domain(), Touchpoint: nameOf[r.TouchpointID], Metric: m, Latest: &l})
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"cxbacklog/domain"
 	"cxbacklog/repository"
@@ -141,7 +142,10 @@ func valueCounters(t *testing.T, store *repository.Store, ws string) string {
 		FROM idea_value_counts WHERE workspace_id = $1 AND (cases <> 0 OR realised_n <> 0)
 		UNION ALL
 		SELECT 'touchpoint', status, touchpoint_id::text, improvements, value::float8, weighted::float8, 0, 0, 0, 0, 0, 0, 0, 0, 0
-		FROM idea_value_touchpoint_counts WHERE workspace_id = $1 AND improvements <> 0`, ws)
+		FROM idea_value_touchpoint_counts WHERE workspace_id = $1 AND improvements <> 0
+		UNION ALL
+		SELECT 'open touchpoint', 'open', touchpoint_id::text, improvements, value::float8, weighted::float8, 0, 0, 0, 0, 0, 0, 0, 0, 0
+		FROM idea_value_touchpoint_open WHERE workspace_id = $1 AND improvements <> 0`, ws)
 }
 
 // valueFromScratch prints the same sums computed from the ideas and their
@@ -164,7 +168,12 @@ func valueFromScratch(t *testing.T, store *repository.Store, ws string) string {
 		SELECT 'touchpoint', i.status, d.touchpoint_id::text, count(*), sum(v.annual_value),
 		       sum(v.annual_value * i.confidence), 0, 0, 0, 0, 0, 0, 0, 0, 0
 		FROM idea_value_improvements v JOIN ideas i ON i.id = v.idea_id JOIN value_drivers d ON d.id = v.value_driver_id
-		WHERE i.workspace_id = $1 GROUP BY i.status, d.touchpoint_id`, ws)
+		WHERE i.workspace_id = $1 GROUP BY i.status, d.touchpoint_id
+		UNION ALL
+		SELECT 'open touchpoint', 'open', d.touchpoint_id::text, count(*), sum(v.annual_value),
+		       sum(v.annual_value * i.confidence), 0, 0, 0, 0, 0, 0, 0, 0, 0
+		FROM idea_value_improvements v JOIN ideas i ON i.id = v.idea_id JOIN value_drivers d ON d.id = v.value_driver_id
+		WHERE i.workspace_id = $1 AND i.status IN ('new', 'under_review', 'planned', 'piloting') GROUP BY d.touchpoint_id`, ws)
 }
 
 func valueRows(t *testing.T, store *repository.Store, query, ws string) string {
@@ -193,4 +202,92 @@ func valueRows(t *testing.T, store *repository.Store, query, ws string) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, "\n")
+}
+
+// The report reads each driver's latest measurement from the driver, where
+// triggers keep it: it must follow measurements added, replaced and deleted,
+// and be set for a driver created after its touchpoint was measured.
+func TestDriversFollowTheirLatestMeasurement(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+	ctx := context.Background()
+	ws := newWorkspace(t, store, "acme")
+	j := createJourney(t, store, ws, "J", "S")
+	phone := createTouchpoint(t, store, j, 0, tp{name: "Phone"})
+	metrics, err := store.ListCatalogueMetrics(ctx, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fcr domain.CatalogueMetric
+	for _, m := range metrics {
+		if m.Key == "fcr" {
+			fcr = m
+		}
+	}
+	measure := func(month time.Month, successes int) {
+		t.Helper()
+		start := time.Date(2026, month, 1, 0, 0, 0, 0, time.UTC)
+		m := domain.Measurement{WorkspaceID: ws, TouchpointID: phone.ID, MetricID: fcr.ID, PeriodStart: start,
+			PeriodEnd: start.AddDate(0, 1, -1), Sample: domain.Sample{N: 100, Successes: successes}}
+		if err := store.AddMeasurements(ctx, []domain.Measurement{m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	latest := func() []float64 {
+		t.Helper()
+		data, err := store.ValueReportData(ctx, ws, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []float64
+		for _, d := range data.Drivers {
+			out = append(out, float64(d.Latest.Sample.Successes))
+		}
+		return out
+	}
+	measure(9, 60)
+	d := &domain.ValueDriver{WorkspaceID: ws, TouchpointID: phone.ID, MetricID: fcr.ID, UnitValue: 4.5, ExposurePerYear: 120000, ExposureUnit: "calls"}
+	if err := store.CreateValueDriver(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if got := latest(); len(got) != 1 || got[0] != 60 {
+		t.Fatalf("a driver created after the measurement: %v", got)
+	}
+	measure(10, 65)
+	if got := latest(); len(got) != 1 || got[0] != 65 {
+		t.Fatalf("after a newer measurement: %v", got)
+	}
+	ms, err := store.ListMeasurements(ctx, ws, phone.ID, nil, 10)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("measurements %v, %v", ms, err)
+	}
+	newest := ms[0]
+	if newest.PeriodStart.Month() != 10 {
+		newest = ms[1]
+	}
+	if _, err := store.ReplaceMeasurement(ctx, ws, phone.ID, newest.ID, newest.Version, func(m *domain.Measurement) error {
+		m.Sample.Successes = 70
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := latest(); len(got) != 1 || got[0] != 70 {
+		t.Fatalf("after replacing the newest: %v", got)
+	}
+	if err := store.DeleteMeasurement(ctx, ws, phone.ID, newest.ID, newest.Version+1); err != nil {
+		t.Fatal(err)
+	}
+	if got := latest(); len(got) != 1 || got[0] != 60 {
+		t.Fatalf("after deleting the newest: %v", got)
+	}
+	for _, m := range ms {
+		if m.ID != newest.ID {
+			if err := store.DeleteMeasurement(ctx, ws, phone.ID, m.ID, m.Version); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := latest(); len(got) != 0 {
+		t.Fatalf("after deleting every measurement: %v", got)
+	}
 }
