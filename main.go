@@ -23,6 +23,8 @@
 //	@tag.description			The roadmap (now, next, later) and the value/effort matrix, both as JSON and the matrix as a chart (SVG).
 //	@tag.name					money
 //	@tag.description			Workspace economics, value drivers: what an improvement is worth.
+//	@tag.name					contacts
+//	@tag.description			Why customers contact us: contact reasons and their volumes, and customer feedback.
 //	@tag.name					pilots
 //	@tag.description			Time-boxed tests of an idea: size them, define their metrics, enter samples or upload raw observations, start, complete with a decision, and read the results (JSON and forest plot).
 //	@tag.name					reports

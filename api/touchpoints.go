@@ -271,7 +271,7 @@ func (s *Server) patchTouchpoint(c echo.Context) error {
 //	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure	403		{object}	Problem				"Needs role editor (a viewer key cannot write)"
 //	@Failure	404		{object}	Problem				"Unknown, or in another workspace"
-//	@Failure	409		{object}	Problem				"Ideas or pilots target the touchpoint, or value drivers price it"
+//	@Failure	409		{object}	Problem				"Ideas or pilots target the touchpoint, value drivers price it, or contact reasons originate at it"
 //	@Failure	412		{object}	Problem				"If-Match names a version that is no longer current: read the resource again"
 //	@Failure	428		{object}	Problem				"If-Match is missing"
 //	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"

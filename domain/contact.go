@@ -159,10 +159,23 @@ type Window struct{ From, To time.Time }
 // Days is the window's length in days.
 func (w Window) Days() int { return int(w.To.Sub(w.From).Hours()/24) + 1 }
 
-// Previous is the window of equal length that ends the day before w.
+// Previous is the window before w: the same number of calendar months when
+// w is whole months (October against September, a quarter against the one
+// before), else the same number of days; it ends the day before w.
 func (w Window) Previous() Window {
-	d := w.Days()
-	return Window{From: w.From.AddDate(0, 0, -d), To: w.From.AddDate(0, 0, -1)}
+	if months, ok := w.wholeMonths(); ok {
+		return Window{From: w.From.AddDate(0, -months, 0), To: w.From.AddDate(0, 0, -1)}
+	}
+	return Window{From: w.From.AddDate(0, 0, -w.Days()), To: w.From.AddDate(0, 0, -1)}
+}
+
+// wholeMonths is the number of calendar months w spans when it starts on a
+// first and ends on a last day of a month.
+func (w Window) wholeMonths() (int, bool) {
+	if w.From.Day() != 1 || w.To.AddDate(0, 0, 1).Day() != 1 {
+		return 0, false
+	}
+	return (w.To.Year()-w.From.Year())*12 + int(w.To.Month()-w.From.Month()) + 1, true
 }
 
 // Contains reports whether a record's period lies within the window; the
@@ -190,8 +203,9 @@ const (
 )
 
 // VolumeChange compares a reason's contacts with the previous window's,
-// the exposures being the windows' equal lengths: the exact conditional
-// Poisson test, as for pilot counts.
+// the exposures being the windows' lengths in days (equal, or whole months
+// of different lengths): the exact conditional Poisson test, as for pilot
+// counts. RateRatio is the ratio of contacts a day.
 type VolumeChange struct {
 	Previous  int
 	RateRatio float64 // contacts ÷ previous contacts
@@ -211,6 +225,12 @@ type ReasonRow struct {
 	Cost            *float64 // contacts × cost per contact, when the workspace set one
 }
 
+// How many reasons the report lists unless asked, and at most.
+const (
+	DefaultReasonsListed = 50
+	MaxReasonsListed     = 1000
+)
+
 // ContactReasonsReport is the contact reasons report of a window.
 type ContactReasonsReport struct {
 	Window, PreviousWindow Window
@@ -223,16 +243,22 @@ type ContactReasonsReport struct {
 	Currency               string
 	CostPerContact         *float64
 	Cost, AvoidableCost    *float64
-	Reasons                []ReasonRow // by contacts, biggest first (the Pareto order)
+	Reasons                []ReasonRow // by contacts, biggest first (the Pareto order), the first limit
+	OtherReasons           int         // reasons beyond the limit
+	OtherContacts          int         // their contacts
 	// Unaddressed are the avoidable reasons with contacts in the window and
-	// no open idea linked to them, biggest first.
-	Unaddressed []ReasonRow
+	// no open idea linked to them, biggest first, the first limit.
+	Unaddressed      []ReasonRow
+	OtherUnaddressed int
 }
 
-// NewContactReasonsReport computes shares, cumulative shares, first-contact
-// resolution with its Wilson interval and the change against the previous
-// window for each reason, and the totals. costPerContact may be nil.
-func NewContactReasonsReport(w Window, counts []ReasonCounts, costPerContact *float64, currency string) ContactReasonsReport {
+// NewContactReasonsReport computes the totals over every reason, and for
+// the first limit reasons by contacts (and the first limit unaddressed ones)
+// their shares, cumulative shares, first-contact resolution with its Wilson
+// interval, the change against the previous window and the cost: the exact
+// test is what costs, so only the rows listed get one. costPerContact may
+// be nil.
+func NewContactReasonsReport(w Window, counts []ReasonCounts, costPerContact *float64, currency string, limit int) ContactReasonsReport {
 	r := ContactReasonsReport{Window: w, PreviousWindow: w.Previous(), Currency: currency, CostPerContact: costPerContact,
 		Reasons: []ReasonRow{}, Unaddressed: []ReasonRow{}}
 	rows := make([]ReasonRow, len(counts))
@@ -255,17 +281,25 @@ func NewContactReasonsReport(w Window, counts []ReasonCounts, costPerContact *fl
 			row.Share = float64(row.Contacts) / float64(r.Contacts)
 			row.CumulativeShare = float64(cumulative) / float64(r.Contacts)
 		}
-		row.FCR, row.FCRCI = rateWithInterval(row.Resolved, row.Contacts)
-		row.Change = volumeChange(row.Contacts, row.PreviousContacts, w.Days())
-		if costPerContact != nil {
-			c := float64(row.Contacts) * *costPerContact
-			row.Cost = &c
+		unaddressed := row.Reason.Avoidable && row.Contacts > 0 && row.OpenIdeas == 0
+		listed, listedUnaddressed := n < limit, unaddressed && len(r.Unaddressed) < limit
+		if listed || listedUnaddressed {
+			r.describe(row)
 		}
-		if row.Reason.Avoidable && row.Contacts > 0 && row.OpenIdeas == 0 {
+		switch {
+		case listed:
+			r.Reasons = append(r.Reasons, *row)
+		default:
+			r.OtherReasons++
+			r.OtherContacts += row.Contacts
+		}
+		switch {
+		case listedUnaddressed:
 			r.Unaddressed = append(r.Unaddressed, *row)
+		case unaddressed:
+			r.OtherUnaddressed++
 		}
 	}
-	r.Reasons = append(r.Reasons, rows...)
 	if r.Contacts > 0 {
 		s := float64(r.AvoidableContacts) / float64(r.Contacts)
 		r.FailureDemandShare = &s
@@ -278,6 +312,16 @@ func NewContactReasonsReport(w Window, counts []ReasonCounts, costPerContact *fl
 	return r
 }
 
+// describe fills a listed row's first-contact resolution, change and cost.
+func (r *ContactReasonsReport) describe(row *ReasonRow) {
+	row.FCR, row.FCRCI = rateWithInterval(row.Resolved, row.Contacts)
+	row.Change = volumeChange(row.Contacts, row.PreviousContacts, r.Window.Days(), r.PreviousWindow.Days())
+	if r.CostPerContact != nil {
+		c := float64(row.Contacts) * *r.CostPerContact
+		row.Cost = &c
+	}
+}
+
 // rateWithInterval is x ÷ n with its Wilson interval; nil without n.
 func rateWithInterval(x, n int) (*float64, *Interval) {
 	if n <= 0 {
@@ -287,17 +331,17 @@ func rateWithInterval(x, n int) (*float64, *Interval) {
 	return &rate, &ci
 }
 
-// volumeChange tests contacts against previous over equal windows; nil when
-// neither window has a contact (nothing to compare).
-func volumeChange(contacts, previous, days int) *VolumeChange {
-	res, err := PoissonRateRatio(contacts, float64(days), previous, float64(days), ReportConfidence)
+// volumeChange tests contacts over days against previous over prevDays;
+// nil when neither window has a contact (nothing to compare).
+func volumeChange(contacts, previous, days, prevDays int) *VolumeChange {
+	res, err := PoissonRateRatio(contacts, float64(days), previous, float64(prevDays), ReportConfidence)
 	if err != nil {
 		return nil
 	}
 	c := &VolumeChange{Previous: previous, RateRatio: res.Estimate, CI: res.CI, PValue: res.PValue, Direction: VolumeNoChange}
 	if res.PValue < 1-ReportConfidence {
 		c.Direction = VolumeDown
-		if contacts > previous {
+		if res.Estimate > 1 {
 			c.Direction = VolumeUp
 		}
 	}
@@ -434,7 +478,7 @@ type ContactStore interface {
 	GetContactReason(ctx context.Context, workspaceID, id string) (*ContactReason, error)
 	ListContactReasons(ctx context.Context, workspaceID string, f ContactReasonFilter, page Page) ([]ContactReason, *Cursor, error)
 	UpdateContactReason(ctx context.Context, workspaceID, id string, version int, change func(*ContactReason) error) (*ContactReason, error)
-	DeleteContactReason(ctx context.Context, workspaceID, id string, version int) error // EConflict while volumes or ideas use it
+	DeleteContactReason(ctx context.Context, workspaceID, id string, version int) error // its volumes go with it; EConflict while ideas link it
 
 	CreateContactVolume(ctx context.Context, v *ContactVolume) error // EConflict for a (reason, period, channel) recorded already
 	GetContactVolume(ctx context.Context, workspaceID, reasonID, id string) (*ContactVolume, error)

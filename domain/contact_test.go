@@ -39,7 +39,8 @@ func TestWilsonInterval(t *testing.T) {
 
 func TestContactReasonsReport(t *testing.T) {
 	t.Parallel()
-	w := Window{From: date("2026-10-01"), To: date("2026-10-31")}
+	// 31 days that are not a calendar month: the previous window is the 31 days before.
+	w := Window{From: date("2026-10-05"), To: date("2026-11-04")}
 	cost := 4.5
 	counts := []ReasonCounts{
 		{Reason: ContactReason{ID: "c", Name: "Change of address"}, Contacts: 200, Resolved: 190, PreviousContacts: 180},
@@ -47,8 +48,8 @@ func TestContactReasonsReport(t *testing.T) {
 		{Reason: ContactReason{ID: "b", Name: "Where is my refund?", Avoidable: true}, Contacts: 300, Resolved: 150, PreviousContacts: 300},
 		{Reason: ContactReason{ID: "d", Name: "Password reset", Avoidable: true}, Contacts: 0, PreviousContacts: 0},
 	}
-	r := NewContactReasonsReport(w, counts, &cost, "EUR")
-	if r.PreviousWindow != (Window{From: date("2026-08-31"), To: date("2026-09-30")}) {
+	r := NewContactReasonsReport(w, counts, &cost, "EUR", 10)
+	if r.PreviousWindow != (Window{From: date("2026-09-04"), To: date("2026-10-04")}) {
 		t.Errorf("previous window %v", r.PreviousWindow)
 	}
 	if r.Contacts != 1000 || r.AvoidableContacts != 800 || r.Resolved != 680 {
@@ -95,9 +96,41 @@ func TestContactReasonsReport(t *testing.T) {
 		t.Errorf("unaddressed %+v", r.Unaddressed)
 	}
 
-	empty := NewContactReasonsReport(w, nil, nil, "EUR")
+	top := NewContactReasonsReport(w, counts, &cost, "EUR", 1)
+	if len(top.Reasons) != 1 || top.OtherReasons != 3 || top.OtherContacts != 500 || top.Contacts != 1000 ||
+		len(top.Unaddressed) != 1 || top.Unaddressed[0].Change == nil || top.Unaddressed[0].CumulativeShare != 0.8 {
+		t.Errorf("limit 1: %d listed, %d more with %d contacts; unaddressed %+v", len(top.Reasons), top.OtherReasons, top.OtherContacts, top.Unaddressed)
+	}
+
+	empty := NewContactReasonsReport(w, nil, nil, "EUR", 10)
 	if empty.FailureDemandShare != nil || empty.FCR != nil || empty.Cost != nil || len(empty.Reasons) != 0 {
 		t.Errorf("empty report %+v", empty)
+	}
+}
+
+// Whole calendar months are compared with as many months before, their
+// lengths in days being the exposures; other windows with as many days.
+func TestPreviousWindowAndExposures(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		w, previous Window
+	}{
+		{Window{date("2026-11-01"), date("2026-11-30")}, Window{date("2026-10-01"), date("2026-10-31")}},
+		{Window{date("2026-03-01"), date("2026-03-31")}, Window{date("2026-02-01"), date("2026-02-28")}},
+		{Window{date("2026-10-01"), date("2026-12-31")}, Window{date("2026-07-01"), date("2026-09-30")}},
+		{Window{date("2026-11-02"), date("2026-11-30")}, Window{date("2026-10-04"), date("2026-11-01")}},
+		{Window{date("2026-11-01"), date("2026-11-29")}, Window{date("2026-10-03"), date("2026-10-31")}},
+	} {
+		if got := c.w.Previous(); got != c.previous {
+			t.Errorf("%v: previous %v, want %v", c.w, got, c.previous)
+		}
+	}
+	// November (30 days) with 300 contacts against October (31 days) with 310:
+	// the same 10 a day, so rate ratio 1 and p = 1 (binom.test(300, 610, 30/61)).
+	w := Window{date("2026-11-01"), date("2026-11-30")}
+	r := NewContactReasonsReport(w, []ReasonCounts{{Reason: ContactReason{ID: "a", Name: "A"}, Contacts: 300, PreviousContacts: 310}}, nil, "EUR", 10)
+	if c := r.Reasons[0].Change; c == nil || math.Abs(c.RateRatio-1) > 1e-12 || math.Abs(c.PValue-1) > 1e-9 || c.Direction != VolumeNoChange {
+		t.Errorf("equal daily rates over months of 30 and 31 days: %+v", c)
 	}
 }
 

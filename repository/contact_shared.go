@@ -79,6 +79,14 @@ func (s *Store) refreshIdeaContacts(ctx context.Context, ideaIDs []string) error
 	if len(ideaIDs) == 0 {
 		return nil
 	}
+	// Lock the ideas first, in id order: two transactions refreshing the same
+	// idea through different reasons then run one after the other, and the
+	// second sums the first's new value instead of overwriting it with a sum
+	// of the old.
+	var locked []string
+	if err := s.conn(ctx).Raw(`SELECT id FROM ideas WHERE id IN ? ORDER BY id FOR UPDATE`, ideaIDs).Scan(&locked).Error; err != nil {
+		return translate(err)
+	}
 	return translate(s.conn(ctx).Exec(`UPDATE ideas i SET contacts_per_month = COALESCE(
 			(SELECT sum(r.contacts_per_month) FROM idea_contact_reasons l JOIN contact_reasons r ON r.id = l.reason_id WHERE l.idea_id = i.id), 0)
 		WHERE i.id IN ?`, ideaIDs).Error)

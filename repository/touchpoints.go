@@ -132,6 +132,12 @@ func (s *Store) DeleteTouchpoint(ctx context.Context, workspaceID, id string, ve
 		if foreignKeyViolation(err, "value_drivers_touchpoint_id_fkey") {
 			return domain.Errorf(domain.EConflict, "value drivers use this touchpoint; delete them first")
 		}
+		if foreignKeyViolation(err, contactReasonTouchpointFK) {
+			return domain.Errorf(domain.EConflict, "contact reasons originate at this touchpoint; move them to another touchpoint or delete them first")
+		}
+		if foreignKeyViolation(err, "feedback_touchpoint_id_fkey") {
+			return domain.Errorf(domain.EConflict, "customer feedback is about this touchpoint; move it to another touchpoint or delete it first")
+		}
 		return translate(err)
 	})
 }
