@@ -487,15 +487,18 @@ func (q *listQuery) fail(name, format string, args ...any) {
 }
 
 // limit reads the page size.
-func (q *listQuery) limit() int {
-	s := q.one("limit")
+func (q *listQuery) limit() int { return q.count("limit", domain.DefaultPageSize, domain.MaxPageSize) }
+
+// count reads a whole number from 1 to most, def when absent.
+func (q *listQuery) count(name string, def, most int) int {
+	s := q.one(name)
 	if s == "" {
-		return domain.DefaultPageSize
+		return def
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > domain.MaxPageSize {
-		q.fail("limit", "must be a whole number from 1 to %d", domain.MaxPageSize)
-		return domain.DefaultPageSize
+	if err != nil || n < 1 || n > most {
+		q.fail(name, "must be a whole number from 1 to %d", most)
+		return def
 	}
 	return n
 }
@@ -752,13 +755,14 @@ func encodeCursor(c *domain.Cursor) *string {
 // wireIdeaCursor is the JSON inside an idea list cursor: the sort it was made
 // for and the last idea's values of every sort key.
 type wireIdeaCursor struct {
-	Sort      domain.IdeaSort `json:"s"`
-	Priority  float64         `json:"p"`
-	Title     string          `json:"n"`
-	CreatedAt time.Time       `json:"c"`
-	UpdatedAt time.Time       `json:"u"`
-	ID        string          `json:"i"`
-	NetValue  *float64        `json:"v,omitempty"`
+	Sort             domain.IdeaSort `json:"s"`
+	Priority         float64         `json:"p"`
+	Title            string          `json:"n"`
+	CreatedAt        time.Time       `json:"c"`
+	UpdatedAt        time.Time       `json:"u"`
+	ID               string          `json:"i"`
+	NetValue         *float64        `json:"v,omitempty"`
+	ContactsPerMonth float64         `json:"m,omitempty"`
 }
 
 // ideaPage reads limit and an idea cursor, which must have been made for sort.

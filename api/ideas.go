@@ -146,6 +146,7 @@ type Idea struct {
 	AnnualRunningCost    *float64              `json:"annual_running_cost" example:"6000" extensions:"x-nullable"`
 	ExpectedImprovements []ExpectedImprovement `json:"expected_improvements" binding:"required"` // in the order given; [] when none
 	BusinessCase         *BusinessCase         `json:"business_case"`
+	Evidence             IdeaEvidence          `json:"evidence" binding:"required"`
 	CreatedAt            time.Time             `json:"created_at" binding:"required"`
 	UpdatedAt            time.Time             `json:"updated_at" binding:"required"`
 	Version              int                   `json:"version" example:"1" binding:"required"`
@@ -179,6 +180,7 @@ func ideaOut(i *domain.Idea) Idea {
 		Tags: i.Tags, Source: string(i.Source), Status: string(i.Status), Score: scoreOut(i),
 		OneOffCost: i.Money.OneOffCost, AnnualRunningCost: i.Money.AnnualRunningCost,
 		ExpectedImprovements: make([]ExpectedImprovement, len(i.Money.ExpectedImprovements)), BusinessCase: businessCaseOut(i),
+		Evidence:  evidenceSummaryOut(i.Evidence),
 		CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.UpdatedAt.UTC(), Version: i.Version,
 	}
 	for n, e := range i.Money.ExpectedImprovements {
@@ -288,12 +290,12 @@ func (s *Server) createIdea(c echo.Context) error {
 // listIdeas godoc
 //
 //	@Summary		The ranked backlog: open ideas by default
-//	@Description	Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new&status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).
+//	@Description	Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. sort=-contacts_per_month: the backlog by the volume an idea addresses, the contacts a month of the contact reasons linked to it as evidence, biggest first (ties, and the ideas without linked reasons, by created_at then id). Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new&status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).
 //	@ID				listIdeas
 //	@Tags			ideas
 //	@Produce		json,text/csv,application/problem+json
 //	@Security		BearerAuth
-//	@Param			sort			query		string		false	"Order"																											Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title,-expected_net_annual_value)	default(-priority)		extensions(x-example=-priority)
+//	@Param			sort			query		string		false	"Order"																											Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title,-expected_net_annual_value,-contacts_per_month)	default(-priority)		extensions(x-example=-priority)
 //	@Param			status			query		[]string	false	"Statuses to list (default open; all for every status; open stands for new, under_review, planned, piloting)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)		collectionFormat(csv)	extensions(x-example=planned)
 //	@Param			touchpoint_id	query		[]string	false	"Ideas targeting any of these touchpoints"																		collectionFormat(csv)															extensions(x-example=3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c)
 //	@Param			journey_id		query		[]string	false	"Ideas targeting a touchpoint of any of these journeys"															collectionFormat(csv)															extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)

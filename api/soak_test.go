@@ -516,7 +516,7 @@ func (w *soakWorker) getIdea(id string) {
 	}
 }
 
-var soakIdeaSorts = []string{"-priority", "priority", "created_at", "-created_at", "updated_at", "-updated_at", "title", "-expected_net_annual_value"}
+var soakIdeaSorts = []string{"-priority", "priority", "created_at", "-created_at", "updated_at", "-updated_at", "title", "-expected_net_annual_value", "-contacts_per_month"}
 
 func (w *soakWorker) read() {
 	var path string

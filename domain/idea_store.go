@@ -24,10 +24,14 @@ const (
 	// by expected net annual value descending (ties by created_at then id),
 	// then the ideas without a case in creation order.
 	SortNetValueDesc IdeaSort = "-expected_net_annual_value"
+	// SortContactsDesc ranks by the volume an idea addresses: the contacts
+	// a month of the contact reasons linked to it, biggest first (ties, and
+	// the ideas without evidence, by created_at then id).
+	SortContactsDesc IdeaSort = "-contacts_per_month"
 )
 
 // IdeaSorts lists every accepted order; "" means SortPriorityDesc.
-var IdeaSorts = []IdeaSort{SortPriorityDesc, SortPriority, SortCreatedAt, SortCreatedAtDesc, SortUpdatedAt, SortUpdatedAtDesc, SortTitle, SortNetValueDesc}
+var IdeaSorts = []IdeaSort{SortPriorityDesc, SortPriority, SortCreatedAt, SortCreatedAtDesc, SortUpdatedAt, SortUpdatedAtDesc, SortTitle, SortNetValueDesc, SortContactsDesc}
 
 // IdeaFilter narrows the idea list. A filter of several values keeps an
 // idea matching any of them; an empty one does not filter.
@@ -53,6 +57,8 @@ type IdeaCursor struct {
 	// NetValue is the expected net annual value of the idea's business
 	// case, nil when it has none (SortNetValueDesc).
 	NetValue *float64
+	// ContactsPerMonth is the idea's evidence's contacts a month (SortContactsDesc).
+	ContactsPerMonth float64
 }
 
 // HistoryEntry is one recorded change of an idea.

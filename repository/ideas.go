@@ -49,6 +49,9 @@ type ideaRow struct {
 	RealisedCIHigh         *float64   `gorm:"column:realised_ci_high"`
 	RealisedPilotID        *string    `gorm:"column:realised_pilot_id"`
 	RealisedAt             *time.Time `gorm:"column:realised_at"`
+	// The contacts a month of the reasons linked as evidence, kept by
+	// refreshIdeaContacts (never written from here).
+	ContactsPerMonth float64 `gorm:"->"`
 }
 
 func (ideaRow) TableName() string { return "ideas" }
@@ -164,6 +167,7 @@ func (r ideaRow) domain(touchpoints []string) domain.Idea {
 		Confidence: r.Confidence, Owner: r.Owner, Source: domain.IdeaSource(r.Source), Status: domain.IdeaStatus(r.Status),
 		Score:     domain.Score{Value: r.Value, Priority: r.Priority, Quadrant: domain.Quadrant(r.Quadrant), Explanation: r.Explanation},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version, Tags: []string{},
+		Evidence: domain.IdeaEvidence{ContactsPerMonth: r.ContactsPerMonth},
 	}
 	_ = json.Unmarshal([]byte(r.Tags), &i.Tags) // written by ideaRowOf: always an array
 	if i.TouchpointIDs == nil {
@@ -358,6 +362,9 @@ func (s *Store) loadIdea(ctx context.Context, workspaceID, id string, forUpdate 
 	if err := s.withImprovements(ctx, ideas); err != nil {
 		return nil, err
 	}
+	if err := s.withEvidence(ctx, ideas); err != nil {
+		return nil, err
+	}
 	return &ideas[0], nil
 }
 
@@ -379,6 +386,43 @@ func (s *Store) withImprovements(ctx context.Context, ideas []domain.Idea) error
 	}
 	for n := range ideas {
 		ideas[n].Money.ExpectedImprovements = byIdea[ideas[n].ID]
+	}
+	return nil
+}
+
+// withEvidence fills the ideas' counts of linked feedback items and contact
+// reasons with one query (their contacts a month come with the row).
+func (s *Store) withEvidence(ctx context.Context, ideas []domain.Idea) error {
+	if len(ideas) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ideas))
+	for n, i := range ideas {
+		ids[n] = i.ID
+	}
+	var counts []struct {
+		IdeaID   string
+		Feedback int
+		Reasons  int
+	}
+	// The ids are the ideas' own, so a comma-joined list is safe to split:
+	// one parameter, however long the page.
+	err := s.conn(ctx).Raw(`SELECT idea_id::text AS idea_id, sum(feedback)::int AS feedback, sum(reasons)::int AS reasons FROM (
+			SELECT idea_id, 1 AS feedback, 0 AS reasons FROM idea_feedback WHERE idea_id = ANY (string_to_array(@ids, ',')::uuid[])
+			UNION ALL
+			SELECT idea_id, 0, 1 FROM idea_contact_reasons WHERE idea_id = ANY (string_to_array(@ids, ',')::uuid[])
+		) e GROUP BY idea_id`, sql.Named("ids", strings.Join(ids, ","))).Scan(&counts).Error
+	if err != nil {
+		return translate(err)
+	}
+	byIdea := make(map[string]int, len(counts))
+	for n, c := range counts {
+		byIdea[c.IdeaID] = n
+	}
+	for n := range ideas {
+		if k, ok := byIdea[ideas[n].ID]; ok {
+			ideas[n].Evidence.FeedbackCount, ideas[n].Evidence.ContactReasons = counts[k].Feedback, counts[k].Reasons
+		}
 	}
 	return nil
 }
@@ -436,9 +480,16 @@ var ideaOrders = map[domain.IdeaSort]struct {
 			}
 			return "(" + netValueOrder + ") > (?, ?, ?, ?)", []any{c.NetValue == nil, -net, c.CreatedAt, c.ID}
 		}},
+	domain.SortContactsDesc: {contactsOrder, "-contacts_per_month + 0, created_at, id", func(c *domain.IdeaCursor) (string, []any) {
+		return "(" + contactsOrder + ") > (?, ?, ?)", []any{-c.ContactsPerMonth, c.CreatedAt, c.ID}
+	}},
 }
 
 const netValueOrder = "(expected_net_annual_value IS NULL), (-COALESCE(expected_net_annual_value, 0)), created_at, id"
+
+// contactsOrder are the keys of ideas_contacts_idx: the volume an idea
+// addresses, biggest first.
+const contactsOrder = "(-contacts_per_month), created_at, id"
 
 // ListIdeas implements domain.IdeaStore.
 func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.IdeaFilter, after *domain.IdeaCursor, limit int) ([]domain.Idea, *domain.IdeaCursor, error) {
@@ -472,7 +523,8 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 		return nil, nil, err
 	}
 	ideas, next := cutPage(ideas, limit, func(last domain.Idea) domain.IdeaCursor {
-		c := domain.IdeaCursor{Sort: f.Sort, Priority: last.Score.Priority, Title: last.Title, CreatedAt: last.CreatedAt, UpdatedAt: last.UpdatedAt, ID: last.ID}
+		c := domain.IdeaCursor{Sort: f.Sort, Priority: last.Score.Priority, Title: last.Title, CreatedAt: last.CreatedAt, UpdatedAt: last.UpdatedAt, ID: last.ID,
+			ContactsPerMonth: last.Evidence.ContactsPerMonth}
 		if last.BusinessCase != nil {
 			net := last.BusinessCase.ExpectedNetAnnualValue
 			c.NetValue = &net
@@ -480,6 +532,9 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 		return c
 	})
 	if err := s.withImprovements(ctx, ideas); err != nil {
+		return nil, nil, err
+	}
+	if err := s.withEvidence(ctx, ideas); err != nil {
 		return nil, nil, err
 	}
 	return ideas, next, nil
@@ -522,7 +577,7 @@ const ideaColumns = `ideas.id, ideas.workspace_id, ideas.title, ideas.problem, i
 	ideas.experience, ideas.effort, ideas.confidence, ideas.owner, ideas.tags, ideas.source, ideas.status,
 	ideas.value, ideas.priority, ideas.quadrant, ideas.explanation, ideas.created_at, ideas.updated_at, ideas.version,
 	ideas.one_off_cost, ideas.annual_running_cost, ideas.business_case::text, ideas.realised_annual_value,
-	ideas.realised_ci_low, ideas.realised_ci_high, ideas.realised_pilot_id::text, ideas.realised_at,
+	ideas.realised_ci_low, ideas.realised_ci_high, ideas.realised_pilot_id::text, ideas.realised_at, ideas.contacts_per_month,
 	(SELECT string_agg(it.touchpoint_id::text, ',' ORDER BY it.position) FROM idea_touchpoints it WHERE it.idea_id = ideas.id)`
 
 // scanIdeas runs q (a query on ideas) selecting ideaColumns.
@@ -544,7 +599,7 @@ func scanIdeaRows(rows *sql.Rows) ([]domain.Idea, error) {
 		err := rows.Scan(&r.ID, &r.WorkspaceID, &r.Title, &r.Problem, &r.Proposal, &r.Impact, &r.Experience, &r.Effort,
 			&r.Confidence, &r.Owner, &r.Tags, &r.Source, &r.Status, &r.Value, &r.Priority, &r.Quadrant, &r.Explanation,
 			&r.CreatedAt, &r.UpdatedAt, &r.Version, &r.OneOffCost, &r.AnnualRunningCost, &r.BusinessCase,
-			&r.RealisedAnnualValue, &r.RealisedCILow, &r.RealisedCIHigh, &r.RealisedPilotID, &r.RealisedAt, &tps)
+			&r.RealisedAnnualValue, &r.RealisedCILow, &r.RealisedCIHigh, &r.RealisedPilotID, &r.RealisedAt, &r.ContactsPerMonth, &tps)
 		if err != nil {
 			return nil, translate(err)
 		}
@@ -759,6 +814,9 @@ func (s *Store) RankedIdeas(ctx context.Context, workspaceID string, statuses []
 		return out, err
 	}
 	if err := s.withImprovements(ctx, ideas); err != nil {
+		return nil, err
+	}
+	if err := s.withEvidence(ctx, ideas); err != nil {
 		return nil, err
 	}
 	names, err := s.touchpointNames(ctx, ideas)

@@ -806,6 +806,12 @@ func TestListIdeas(t *testing.T) {
 				return cmp.Or(map[bool]int{false: 0, true: 1}[aNone]-map[bool]int{false: 0, true: 1}[bNone], cmp.Compare(aNet, bNet),
 					a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 			},
+			// By the contacts a month of the linked reasons, biggest first
+			// (none has any here: TestIdeasSortedByContacts covers them).
+			domain.SortContactsDesc: func(a, b domain.Idea) int {
+				return cmp.Or(-cmp.Compare(a.Evidence.ContactsPerMonth, b.Evidence.ContactsPerMonth),
+					a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+			},
 		}
 		orders[""] = byRank // the default
 		for _, s := range domain.IdeaSorts {
