@@ -97,8 +97,16 @@ func (e *env) routeObjects(keyID string) map[string]string {
 	var driver api.ValueDriver
 	e.do(http.MethodPost, "/api/v1/value-drivers", e.editor, `{"touchpoint_id":"`+tp.ID+`","metric_id":"`+e.catalogueMetric("aht").ID+
 		`","unit_value":0.015,"exposure_per_year":120000,"exposure_unit":"calls"}`).want(e.t, http.StatusCreated).json(e.t, &driver)
+	reason, feedback := e.linkedEvidence(i, tp) // the idea's evidence: a reason and a feedback item linked to it
+	var contactReason api.ContactReason
+	e.do(http.MethodPost, "/api/v1/contact-reasons", e.editor, `{"name":"Where is my invoice?","touchpoint_id":"`+tp.ID+`","avoidable":true}`).
+		want(e.t, http.StatusCreated).json(e.t, &contactReason)
+	var volume api.ContactVolume
+	e.do(http.MethodPost, "/api/v1/contact-reasons/"+contactReason.ID+"/volumes", e.editor,
+		`{"period_start":"2026-10-01","period_end":"2026-10-31","contacts":300,"resolved_first_contact":200}`).want(e.t, http.StatusCreated).json(e.t, &volume)
 	return map[string]string{"journeys": j.ID, "touchpoints": tp.ID, "ideas": i.ID, "api-keys": keyID, "pilots": p.ID,
-		"metric_id": m.ID, "metrics": catalogue.Items[0].ID, "measurement_id": measurement.ID, "webhooks": hook.ID, "value-drivers": driver.ID}
+		"metric_id": m.ID, "metrics": catalogue.Items[0].ID, "measurement_id": measurement.ID, "webhooks": hook.ID, "value-drivers": driver.ID,
+		"reason_id": reason, "feedback_id": feedback, "feedback": feedback, "contact-reasons": contactReason.ID, "volume_id": volume.ID}
 }
 
 // concretePath fills the route's :id with an object of the right kind from
@@ -115,6 +123,7 @@ func concretePath(t *testing.T, r api.Route, ids map[string]string) (string, boo
 		t.Fatalf("no test object for route %s: add one to the matrix", r.Path)
 	}
 	path := strings.NewReplacer(":id", id, ":metric_id", ids["metric_id"], ":measurement_id", ids["measurement_id"],
+		":reason_id", ids["reason_id"], ":feedback_id", ids["feedback_id"], ":volume_id", ids["volume_id"],
 		":group", "pilot", ":period", "before").Replace(r.Path)
 	return path, true
 }
@@ -136,7 +145,9 @@ func bodyFor(r api.Route) any {
 // before doing anything: a typo never silently does nothing.
 func TestUnknownQueryParametersRefusedEverywhere(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	cfg := api.DefaultConfig
+	cfg.RatePerKey, cfg.RatePerWorkspace, cfg.AuthFailureRate = 0, 0, 0 // one key sends a request per route: more than a burst
+	e := newEnvConfig(t, cfg)
 	keyID, _ := revokedKey(t, e)
 	ids := e.routeObjects(keyID)
 	checked := 0

@@ -569,6 +569,9 @@ func (e *benchEnv) seed(ctx context.Context) (*benchWorld, time.Duration) {
 	benchSeedValue(ctx, t, conn, e.wsID, "bench")
 	benchProgress("business cases, value drivers and realised values in %v", time.Since(step).Round(time.Millisecond))
 	step = time.Now()
+	benchSeedContacts(ctx, t, conn, e.wsID, "bench", benchTouchpoints)
+	benchProgress("%d contact reasons × %d monthly volume records in %v", benchContactReasons, benchContactMonths, time.Since(step).Round(time.Millisecond))
+	step = time.Now()
 	for _, ix := range indexes {
 		benchExec(ctx, t, conn, "create index", ix[1])
 	}
@@ -579,7 +582,8 @@ func (e *benchEnv) seed(ctx context.Context) (*benchWorld, time.Duration) {
 	step = time.Now()
 	// As autovacuum would have done on a table that grew over time; it would
 	// otherwise start in the middle of the measurements.
-	benchExec(ctx, t, conn, "vacuum", `VACUUM (ANALYZE) journeys, journey_stages, touchpoints, ideas, idea_touchpoints, idea_history, workspaces, api_keys`)
+	benchExec(ctx, t, conn, "vacuum", `VACUUM (ANALYZE) journeys, journey_stages, touchpoints, ideas, idea_touchpoints, idea_history, workspaces, api_keys,
+		contact_reasons, contact_volumes, idea_contact_reasons`)
 	benchExec(ctx, t, conn, "checkpoint", `CHECKPOINT`)
 	benchProgress("VACUUM ANALYZE and CHECKPOINT in %v", time.Since(step).Round(time.Millisecond))
 	seedTime := time.Since(start)
@@ -1409,6 +1413,21 @@ func TestBench(t *testing.T) {
 	valueTarget(row, res)
 	row, res = measure("portfolio value chart (`GET /reports/value.svg`)", e.getWorkers(fixed("/api/v1/reports/value.svg")), one("/api/v1/reports/value.svg"))
 	valueTarget(row, res)
+	contactTarget := func(row *benchRow, res benchResult) {
+		row.target = benchVerdict(res.pct(99) <= 50*time.Millisecond, "contact reasons report p99 ≤ 50 ms")
+	}
+	contactPath := "/api/v1/reports/contact-reasons?" + benchContactWindow
+	var contactReport api.ContactReasonsReport
+	e.mustJSON(http.MethodGet, contactPath, nil, http.StatusOK, &contactReport)
+	if len(contactReport.Reasons) != benchContactReasons || contactReport.Contacts == 0 || len(contactReport.Unaddressed) == 0 {
+		t.Fatalf("contact reasons report: %d reasons, %d contacts, %d unaddressed", len(contactReport.Reasons), contactReport.Contacts, len(contactReport.Unaddressed))
+	}
+	row, res = measure(fmt.Sprintf("contact reasons report (`GET /reports/contact-reasons`, 3 months of %d reasons × %d monthly records)", benchContactReasons, benchContactMonths),
+		e.getWorkers(fixed(contactPath)), one(contactPath))
+	contactTarget(row, res)
+	contactChart := "/api/v1/reports/contact-reasons.svg?" + benchContactWindow
+	row, res = measure("contact reasons Pareto chart (`GET /reports/contact-reasons.svg`, top 20 drawn)", e.getWorkers(fixed(contactChart)), one(contactChart))
+	contactTarget(row, res)
 
 	// The whole backlog as CSV, before the writes add ideas to it.
 	e.exportCase(add)
@@ -2040,4 +2059,65 @@ func benchSeedValue(ctx context.Context, t *testing.T, conn *sql.Conn, wsID, slu
 		WHERE workspace_id = $1 AND status = 'adopted' AND expected_annual_value IS NOT NULL AND ('x' || substr(md5(id::text), 5, 4))::bit(16)::int % 20 = 0`, wsID)
 	benchExec(ctx, t, conn, "value counters", `SELECT rebuild_idea_value_counts()`)
 	benchExec(ctx, t, conn, "analyze", `ANALYZE value_drivers, idea_value_improvements, idea_value_counts, idea_value_touchpoint_counts`)
+}
+
+// The contact reasons of the bench workspace (issue 18): benchContactReasons
+// reasons at touchpoints spread over the workspace, a third of them
+// avoidable, each with benchContactMonths monthly volume records (one for
+// all channels) from January 2023; every fourth reason is evidence for an
+// idea (of any status), so some avoidable reasons are unaddressed.
+const (
+	benchContactReasons = 1_000
+	benchContactMonths  = 36
+	// The report's window: the last quarter seeded, against the one before.
+	benchContactWindow = "from=2025-10-01&to=2025-12-31"
+)
+
+// benchSeedContacts seeds the reasons, their volumes and evidence links,
+// and the contacts a month derived from them (the last twelve months'
+// contacts ÷ 12, as domain.ContactsPerMonth makes of twelve whole months) on
+// the reasons and the ideas linked to them.
+func benchSeedContacts(ctx context.Context, t *testing.T, conn *sql.Conn, wsID, slug string, touchpoints int) {
+	t.Helper()
+	benchExec(ctx, t, conn, "contact reasons", `
+		INSERT INTO contact_reasons (id, workspace_id, name, touchpoint_id, avoidable, description, created_at, updated_at, version)
+		SELECT md5($2::text || '/reason/' || g)::uuid, $1::uuid, 'Reason ' || g || ': ' || ($4::text[])[1 + g % array_length($4::text[], 1)],
+		       md5($2::text || '/tp/' || (1 + (g * 7919) % $3::int))::uuid, g % 3 = 0, 'Seeded for the benchmark',
+		       timestamptz '2022-12-01 00:00:00+00', timestamptz '2022-12-01 00:00:00+00', 1
+		FROM generate_series(1, $5::int) g`, wsID, slug, touchpoints, benchArrayParam(benchObjects), benchContactReasons)
+	benchExec(ctx, t, conn, "contact volumes", `
+		INSERT INTO contact_volumes (id, workspace_id, reason_id, period_start, period_end, channel, contacts, resolved_first_contact,
+		                             created_at, updated_at, version)
+		SELECT md5($2::text || '/volume/' || g || '/' || m)::uuid, $1::uuid, md5($2::text || '/reason/' || g)::uuid,
+		       (date '2023-01-01' + make_interval(months => m))::date, (date '2023-01-01' + make_interval(months => m + 1) - interval '1 day')::date, '',
+		       x.contacts, x.contacts * (40 + x.h % 50) / 100,
+		       timestamptz '2023-01-01 00:00:00+00' + make_interval(months => m + 1), timestamptz '2023-01-01 00:00:00+00' + make_interval(months => m + 1), 1
+		FROM generate_series(1, $3::int) g CROSS JOIN generate_series(0, $4::int - 1) m
+		CROSS JOIN LATERAL (SELECT ('x' || substr(md5($2::text || '/volume/' || g || '/' || m), 1, 4))::bit(16)::int AS h) hh
+		CROSS JOIN LATERAL (SELECT 20 + (1000000 / (g + 20)) + hh.h % 200 AS contacts, hh.h) x`, wsID, slug, benchContactReasons, benchContactMonths)
+	benchExec(ctx, t, conn, "reasons' contacts a month", `
+		UPDATE contact_reasons r SET contacts_per_month = v.total / 12.0
+		FROM (SELECT reason_id, sum(contacts) AS total FROM contact_volumes
+		      WHERE workspace_id = $1 AND period_end > (SELECT max(period_end) FROM contact_volumes WHERE workspace_id = $1) - interval '1 year'
+		      GROUP BY reason_id) v
+		WHERE r.id = v.reason_id`, wsID)
+	benchExec(ctx, t, conn, "evidence links", `
+		INSERT INTO idea_contact_reasons (idea_id, reason_id, workspace_id, created_at)
+		SELECT md5($2::text || '/idea/' || (1 + (g * 104729) % (SELECT count(*) FROM ideas WHERE workspace_id = $1)::int))::uuid,
+		       md5($2::text || '/reason/' || g)::uuid, $1::uuid, timestamptz '2023-06-01 00:00:00+00'
+		FROM generate_series(4, $3::int, 4) g`, wsID, slug, benchContactReasons)
+	benchExec(ctx, t, conn, "ideas' contacts a month", `
+		UPDATE ideas i SET contacts_per_month = s.total
+		FROM (SELECT l.idea_id, sum(r.contacts_per_month) AS total FROM idea_contact_reasons l JOIN contact_reasons r ON r.id = l.reason_id
+		      WHERE l.workspace_id = $1 GROUP BY l.idea_id) s
+		WHERE i.id = s.idea_id`, wsID)
+}
+
+// benchArrayParam is vals as a PostgreSQL text array literal, for a $n::text[] parameter.
+func benchArrayParam(vals []string) string {
+	q := make([]string, len(vals))
+	for i, v := range vals {
+		q[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+	}
+	return "{" + strings.Join(q, ",") + "}"
 }

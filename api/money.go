@@ -16,14 +16,20 @@ import (
 // changing it relabels them and converts nothing.
 type Economics struct {
 	Currency string `json:"currency" example:"EUR" binding:"required"` // ISO 4217, default EUR
-	Version  int    `json:"version" example:"1" binding:"required"`
+	// What handling one customer contact costs, in the currency; the
+	// contact reasons report prices contacts with it. null when not set.
+	CostPerContact *float64 `json:"cost_per_contact" example:"4.5" extensions:"x-nullable"`
+	Version        int      `json:"version" example:"1" binding:"required"`
 } // @name Economics
 
 // EconomicsUpdate is the body of PUT /economics. It may be the document
 // GET /economics returned, changed: its version must then be If-Match's.
 type EconomicsUpdate struct {
 	Currency *string `json:"currency" binding:"required" example:"EUR"` // an active ISO 4217 code in capitals: EUR, USD, GBP, ...
-	Version  *int    `json:"version" example:"1" extensions:"x-nullable,x-omitempty"`
+	// What handling one customer contact costs, in the currency (above 0,
+	// at most 10^12); absent or null: none.
+	CostPerContact *float64 `json:"cost_per_contact" example:"4.5" minimum:"0" exclusiveMinimum:"true" maximum:"1000000000000" extensions:"x-nullable,x-omitempty"`
+	Version        *int     `json:"version" example:"1" extensions:"x-nullable,x-omitempty"`
 } // @name EconomicsUpdate
 
 // ValueDriverCreate is the body of POST /value-drivers: how a change of one
@@ -111,8 +117,8 @@ func (s *Server) valueDriverJSON(c echo.Context, d *domain.ValueDriver) error {
 
 // getEconomics godoc
 //
-//	@Summary		The workspace's economics: its currency
-//	@Description	Every amount of the workspace (value drivers' unit values, ideas' costs and values) is in this currency. A workspace that never set it has EUR at version 1.
+//	@Summary		The workspace's economics: its currency and what a customer contact costs
+//	@Description	Every amount of the workspace (value drivers' unit values, ideas' costs and values, the cost per contact) is in this currency. A workspace that never set it has EUR at version 1 and no cost per contact (null). cost_per_contact prices the contacts of the contact reasons report.
 //	@ID				getEconomics
 //	@Tags			money
 //	@Produce		json,application/problem+json
@@ -134,13 +140,17 @@ func (s *Server) getEconomics(c echo.Context) error {
 		return err
 	}
 	setETag(c, version)
-	return c.JSON(http.StatusOK, Economics{Currency: e.Currency, Version: version})
+	return c.JSON(http.StatusOK, economicsOut(e, version))
+}
+
+func economicsOut(e domain.Economics, version int) Economics {
+	return Economics{Currency: e.Currency, CostPerContact: e.CostPerContact, Version: version}
 }
 
 // putEconomics godoc
 //
-//	@Summary		Change the workspace's currency
-//	@Description	Relabels every amount of the workspace (nothing is converted) and recomputes the ideas' business cases in the same transaction. The body may be the document GET /economics returned, changed: its version must equal If-Match's, else 422 naming /version. A currency that is not an active ISO 4217 code is 422 naming /currency.
+//	@Summary		Change the workspace's currency or its cost per contact
+//	@Description	The whole settings: a currency change relabels every amount of the workspace (nothing is converted) and recomputes the ideas' business cases in the same transaction; cost_per_contact absent or null means none. The body may be the document GET /economics returned, changed: its version must equal If-Match's, else 422 naming /version. A currency that is not an active ISO 4217 code is 422 naming /currency; a cost per contact that is not above 0 and at most 10^12 is 422 naming /cost_per_contact.
 //	@ID				updateEconomics
 //	@Tags			money
 //	@Accept			json
@@ -180,7 +190,7 @@ func (s *Server) putEconomics(c echo.Context) error {
 	if err := requirePresent(presence{"/currency", in.Currency != nil}); err != nil {
 		return err
 	}
-	e := domain.Economics{Currency: *in.Currency}
+	e := domain.Economics{Currency: *in.Currency, CostPerContact: in.CostPerContact}
 	if err := e.Validate(); err != nil {
 		return err
 	}
@@ -189,7 +199,7 @@ func (s *Server) putEconomics(c echo.Context) error {
 		return err
 	}
 	setETag(c, newVersion)
-	return c.JSON(http.StatusOK, Economics{Currency: e.Currency, Version: newVersion})
+	return c.JSON(http.StatusOK, economicsOut(e, newVersion))
 }
 
 // createValueDriver godoc

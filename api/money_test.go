@@ -103,6 +103,57 @@ func TestEconomicsRoundTrip(t *testing.T) {
 	}
 }
 
+func TestEconomicsCostPerContact(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const path = "/api/v1/economics"
+	res := e.do(http.MethodGet, path, e.viewer, nil).want(t, http.StatusOK)
+	if !strings.Contains(string(res.Body), `"cost_per_contact":null`) {
+		t.Fatalf("defaults do not say there is no cost per contact: %s", res.Body)
+	}
+	var econ api.Economics
+	e.do(http.MethodPut, path, e.admin, `{"currency":"EUR","cost_per_contact":4.5}`, "If-Match", `"1"`).want(t, http.StatusOK).json(t, &econ)
+	if econ.CostPerContact == nil || *econ.CostPerContact != 4.5 || econ.Version != 2 {
+		t.Fatalf("after PUT: %+v", econ)
+	}
+	// The document GET answers goes back unchanged and keeps the cost.
+	e.do(http.MethodGet, path, e.viewer, nil).want(t, http.StatusOK).json(t, &econ)
+	econ.Currency = "GBP"
+	e.do(http.MethodPut, path, e.admin, econ, "If-Match", `"2"`).want(t, http.StatusOK).json(t, &econ)
+	if econ.Currency != "GBP" || econ.CostPerContact == nil || *econ.CostPerContact != 4.5 || econ.Version != 3 {
+		t.Fatalf("round trip: %+v", econ)
+	}
+	e.do(http.MethodGet, path, e.other, nil).want(t, http.StatusOK).json(t, &econ)
+	if econ.CostPerContact != nil {
+		t.Fatalf("other workspace: %+v", econ)
+	}
+	for _, c := range []struct {
+		name, body string
+		status     int
+	}{
+		{"zero", `{"currency":"GBP","cost_per_contact":0}`, 422},
+		{"negative", `{"currency":"GBP","cost_per_contact":-4.5}`, 422},
+		{"above the limit", `{"currency":"GBP","cost_per_contact":1e13}`, 422},
+		{"a string", `{"currency":"GBP","cost_per_contact":"4.5"}`, 400},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			wantNames(t, e.do(http.MethodPut, path, e.admin, c.body, "If-Match", `"3"`).problem(t, c.status), "/cost_per_contact")
+		})
+	}
+	// Absent and null both mean none.
+	for n, body := range []string{`{"currency":"GBP","cost_per_contact":null}`, `{"currency":"GBP"}`} {
+		e.do(http.MethodPut, path, e.admin, `{"currency":"GBP","cost_per_contact":2}`, "If-Match", fmt.Sprintf(`"%d"`, 3+2*n)).want(t, http.StatusOK)
+		e.do(http.MethodPut, path, e.admin, body, "If-Match", fmt.Sprintf(`"%d"`, 4+2*n)).want(t, http.StatusOK).json(t, &econ)
+		if econ.CostPerContact != nil {
+			t.Fatalf("%s left %v", body, *econ.CostPerContact)
+		}
+	}
+	e.do(http.MethodGet, path, e.viewer, nil).want(t, http.StatusOK).json(t, &econ)
+	if econ.CostPerContact != nil || econ.Currency != "GBP" || econ.Version != 7 {
+		t.Fatalf("stored: %+v", econ)
+	}
+}
+
 func TestValueDriverCRUD(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -74,6 +74,14 @@ type BlindSpots struct {
 	StaleDays int              `json:"stale_days" example:"90" binding:"required"`
 	Statuses  []string         `json:"statuses" example:"new,under_review,planned,piloting" binding:"required"` // ideas of these statuses count as looking after a touchpoint
 	Items     []BlindSpotEntry `json:"items" binding:"required"`
+	// Unaddressed demand, the contact-reason twin of the items: the
+	// avoidable contact reasons with contacts in unaddressed_demand_window
+	// (the last full calendar month before today) and no open idea (new,
+	// under review, planned, piloting) linked to them, biggest first, as
+	// GET /reports/contact-reasons lists them: the first 50.
+	UnaddressedDemand       []ContactReasonReportRow `json:"unaddressed_demand" binding:"required"`
+	OtherUnaddressedDemand  int                      `json:"other_unaddressed_demand" example:"0" binding:"required"` // beyond the first 50
+	UnaddressedDemandWindow ReportWindow             `json:"unaddressed_demand_window" binding:"required"`
 } // @name BlindSpots
 
 // CoverageRow counts one group of touchpoints; shares are 0–1 (0 for an empty group).
@@ -331,7 +339,7 @@ func metricHealth(touchpointID string, m domain.CatalogueMetric, newestFirst []d
 // blindSpots godoc
 //
 //	@Summary		Touchpoints nobody is looking after
-//	@Description	Touchpoints failing or at risk on some catalogue metric with no open idea (status picks which ideas count as looking after one: open by default, all for any idea); touchpoints not measured in the last `days` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first.
+//	@Description	Touchpoints failing or at risk on some catalogue metric with no open idea (status picks which ideas count as looking after one: open by default, all for any idea); touchpoints not measured in the last `days` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first. unaddressed_demand lists the avoidable contact reasons with contacts in the last full calendar month and no open idea linked to them (whatever status says), biggest first, with the numbers of GET /reports/contact-reasons for that month.
 //	@ID				getBlindSpots
 //	@Tags			reports
 //	@Produce		json,application/problem+json
@@ -371,8 +379,15 @@ func (s *Server) blindSpots(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := BlindSpots{StaleDays: days, Statuses: statusNames(statuses), Items: []BlindSpotEntry{}}
-	for _, b := range domain.BlindSpots(facts, metrics, s.clock(), days, statuses) {
+	now := s.clock()
+	demand, err := s.contactReportOf(c, domain.LastFullMonth(now), domain.DefaultReasonsListed)
+	if err != nil {
+		return err
+	}
+	out := BlindSpots{StaleDays: days, Statuses: statusNames(statuses), Items: []BlindSpotEntry{},
+		UnaddressedDemand: reasonRowsOut(demand.Unaddressed), OtherUnaddressedDemand: demand.OtherUnaddressed,
+		UnaddressedDemandWindow: windowOut(demand.Window)}
+	for _, b := range domain.BlindSpots(facts, metrics, now, days, statuses) {
 		out.Items = append(out.Items, BlindSpotEntry{Touchpoint: touchpointRef(&b.Facts.Touchpoint), Reasons: b.Reasons,
 			LastMeasured: dateOut(b.Facts.LastMeasured()), Ideas: b.Facts.Ideas, OpenIdeas: b.Facts.OpenIdeas})
 	}

@@ -73,6 +73,10 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.route(g, del, "/ideas/:id", s.deleteIdea, editor)
 	s.routeQuery(g, get, "/ideas/:id/history", s.ideaHistory, viewer)
 	s.routeQuery(g, get, "/ideas/:id/pilots", s.ideaPilots, viewer)
+	s.route(g, get, "/ideas/:id/evidence", s.ideaEvidence, viewer)
+	s.route(g, post, "/ideas/:id/evidence", s.linkEvidence, editor)
+	s.route(g, del, "/ideas/:id/evidence/contact-reasons/:reason_id", s.unlinkReason, editor)
+	s.route(g, del, "/ideas/:id/evidence/feedback/:feedback_id", s.unlinkFeedback, editor)
 
 	s.routeQuery(g, get, "/roadmap", s.roadmap, viewer)
 	s.routeQuery(g, get, "/reports/matrix", s.matrix, viewer)
@@ -82,6 +86,8 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.route(g, get, "/reports/impact", s.impact, viewer)
 	s.routeQuery(g, get, "/reports/value", s.valueReport, viewer)
 	s.route(g, get, "/reports/value.svg", s.valueChart, viewer)
+	s.routeQuery(g, get, "/reports/contact-reasons", s.contactReasons, viewer)
+	s.routeQuery(g, get, "/reports/contact-reasons.svg", s.contactReasonsChart, viewer)
 
 	s.route(g, post, "/pilots/plan", s.planPilot, viewer)
 	s.route(g, post, "/pilots", s.createPilot, editor, s.idempotent)
@@ -107,6 +113,26 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	s.route(g, del, sample, s.deleteSample, editor)
 	s.route(g, post, observationsPath, s.uploadObservations, editor, s.uploadMiddleware()...)
 	s.route(g, del, observationsPath, s.deleteObservations, editor)
+
+	s.route(g, post, "/contact-reasons", s.createContactReason, editor, s.idempotent)
+	s.routeQuery(g, get, "/contact-reasons", s.listContactReasons, viewer)
+	s.route(g, get, "/contact-reasons/:id", s.getContactReason, viewer)
+	s.route(g, patch, "/contact-reasons/:id", s.patchContactReason, editor)
+	s.route(g, del, "/contact-reasons/:id", s.deleteContactReason, editor)
+	s.route(g, post, "/contact-reasons/:id/volumes", s.createContactVolume, editor, s.idempotent)
+	s.routeQuery(g, get, "/contact-reasons/:id/volumes", s.listContactVolumes, viewer)
+	s.route(g, get, "/contact-reasons/:id/volumes/:volume_id", s.getContactVolume, viewer)
+	s.route(g, put, "/contact-reasons/:id/volumes/:volume_id", s.putContactVolume, editor)
+	s.route(g, del, "/contact-reasons/:id/volumes/:volume_id", s.deleteContactVolume, editor)
+	s.routeQuery(g, post, contactVolumeImportPath, s.importContactVolumes, editor,
+		append([]echo.MiddlewareFunc{s.checkVolumeImport}, s.uploadMiddleware()...)...)
+
+	s.route(g, post, "/feedback", s.createFeedback, editor, s.idempotent)
+	s.routeQuery(g, get, "/feedback", s.listFeedback, viewer)
+	s.route(g, post, feedbackImportPath, s.importFeedback, editor, s.uploadMiddleware()...)
+	s.route(g, get, "/feedback/:id", s.getFeedback, viewer)
+	s.route(g, patch, "/feedback/:id", s.patchFeedback, editor)
+	s.route(g, del, "/feedback/:id", s.deleteFeedback, editor)
 
 	s.route(g, post, "/webhooks", s.createWebhook, admin) // no Idempotency-Key: the answer holds the secret
 	s.routeQuery(g, get, "/webhooks", s.listWebhooks, admin)

@@ -37,6 +37,10 @@ type Store interface {
 	domain.WebhookStore
 	domain.MoneyStore
 	domain.ValueReportStore
+	domain.ContactStore
+	domain.ContactReportStore
+	domain.EvidenceStore
+	FeedbackStore // domain.FeedbackStore and its ranked search (feedback.go)
 	Ping(ctx context.Context) error
 }
 
@@ -186,9 +190,12 @@ func (s *Server) routeQuery(g *echo.Group, method, path string, h echo.HandlerFu
 	s.routes = append(s.routes, Route{Method: method, Path: "/api/v1" + path, Role: role})
 }
 
-// isUpload picks out the observation upload alone: the only route with
-// larger limits.
-func isUpload(c echo.Context) bool { return c.Path() == "/api/v1"+observationsPath }
+// isUpload picks out the uploads, the only routes with larger limits: raw
+// observations, the feedback import and the contact volume import.
+func isUpload(c echo.Context) bool {
+	return c.Path() == "/api/v1"+observationsPath || c.Path() == "/api/v1"+feedbackImportPath ||
+		c.Path() == "/api/v1"+contactVolumeImportPath
+}
 
 // isBulk picks out the routes that read their own media types (NDJSON,
 // CSV): the observation upload and the measurement and idea imports.

@@ -134,14 +134,7 @@ func (s *Server) valueReportData(c echo.Context, limit int) (domain.ValueReport,
 //	@Router			/api/v1/reports/value [get]
 func (s *Server) valueReport(c echo.Context) error {
 	q := newQuery(c, "limit")
-	limit := domain.DefaultValueReportLimit
-	if v := q.one("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > domain.MaxValueReportLimit {
-			q.fail("limit", "must be a whole number from 1 to %d", domain.MaxValueReportLimit)
-		}
-		limit = n
-	}
+	limit := q.count("limit", domain.DefaultValueReportLimit, domain.MaxValueReportLimit)
 	if err := q.err(); err != nil {
 		return err
 	}

@@ -17,6 +17,10 @@ import (
 // currency relabels them, it converts nothing.
 type Economics struct {
 	Currency string // ISO 4217, e.g. EUR
+	// CostPerContact is what handling one customer contact costs, in the
+	// currency; nil when the workspace never said. The contact reasons
+	// report prices contacts with it.
+	CostPerContact *float64
 }
 
 // DefaultCurrency is the currency of a workspace that never set one.
@@ -41,11 +45,14 @@ func IsCurrency(code string) bool {
 	return found
 }
 
-// Validate checks the currency.
+// Validate checks the currency and the cost per contact.
 func (e Economics) Validate() error {
 	var fe fieldErrors
 	if !IsCurrency(e.Currency) {
 		fe.add("/currency", "must be an active ISO 4217 currency code in capitals, such as EUR, USD or GBP")
+	}
+	if e.CostPerContact != nil {
+		validatePositiveAmount(&fe, "/cost_per_contact", *e.CostPerContact)
 	}
 	return fe.err()
 }

@@ -212,6 +212,16 @@ func TestMoneyValidation(t *testing.T) {
 			t.Errorf("currency %q valid = %v, want %v", code, got, want)
 		}
 	}
+	for _, c := range []struct {
+		cost *float64
+		ok   bool
+	}{{nil, true}, {f(4.5), true}, {f(MaxAmount), true}, {f(0), false}, {f(-1), false}, {f(math.NaN()), false},
+		{f(math.Inf(1)), false}, {f(MaxAmount * 2), false}} {
+		fields := FieldsOf(Economics{Currency: "EUR", CostPerContact: c.cost}.Validate())
+		if c.ok != (len(fields) == 0) || (!c.ok && (len(fields) != 1 || fields[0].Pointer != "/cost_per_contact")) {
+			t.Errorf("cost per contact %v: errors %v", c.cost, fields)
+		}
+	}
 }
 
 func TestFormatMoney(t *testing.T) {

@@ -120,6 +120,15 @@ func BlindSpots(facts []TouchpointFacts, catalogue []CatalogueMetric, now time.T
 	return out
 }
 
+// LastFullMonth is the calendar month before the one now falls in (read in
+// UTC): the window the blind spots' unaddressed demand is judged over, and
+// the contact reasons report's default.
+func LastFullMonth(now time.Time) Window {
+	now = now.UTC()
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return Window{From: first.AddDate(0, -1, 0), To: first.AddDate(0, 0, -1)}
+}
+
 // CoverageRow counts touchpoints of one group (all, an owner or a channel)
 // and how many are measured, targeted by ideas and by pilots.
 type CoverageRow struct {

@@ -115,3 +115,25 @@ func TestReportMetric(t *testing.T) {
 		t.Fatalf("a catalogue without csat: %v", err)
 	}
 }
+
+func TestLastFullMonth(t *testing.T) {
+	t.Parallel()
+	for now, want := range map[string][2]string{
+		"2026-11-15T10:00:00Z": {"2026-10-01", "2026-10-31"},
+		"2026-11-01T00:00:00Z": {"2026-10-01", "2026-10-31"},
+		"2026-03-31T23:59:59Z": {"2026-02-01", "2026-02-28"},
+		"2024-03-10T12:00:00Z": {"2024-02-01", "2024-02-29"},
+		"2027-01-01T00:30:00Z": {"2026-12-01", "2026-12-31"},
+		// Read in UTC: 23:30 on 31 January in New York is February in UTC.
+		"2026-01-31T23:30:00-05:00": {"2026-01-01", "2026-01-31"},
+	} {
+		at, err := time.Parse(time.RFC3339, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := LastFullMonth(at)
+		if got := [2]string{w.From.Format(time.DateOnly), w.To.Format(time.DateOnly)}; got != want || w.From.Location() != time.UTC {
+			t.Errorf("LastFullMonth(%s) = %v, want %v", now, got, want)
+		}
+	}
+}

@@ -71,7 +71,7 @@ func (s *Store) UpdateEconomics(ctx context.Context, workspaceID string, version
 		}
 		newVersion = row.Version + 1
 		err = s.conn(ctx).Model(&economicsRow{}).Where("workspace_id = ?", workspaceID).Updates(map[string]any{
-			"currency": e.Currency, "updated_at": s.now(), "version": newVersion,
+			"currency": e.Currency, "cost_per_contact": e.CostPerContact, "updated_at": s.now(), "version": newVersion,
 		}).Error
 		if err != nil {
 			return translate(err)

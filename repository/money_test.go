@@ -196,6 +196,39 @@ func TestEconomicsVersionConflict(t *testing.T) {
 	}
 }
 
+func TestEconomicsCostPerContact(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+	ctx := context.Background()
+	a, b := newMoneyWorkspace(t, store, "acme"), newMoneyWorkspace(t, store, "other")
+	if e, _, err := store.GetEconomics(ctx, a.id); err != nil || e.CostPerContact != nil {
+		t.Fatalf("defaults = %+v, %v; want no cost per contact", e, err)
+	}
+	cost := 4.5
+	if _, err := store.UpdateEconomics(ctx, a.id, 1, domain.Economics{Currency: "GBP", CostPerContact: &cost}); err != nil {
+		t.Fatal(err)
+	}
+	e, v, err := store.GetEconomics(ctx, a.id)
+	if err != nil || e.Currency != "GBP" || e.CostPerContact == nil || *e.CostPerContact != 4.5 || v != 2 {
+		t.Fatalf("after setting it: %+v v%d, %v", e, v, err)
+	}
+	if e, _, _ := store.GetEconomics(ctx, b.id); e.CostPerContact != nil {
+		t.Fatalf("the other workspace got a cost per contact: %v", *e.CostPerContact)
+	}
+	// Leaving it out of the new settings clears it.
+	if _, err := store.UpdateEconomics(ctx, a.id, 2, domain.Economics{Currency: "GBP"}); err != nil {
+		t.Fatal(err)
+	}
+	if e, v, _ := store.GetEconomics(ctx, a.id); e.CostPerContact != nil || v != 3 {
+		t.Fatalf("after clearing it: %+v v%d", e, v)
+	}
+	// The column refuses what the domain refuses.
+	bad := -1.0
+	if _, err := store.UpdateEconomics(ctx, a.id, 3, domain.Economics{Currency: "GBP", CostPerContact: &bad}); err == nil {
+		t.Fatal("a negative cost per contact was stored")
+	}
+}
+
 // storedCase reads an idea's derived business-case columns.
 func storedCase(t *testing.T, store *repository.Store, ideaID string) (value float64, currency, explanation string) {
 	t.Helper()
