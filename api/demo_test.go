@@ -273,6 +273,41 @@ func TestDemoReports(t *testing.T) {
 		}
 	})
 
+	t.Run("contact reasons", func(t *testing.T) {
+		var r api.ContactReasonsReport
+		get("/api/v1/reports/contact-reasons", &r)
+		// The last full month: every reason's twelfth month, 2,300 + 1,000 + 700 + 380 + 360 + 330 + 255.
+		if r.Contacts != 5325 || r.Reasons[0].Name != "What does this line on my invoice mean?" || r.FailureDemandShare == nil ||
+			math.Abs(*r.FailureDemandShare-4710.0/5325) > 1e-12 {
+			t.Errorf("report: %d contacts, first %q, failure demand %v", r.Contacts, r.Reasons[0].Name, r.FailureDemandShare)
+		}
+		var unaddressed []string
+		for _, u := range r.Unaddressed {
+			unaddressed = append(unaddressed, u.Name)
+		}
+		if want := []string{"Why is my bill higher than last month?", "How long will I have to wait?"}; !slices.Equal(unaddressed, want) {
+			t.Errorf("unaddressed demand %q, want %q", unaddressed, want)
+		}
+		var bs api.BlindSpots
+		get("/api/v1/reports/blind-spots", &bs)
+		if len(bs.UnaddressedDemand) != 2 {
+			t.Errorf("blind spots' unaddressed demand %+v", bs.UnaddressedDemand)
+		}
+
+		// The e-invoice addresses two reasons: 24,560 + 4,980 contacts over the last twelve months, per month.
+		var ideas struct{ Items []api.Idea }
+		get("/api/v1/ideas?status=all&sort=-contacts_per_month&limit=3", &ideas)
+		if first := ideas.Items[0]; first.Title != "E-invoice with explanation links" || first.Evidence.ContactReasons != 2 ||
+			math.Abs(first.Evidence.ContactsPerMonth-(24560.0+4980)/12) > 1e-9 {
+			t.Errorf("first by contacts: %q %+v", first.Title, first.Evidence)
+		}
+		var feedback struct{ Items []api.Feedback }
+		get("/api/v1/feedback?q=lukewarm", &feedback)
+		if len(feedback.Items) != 2 {
+			t.Errorf("feedback about lukewarm food: %+v", feedback.Items)
+		}
+	})
+
 	t.Run("links", func(t *testing.T) {
 		links, err := demo.Links(context.Background(), e.store, wsID)
 		if err != nil {

@@ -432,6 +432,1460 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/contact-reasons": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "touchpoint_id takes several values, any of which matches: repeat the parameter or separate the ids with commas.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "List contact reasons, oldest first",
+                "operationId": "listContactReasons",
+                "parameters": [
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "x-example": "3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c",
+                        "description": "Reasons originating at any of these touchpoints",
+                        "name": "touchpoint_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "x-example": "true",
+                        "description": "Only failure demand (true) or only value demand (false)",
+                        "name": "avoidable",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "x-example": "10",
+                        "description": "Page size, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "eyJ0IjoiMjAyNi0xMC0wMVQwOTowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ContactReasonList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A reason (\"Where is my invoice?\") at the touchpoint where the failure originates (the invoice, not the phone line). avoidable marks failure demand: contacts that should not have been needed (default false). Names are unique in the workspace, case-insensitively: a second is 409 naming /name. A touchpoint not in the workspace is 422 naming touchpoint_id. contacts_per_month starts at 0 and follows the reason's volume records.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Create a contact reason: why customers contact us",
+                "operationId": "createContactReason",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Makes the request safe to retry: the first response is replayed for 24 h",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The contact reason",
+                        "name": "reason",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ContactReasonCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/ContactReason"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            },
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new contact reason"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The workspace has a reason of this name (errors name /name); or the same Idempotency-Key is in flight",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/contact-reasons/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Get a contact reason",
+                "operationId": "getContactReason",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Contact reason id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ContactReason"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The reason's volume records go with it. While ideas link it as evidence, 409 naming up to three of them and how many there are.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Delete a contact reason and its volume records",
+                "operationId": "deleteContactReason",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Contact reason id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Ideas link the reason as evidence",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match is missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Absent fields stay unchanged; null clears description; null on name, touchpoint_id or avoidable is 422 naming the field (leave it out to keep it). A name another reason of the workspace has is 409 naming /name; a touchpoint not in the workspace is 422 naming touchpoint_id. contacts_per_month is derived from the volume records and cannot be set (400).",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Change a contact reason (JSON Merge Patch)",
+                "operationId": "patchContactReason",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Contact reason id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ContactReasonPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ContactReason"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Another reason of the workspace has this name (errors name /name)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is neither application/json nor application/merge-patch+json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match is missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/contact-reasons/{id}/volumes": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "from and to keep the records whose whole period lies within them (both days included). channel takes several values, any of which matches: repeat the parameter or separate them with commas; it matches the records of those channels, not those for all channels.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "List a contact reason's volume records, oldest period first",
+                "operationId": "listContactVolumes",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Contact reason id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "x-example": "2026-01-01",
+                        "description": "Records whose period starts on or after this date",
+                        "name": "from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "x-example": "2026-12-31",
+                        "description": "Records whose period ends on or before this date",
+                        "name": "to",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "web",
+                                "mobile_app",
+                                "phone",
+                                "email",
+                                "chat",
+                                "in_person",
+                                "social",
+                                "mail",
+                                "self_service",
+                                "partner",
+                                "physical_environment"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "x-example": "phone",
+                        "description": "Records of any of these channels",
+                        "name": "channel",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "x-example": "12",
+                        "description": "Page size, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "eyJ0IjoiMjAyNi0xMC0wMVQwMDowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ContactVolumeList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown reason, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "How many contacts the reason caused in the period (dates, both included) and how many of them were resolved at the first contact (at most contacts); per channel, or for all channels when channel is absent or null. One record per reason, period and channel: a second is 409 naming /period_start. The reason's contacts_per_month, and that of the ideas linked to it, follow in the same transaction.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Record a contact reason's contacts in a period",
+                "operationId": "createContactVolume",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Contact reason id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes the request safe to retry: the first response is replayed for 24 h",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The volume record",
+                        "name": "volume",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ContactVolumeInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/ContactVolume"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            },
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new volume record"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown reason, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The reason has a record for this period and channel (errors name /period_start); or the same Idempotency-Key is in flight",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/contact-reasons/{id}/volumes/{volume_id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Get one of a contact reason's volume records",
+                "operationId": "getContactVolume",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Contact reason id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Volume record id",
+                        "name": "volume_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ContactVolume"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, of another reason, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The body is that of a new record (period, channel, contacts, resolved_first_contact), all of which replace the record's: a channel left out means all channels, other fields left out are 422. The reason, id and created_at stay; the version counts on. If-Match is required (428 without) and must be the current version (412). Another record of the reason with the new period and channel is 409 naming /period_start. The reason's contacts_per_month, and that of the ideas linked to it, follow in the same transaction.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Correct a volume record: replace it whole",
+                "operationId": "replaceContactVolume",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Contact reason id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Volume record id",
+                        "name": "volume_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being replaced, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "The whole record",
+                        "name": "volume",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ContactVolumeInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ContactVolume"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, of another reason, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Another record of the reason has this period and channel",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors name the fields",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match is missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The reason's contacts_per_month, and that of the ideas linked to it, follow in the same transaction.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Delete a volume record",
+                "operationId": "deleteContactVolume",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Contact reason id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Volume record id",
+                        "name": "volume_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, of another reason, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match is missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/contact-volumes/import": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "text/csv with a header naming the columns reason, period_start, period_end, contacts, resolved_first_contact and optionally channel, in any order and case (the header is line 1). reason is a contact reason's name, case-insensitively; a name the workspace has no reason of is 422 naming the line and the name. An empty channel means all channels. Up to 100,000 rows; all or nothing: a bad row is 422 naming its line (errors[0].line) and column (pointer), and so is a row repeating the reason, period and channel of an earlier one; nothing is stored. With mode=insert (the default) a reason, period and channel recorded already is 409 naming its line; with mode=upsert it replaces that record (its version + 1) and the other rows are added. The reasons' contacts_per_month, and that of the ideas linked to them, follow in the same transaction. The body is received into a temporary file first (up to 256 MB, 5 minutes; a client sending slower than 16 KiB/s on average after the first 10 s is cut off with 408), as observation uploads are, and counts against the same caps on uploads in flight. With an Idempotency-Key, a retry replays the first response instead of importing again.",
+                "consumes": [
+                    "text/csv"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Import contact volume records from a contact centre's export (CSV)",
+                "operationId": "importContactVolumes",
+                "parameters": [
+                    {
+                        "enum": [
+                            "insert",
+                            "upsert"
+                        ],
+                        "type": "string",
+                        "default": "insert",
+                        "x-example": "upsert",
+                        "description": "What a row of a reason, period and channel recorded already does: insert refuses it (409), upsert replaces the record",
+                        "name": "mode",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes the import safe to retry: the first response is replayed for 24 h",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "CSV rows",
+                        "name": "rows",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "string"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ContactVolumeImport"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "408": {
+                        "description": "The body arrived too slowly",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "mode=insert and a reason, period and channel is recorded already (errors[0].line names it); or the same Idempotency-Key is in flight",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "More than 100,000 rows or the body limit",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is not text/csv",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "A bad row (errors[0].line names it), or an Idempotency-Key reused for a different body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has as many uploads in flight as it may (4 by default); retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable, or the server takes no more uploads now (16 in flight by default); retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/economics": {
             "get": {
                 "security": [
@@ -439,7 +1893,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Every amount of the workspace (value drivers' unit values, ideas' costs and values) is in this currency. A workspace that never set it has EUR at version 1.",
+                "description": "Every amount of the workspace (value drivers' unit values, ideas' costs and values, the cost per contact) is in this currency. A workspace that never set it has EUR at version 1 and no cost per contact (null). cost_per_contact prices the contacts of the contact reasons report.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -447,7 +1901,7 @@ const docTemplate = `{
                 "tags": [
                     "money"
                 ],
-                "summary": "The workspace's economics: its currency",
+                "summary": "The workspace's economics: its currency and what a customer contact costs",
                 "operationId": "getEconomics",
                 "responses": {
                     "200": {
@@ -518,7 +1972,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Relabels every amount of the workspace (nothing is converted) and recomputes the ideas' business cases in the same transaction. The body may be the document GET /economics returned, changed: its version must equal If-Match's, else 422 naming /version. A currency that is not an active ISO 4217 code is 422 naming /currency.",
+                "description": "The whole settings: a currency change relabels every amount of the workspace (nothing is converted) and recomputes the ideas' business cases in the same transaction; cost_per_contact absent or null means none. The body may be the document GET /economics returned, changed: its version must equal If-Match's, else 422 naming /version. A currency that is not an active ISO 4217 code is 422 naming /currency; a cost per contact that is not above 0 and at most 10^12 is 422 naming /cost_per_contact.",
                 "consumes": [
                     "application/json"
                 ],
@@ -529,7 +1983,7 @@ const docTemplate = `{
                 "tags": [
                     "money"
                 ],
-                "summary": "Change the workspace's currency",
+                "summary": "Change the workspace's currency or its cost per contact",
                 "operationId": "updateEconomics",
                 "parameters": [
                     {
@@ -762,6 +2216,822 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/feedback": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Newest received first (received_at, then id, both descending). q searches the texts in PostgreSQL full text, in web search syntax: words all match (stemmed: invoices finds invoice in english), \"a quoted phrase\" matches the words in that order, or between words matches either, -word excludes; punctuation and case do not matter. The query is stemmed in language (default english), each text in its own language. With q each item carries its rank, and sort=relevance orders by it (best match first, ties newest first; without q it is 400). touchpoint_id and source take several values, any of which matches: repeat the parameter or separate them with commas. received_from and received_to take a date and time in RFC 3339 or a date (received_to's date includes the whole day), both included. Paging is by keyset in every order: a page never repeats or skips an item that was there when paging started (an item whose text changes between pages moves with its new rank).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "List and search customer feedback",
+                "operationId": "listFeedback",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-example": "late invoice",
+                        "description": "Full-text search, web search syntax",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "simple",
+                            "danish",
+                            "dutch",
+                            "english",
+                            "finnish",
+                            "french",
+                            "german",
+                            "hungarian",
+                            "italian",
+                            "norwegian",
+                            "portuguese",
+                            "romanian",
+                            "russian",
+                            "spanish",
+                            "swedish",
+                            "turkish"
+                        ],
+                        "type": "string",
+                        "default": "english",
+                        "x-example": "english",
+                        "description": "The text search configuration q is stemmed in",
+                        "name": "language",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "-received_at",
+                            "relevance"
+                        ],
+                        "type": "string",
+                        "default": "-received_at",
+                        "x-example": "relevance",
+                        "description": "Order: newest received first, or (with q) best match first",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "x-example": "3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c",
+                        "description": "Feedback about any of these touchpoints",
+                        "name": "touchpoint_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "survey",
+                                "complaint",
+                                "review",
+                                "agent_note",
+                                "social",
+                                "other"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "x-example": "complaint",
+                        "description": "Feedback from any of these sources",
+                        "name": "source",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "2026-01-01",
+                        "description": "Received at or after (RFC 3339, or a date: from its start)",
+                        "name": "received_from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "2026-12-31",
+                        "description": "Received at or before (RFC 3339, or a date: to its end)",
+                        "name": "received_to",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 20,
+                        "x-example": "10",
+                        "description": "Page size, 1–100",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "eyJzIjoicmVsZXZhbmNlIiwiciI6MC4xLCJ0IjoiMjAyNi0xMC0wMVQwOTowMDowMFoiLCJpIjoiM2Y2YzJhOWUtOGIxZC00ZTdhLTljNTUtMWQyZTNmNGE1YjZjIn0",
+                        "description": "next_cursor of the previous page (same sort and filters)",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/FeedbackList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter (sort=relevance without q, a language not offered, a cursor made for another sort)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A verbatim (text up to 10,000 characters) at the touchpoint it is about, from a source (survey, complaint, review, agent_note, social, other), received at a moment (RFC 3339). A score is optional, but needs its scale: score_min and score_max, with score within them (else 422 naming score or score_max). customer_ref is your opaque reference, never required: do not put personal data in it. language is the text search configuration the text is stemmed in for search (default english). A touchpoint not in the workspace is 422 naming touchpoint_id.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Record a piece of customer feedback",
+                "operationId": "createFeedback",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Makes the request safe to retry: the first response is replayed for 24 h",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The feedback item",
+                        "name": "feedback",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/FeedbackCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Feedback"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            },
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new feedback item"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The same Idempotency-Key is in flight",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer); or the Idempotency-Key was used before with another body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/feedback/import": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "application/x-ndjson: one JSON object per line, each the body of POST /api/v1/feedback. text/csv: a header naming the columns touchpoint_id, source, text and received_at, and optionally score, score_min, score_max, customer_ref and language, in any order and case; then one item per row, an empty cell for an absent value. Quote a text holding commas, line breaks or quotes (\"\" for a quote), as spreadsheets write it: it is stored as written (a CRLF line break inside it as LF). All or nothing: a bad row (a value the create body would refuse, a touchpoint not in the workspace) is 422 whose errors name its line (the header is line 1; a quoted line break starts a new line) and its field (pointer), and nothing of the request is stored. Once the whole body has arrived (into a temporary file: a slow client never holds a database connection), the items are stored in one transaction. The limits of an observation upload apply: 256 MB, a client sending slower than 16 KiB/s on average after the first 10 s is cut off (408), at most 4 uploads in flight per workspace (429) and 16 per server (503). With an Idempotency-Key, a retry replays the first response instead of storing the items again.",
+                "consumes": [
+                    "application/x-ndjson",
+                    "text/csv"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Import customer feedback in bulk (NDJSON or CSV, up to 100,000 items)",
+                "operationId": "importFeedback",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Makes the import safe to retry: the first response is replayed for 24 h",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "NDJSON or CSV rows",
+                        "name": "rows",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "string"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/FeedbackImport"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when this answers a retry: the stored first response to the same Idempotency-Key"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "408": {
+                        "description": "The body arrived too slowly",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "The same Idempotency-Key is in flight",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "More than 100,000 items or the body limit",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is neither application/x-ndjson nor text/csv",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "A bad row (errors[0].line and errors[0].pointer name it), an import without items, or an Idempotency-Key reused for a different body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has as many uploads in flight as it may (4 by default); retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable, or the server takes no more uploads now (16 in flight by default); retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/feedback/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Get a feedback item",
+                "operationId": "getFeedback",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Feedback item id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Feedback"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Ideas that cite the item as evidence lose it with it (their feedback_count drops); nothing else refers to a verbatim.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Delete a feedback item",
+                "operationId": "deleteFeedback",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Feedback item id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version being deleted, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad request: a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match is missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Absent fields stay unchanged. null on score clears the score with its scale (score_min and score_max); null clears customer_ref, and score_min or score_max only together with the score (a score needs its scale: else 422 naming score_max). null on touchpoint_id, source, text, received_at or language is 422 naming the field (leave it out to keep it). A touchpoint not in the workspace is 422 naming touchpoint_id; a new text or language changes what the item is found by at once.",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "contacts"
+                ],
+                "summary": "Change a feedback item (JSON Merge Patch)",
+                "operationId": "patchFeedback",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Feedback item id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the version the change is based on, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/FeedbackPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Feedback"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is neither application/json nor application/merge-patch+json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match is missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/ideas": {
             "get": {
                 "security": [
@@ -769,7 +3039,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new\u0026status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).",
+                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. sort=-contacts_per_month: the backlog by the volume an idea addresses, the contacts a month of the contact reasons linked to it as evidence, biggest first (ties, and the ideas without linked reasons, by created_at then id). Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new\u0026status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).",
                 "produces": [
                     "application/json",
                     "text/csv",
@@ -790,7 +3060,8 @@ const docTemplate = `{
                             "updated_at",
                             "-updated_at",
                             "title",
-                            "-expected_net_annual_value"
+                            "-expected_net_annual_value",
+                            "-contacts_per_month"
                         ],
                         "type": "string",
                         "default": "-priority",
@@ -1127,7 +3398,8 @@ const docTemplate = `{
                             "updated_at",
                             "-updated_at",
                             "title",
-                            "-expected_net_annual_value"
+                            "-expected_net_annual_value",
+                            "-contacts_per_month"
                         ],
                         "type": "string",
                         "default": "-priority",
@@ -1758,6 +4030,426 @@ const docTemplate = `{
                     },
                     "428": {
                         "description": "If-Match missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/ideas/{id}/evidence": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Contact reasons by contacts a month, biggest first; feedback items newest first, each text whole. summary is what the idea shows as evidence: the counts and the contacts a month the reasons cause together.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "An idea's evidence: the contact reasons and feedback items linked to it",
+                "operationId": "getIdeaEvidence",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Idea id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Evidence"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Both lists are required ([] for none) and together name at least one id, at most 100 of each; each must be a contact reason or feedback item of the idea's workspace, else 422 naming /contact_reason_ids/N or /feedback_ids/N (and nothing is linked). Linking one already linked changes nothing, so a retry is safe. The idea's contacts_per_month follows its reasons; each new link is recorded in the idea's history (field evidence) with the key's name; the idea's version does not change. Answers the idea's evidence.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "Link contact reasons and feedback items to an idea as its evidence",
+                "operationId": "linkIdeaEvidence",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Idea id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "What to link",
+                        "name": "evidence",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/EvidenceLink"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Evidence"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown idea, or in another workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer): a list left out, no id at all, over 100 ids, or an id that is not a UUID or names nothing in the workspace",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/ideas/{id}/evidence/contact-reasons/{reason_id}": {
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The idea's contacts_per_month follows; the change is recorded in the idea's history (field evidence); the idea's version does not change.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "Unlink a contact reason from an idea",
+                "operationId": "unlinkIdeaContactReason",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Idea id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Contact reason id",
+                        "name": "reason_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown idea, or in another workspace; or the reason is not linked to the idea",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/ideas/{id}/evidence/feedback/{feedback_id}": {
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The change is recorded in the idea's history (field evidence); the idea's version does not change.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "Unlink a feedback item from an idea",
+                "operationId": "unlinkIdeaFeedback",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Idea id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "Feedback item id",
+                        "name": "feedback_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role editor (a viewer key cannot write)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Unknown idea, or in another workspace; or the feedback item is not linked to the idea",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -6407,7 +9099,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Touchpoints failing or at risk on some catalogue metric with no open idea (status picks which ideas count as looking after one: open by default, all for any idea); touchpoints not measured in the last ` + "`" + `days` + "`" + ` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first.",
+                "description": "Touchpoints failing or at risk on some catalogue metric with no open idea (status picks which ideas count as looking after one: open by default, all for any idea); touchpoints not measured in the last ` + "`" + `days` + "`" + ` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first. unaddressed_demand lists the avoidable contact reasons with contacts in the last full calendar month and no open idea linked to them (whatever status says), biggest first, with the numbers of GET /reports/contact-reasons for that month.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -6458,6 +9150,200 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "Bad request: a bad or unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/reports/contact-reasons": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The contact reasons of the workspace with their contacts in the window, biggest first (the first limit; the totals count every reason): its share of all contacts and the cumulative share (the Pareto line), first-contact resolution with its Wilson 95 % interval, the change against the previous window (as many calendar months when the window is whole months, else as many days; the exact conditional Poisson test of the two counts over the windows' days, as R's poisson.test, with a direction when p \u003c 0.05), whether it is avoidable (failure demand), its cost (contacts × the workspace's cost_per_contact, when set) and the open ideas linked to it. Totals: contacts, failure demand share (avoidable ÷ all contacts), overall first-contact resolution, cost. unaddressed lists the avoidable reasons with contacts and no open idea linked. A volume record counts in the window its whole period falls in; channels are added up. Without from and to the window is the last full calendar month before today; give both or neither; to must not be before from; a window is at most 3 years.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "Why customers contact us: the contact reasons report",
+                "operationId": "getContactReasonsReport",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "x-example": "2026-10-01",
+                        "description": "First day of the window, included (default: the first day of last month)",
+                        "name": "from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "x-example": "2026-10-31",
+                        "description": "Last day of the window, included (default: the last day of last month)",
+                        "name": "to",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 50,
+                        "x-example": "10",
+                        "description": "How many reasons (and unaddressed reasons) to list, biggest first (1–1000); the totals count every reason",
+                        "name": "limit",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ContactReasonsReport"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter; from without to or to without from; to before from; a window longer than 3 years",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/reports/contact-reasons.svg": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Bars of contacts by reason, biggest first (avoidable reasons in their own colour), the cumulative share of all contacts as a line on a 0–100 % axis with the 80 % mark; the top 20 reasons drawn, the rest counted. The same window and parameters as GET /reports/contact-reasons.",
+                "produces": [
+                    "image/svg+xml",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "The contact reasons report as a Pareto chart (SVG)",
+                "operationId": "getContactReasonsChart",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "x-example": "2026-10-01",
+                        "description": "First day of the window, included (default: the first day of last month)",
+                        "name": "from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "x-example": "2026-10-31",
+                        "description": "Last day of the window, included (default: the last day of last month)",
+                        "name": "to",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "SVG",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: a bad or unknown query parameter; from without to or to without from; to before from; a window longer than 3 years",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -7796,7 +10682,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Ideas or pilots target the touchpoint, or value drivers price it",
+                        "description": "Ideas or pilots target the touchpoint, value drivers price it, or contact reasons originate at it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -10542,8 +13428,11 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "items",
+                "other_unaddressed_demand",
                 "stale_days",
-                "statuses"
+                "statuses",
+                "unaddressed_demand",
+                "unaddressed_demand_window"
             ],
             "properties": {
                 "items": {
@@ -10551,6 +13440,11 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/BlindSpotEntry"
                     }
+                },
+                "other_unaddressed_demand": {
+                    "description": "beyond the first 50",
+                    "type": "integer",
+                    "example": 0
                 },
                 "stale_days": {
                     "type": "integer",
@@ -10568,6 +13462,16 @@ const docTemplate = `{
                         "planned",
                         "piloting"
                     ]
+                },
+                "unaddressed_demand": {
+                    "description": "Unaddressed demand, the contact-reason twin of the items: the\navoidable contact reasons with contacts in unaddressed_demand_window\n(the last full calendar month before today) and no open idea (new,\nunder review, planned, piloting) linked to them, biggest first, as\nGET /reports/contact-reasons lists them: the first 50.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ContactReasonReportRow"
+                    }
+                },
+                "unaddressed_demand_window": {
+                    "$ref": "#/definitions/ReportWindow"
                 }
             }
         },
@@ -10798,6 +13702,580 @@ const docTemplate = `{
                 }
             }
         },
+        "ContactReason": {
+            "type": "object",
+            "required": [
+                "avoidable",
+                "contacts_per_month",
+                "created_at",
+                "description",
+                "id",
+                "name",
+                "touchpoint_id",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "avoidable": {
+                    "description": "failure demand",
+                    "type": "boolean",
+                    "example": true
+                },
+                "contacts_per_month": {
+                    "description": "Read-only, derived from the volume records: the contacts of the\nrecords that end within the year up to the latest one, per month\nthose records cover (at least 1, at most 12). Twelve monthly records\nof 100, 200, ..., 1,200 make 650; 0 without records.",
+                    "type": "number",
+                    "example": 650
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Where is my invoice?"
+                },
+                "touchpoint_id": {
+                    "description": "where the failure originates",
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "ContactReasonCreate": {
+            "type": "object",
+            "required": [
+                "name",
+                "touchpoint_id"
+            ],
+            "properties": {
+                "avoidable": {
+                    "description": "failure demand: the contact should not have been needed; default false",
+                    "type": "boolean",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": true
+                },
+                "description": {
+                    "type": "string",
+                    "maxLength": 10000,
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": "The invoice did not arrive, or arrived where the customer did not look"
+                },
+                "name": {
+                    "description": "unique in the workspace, case-insensitively",
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Where is my invoice?"
+                },
+                "touchpoint_id": {
+                    "description": "Where the failure originates: the invoice, not the phone line the\ncustomer called.",
+                    "type": "string",
+                    "format": "uuid"
+                }
+            }
+        },
+        "ContactReasonList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ContactReason"
+                    }
+                },
+                "next_cursor": {
+                    "description": "null on the last page",
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "ContactReasonPatch": {
+            "type": "object",
+            "properties": {
+                "avoidable": {
+                    "type": "boolean",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": true
+                },
+                "description": {
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "name": {
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": "Where is my invoice?"
+                },
+                "touchpoint_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true,
+                    "x-omitempty": true
+                }
+            }
+        },
+        "ContactReasonReportRow": {
+            "type": "object",
+            "required": [
+                "avoidable",
+                "contacts",
+                "cumulative_share",
+                "name",
+                "open_ideas",
+                "reason_id",
+                "resolved_first_contact",
+                "share",
+                "touchpoint"
+            ],
+            "properties": {
+                "avoidable": {
+                    "description": "failure demand: the contact should not have been needed",
+                    "type": "boolean",
+                    "example": true
+                },
+                "change": {
+                    "$ref": "#/definitions/ContactVolumeChange"
+                },
+                "contacts": {
+                    "description": "in the window",
+                    "type": "integer",
+                    "example": 500
+                },
+                "cost": {
+                    "description": "contacts × cost_per_contact; null when the workspace has no cost per contact.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 2250
+                },
+                "cumulative_share": {
+                    "description": "Of this reason and every bigger one (the Pareto line).",
+                    "type": "number",
+                    "example": 0.5
+                },
+                "fcr": {
+                    "$ref": "#/definitions/FirstContactResolution"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Where is my invoice?"
+                },
+                "open_ideas": {
+                    "description": "open ideas (new, under review, planned, piloting) linked to the reason as evidence",
+                    "type": "integer",
+                    "example": 2
+                },
+                "reason_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "resolved_first_contact": {
+                    "type": "integer",
+                    "example": 340
+                },
+                "share": {
+                    "description": "Of all contacts in the window; 0 when there are none.",
+                    "type": "number",
+                    "example": 0.5
+                },
+                "touchpoint": {
+                    "$ref": "#/definitions/ContactReasonTouchpoint"
+                }
+            }
+        },
+        "ContactReasonTouchpoint": {
+            "type": "object",
+            "required": [
+                "id",
+                "name"
+            ],
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Invoice"
+                }
+            }
+        },
+        "ContactReasonsReport": {
+            "type": "object",
+            "required": [
+                "avoidable_contacts",
+                "contacts",
+                "currency",
+                "explanation",
+                "other_contacts",
+                "other_reasons",
+                "other_unaddressed",
+                "previous_window",
+                "reasons",
+                "resolved_first_contact",
+                "svg",
+                "unaddressed",
+                "window"
+            ],
+            "properties": {
+                "avoidable_contacts": {
+                    "type": "integer",
+                    "example": 800
+                },
+                "avoidable_cost": {
+                    "description": "avoidable_contacts × cost_per_contact",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 3600
+                },
+                "contacts": {
+                    "type": "integer",
+                    "example": 1000
+                },
+                "cost": {
+                    "description": "contacts × cost_per_contact",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 4500
+                },
+                "cost_per_contact": {
+                    "description": "GET /economics; null when not set",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 4.5
+                },
+                "currency": {
+                    "type": "string",
+                    "example": "EUR"
+                },
+                "explanation": {
+                    "$ref": "#/definitions/ContactReportExplanation"
+                },
+                "failure_demand_share": {
+                    "description": "Failure demand: avoidable_contacts ÷ contacts; null without contacts.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.8
+                },
+                "fcr": {
+                    "$ref": "#/definitions/FirstContactResolution"
+                },
+                "other_contacts": {
+                    "description": "their contacts",
+                    "type": "integer",
+                    "example": 0
+                },
+                "other_reasons": {
+                    "description": "reasons beyond limit",
+                    "type": "integer",
+                    "example": 0
+                },
+                "other_unaddressed": {
+                    "description": "unaddressed reasons beyond limit",
+                    "type": "integer",
+                    "example": 0
+                },
+                "previous_window": {
+                    "$ref": "#/definitions/ReportWindow"
+                },
+                "reasons": {
+                    "description": "The reasons of the workspace by contacts, biggest first (ties by name): the first limit.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ContactReasonReportRow"
+                    }
+                },
+                "resolved_first_contact": {
+                    "type": "integer",
+                    "example": 680
+                },
+                "svg": {
+                    "description": "the Pareto chart of the same window",
+                    "type": "string",
+                    "example": "/api/v1/reports/contact-reasons.svg?from=2026-10-01\u0026to=2026-10-31"
+                },
+                "unaddressed": {
+                    "description": "Unaddressed demand: the avoidable reasons with contacts in the window\nand no open idea linked to them, biggest first: the first limit.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ContactReasonReportRow"
+                    }
+                },
+                "window": {
+                    "$ref": "#/definitions/ReportWindow"
+                }
+            }
+        },
+        "ContactReportExplanation": {
+            "type": "object",
+            "required": [
+                "change",
+                "cost",
+                "fcr",
+                "shares",
+                "unaddressed",
+                "window"
+            ],
+            "properties": {
+                "change": {
+                    "type": "string"
+                },
+                "cost": {
+                    "type": "string"
+                },
+                "fcr": {
+                    "type": "string"
+                },
+                "shares": {
+                    "type": "string"
+                },
+                "unaddressed": {
+                    "type": "string"
+                },
+                "window": {
+                    "type": "string"
+                }
+            }
+        },
+        "ContactVolume": {
+            "type": "object",
+            "required": [
+                "contacts",
+                "created_at",
+                "id",
+                "period_end",
+                "period_start",
+                "reason_id",
+                "resolved_first_contact",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "channel": {
+                    "description": "null: all channels",
+                    "type": "string",
+                    "enum": [
+                        "web",
+                        "mobile_app",
+                        "phone",
+                        "email",
+                        "chat",
+                        "in_person",
+                        "social",
+                        "mail",
+                        "self_service",
+                        "partner",
+                        "physical_environment"
+                    ],
+                    "x-nullable": true,
+                    "example": "phone"
+                },
+                "contacts": {
+                    "type": "integer",
+                    "example": 1840
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "period_end": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-10-31"
+                },
+                "period_start": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-10-01"
+                },
+                "reason_id": {
+                    "description": "read-only: the reason of the path",
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "resolved_first_contact": {
+                    "type": "integer",
+                    "example": 1210
+                },
+                "updated_at": {
+                    "description": "when last replaced; created_at until then",
+                    "type": "string"
+                },
+                "version": {
+                    "description": "the ETag, for If-Match",
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "ContactVolumeChange": {
+            "type": "object",
+            "required": [
+                "ci_low",
+                "direction",
+                "p_value",
+                "previous_contacts"
+            ],
+            "properties": {
+                "ci_high": {
+                    "description": "null when previous_contacts is 0 (no upper bound)",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 1.43
+                },
+                "ci_low": {
+                    "description": "of the rate ratio, 95 %",
+                    "type": "number",
+                    "example": 1.094
+                },
+                "direction": {
+                    "description": "up or down when p \u003c 0.05, else no_change (no difference the test can\ntell from chance).",
+                    "type": "string",
+                    "enum": [
+                        "up",
+                        "down",
+                        "no_change"
+                    ],
+                    "example": "up"
+                },
+                "p_value": {
+                    "type": "number",
+                    "example": 0.000956
+                },
+                "previous_contacts": {
+                    "type": "integer",
+                    "example": 400
+                },
+                "rate_ratio": {
+                    "description": "contacts a day ÷ previous contacts a day; null when previous_contacts is 0",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 1.25
+                }
+            }
+        },
+        "ContactVolumeImport": {
+            "type": "object",
+            "required": [
+                "inserted",
+                "replaced",
+                "stored"
+            ],
+            "properties": {
+                "inserted": {
+                    "description": "new records",
+                    "type": "integer",
+                    "example": 96000
+                },
+                "replaced": {
+                    "description": "records replaced (mode=upsert), each now one version further",
+                    "type": "integer",
+                    "example": 4000
+                },
+                "stored": {
+                    "description": "inserted + replaced",
+                    "type": "integer",
+                    "example": 100000
+                }
+            }
+        },
+        "ContactVolumeInput": {
+            "type": "object",
+            "required": [
+                "contacts",
+                "period_end",
+                "period_start",
+                "resolved_first_contact"
+            ],
+            "properties": {
+                "channel": {
+                    "description": "Absent or null: all channels. One record per reason, period and\nchannel.",
+                    "type": "string",
+                    "enum": [
+                        "web",
+                        "mobile_app",
+                        "phone",
+                        "email",
+                        "chat",
+                        "in_person",
+                        "social",
+                        "mail",
+                        "self_service",
+                        "partner",
+                        "physical_environment"
+                    ],
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": "phone"
+                },
+                "contacts": {
+                    "type": "integer",
+                    "maximum": 1000000000,
+                    "minimum": 0,
+                    "example": 1840
+                },
+                "period_end": {
+                    "description": "inclusive",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-10-31"
+                },
+                "period_start": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-10-01"
+                },
+                "resolved_first_contact": {
+                    "description": "at most contacts",
+                    "type": "integer",
+                    "maximum": 1000000000,
+                    "minimum": 0,
+                    "example": 1210
+                }
+            }
+        },
+        "ContactVolumeList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ContactVolume"
+                    }
+                },
+                "next_cursor": {
+                    "description": "null on the last page",
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
         "Coverage": {
             "type": "object",
             "required": [
@@ -10904,6 +14382,12 @@ const docTemplate = `{
                 "version"
             ],
             "properties": {
+                "cost_per_contact": {
+                    "description": "What handling one customer contact costs, in the currency; the\ncontact reasons report prices contacts with it. null when not set.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 4.5
+                },
                 "currency": {
                     "description": "ISO 4217, default EUR",
                     "type": "string",
@@ -10921,6 +14405,15 @@ const docTemplate = `{
                 "currency"
             ],
             "properties": {
+                "cost_per_contact": {
+                    "description": "What handling one customer contact costs, in the currency (above 0,\nat most 10^12); absent or null: none.",
+                    "type": "number",
+                    "maximum": 1000000000000,
+                    "minimum": 0,
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 4.5
+                },
                 "currency": {
                     "description": "an active ISO 4217 code in capitals: EUR, USD, GBP, ...",
                     "type": "string",
@@ -10994,6 +14487,158 @@ const docTemplate = `{
                     "description": "NextCursor is where to continue: send it as after= next time. Never\nnull: with no new event it is the cursor sent.",
                     "type": "string",
                     "example": "eyJlIjo0Mn0"
+                }
+            }
+        },
+        "Evidence": {
+            "type": "object",
+            "required": [
+                "contact_reasons",
+                "feedback",
+                "summary"
+            ],
+            "properties": {
+                "contact_reasons": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EvidenceReason"
+                    }
+                },
+                "feedback": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EvidenceFeedback"
+                    }
+                },
+                "summary": {
+                    "$ref": "#/definitions/IdeaEvidence"
+                }
+            }
+        },
+        "EvidenceFeedback": {
+            "type": "object",
+            "required": [
+                "id",
+                "linked_at",
+                "received_at",
+                "source",
+                "text",
+                "touchpoint_id"
+            ],
+            "properties": {
+                "id": {
+                    "description": "the feedback item's",
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "linked_at": {
+                    "type": "string"
+                },
+                "received_at": {
+                    "type": "string"
+                },
+                "score": {
+                    "description": "null without a score",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 2
+                },
+                "score_max": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 5
+                },
+                "score_min": {
+                    "description": "the score's scale; null without a score",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 1
+                },
+                "source": {
+                    "type": "string",
+                    "enum": [
+                        "survey",
+                        "complaint",
+                        "review",
+                        "agent_note",
+                        "social",
+                        "other"
+                    ],
+                    "example": "complaint"
+                },
+                "text": {
+                    "type": "string",
+                    "example": "I phoned three times to find out where my invoice went."
+                },
+                "touchpoint_id": {
+                    "type": "string",
+                    "format": "uuid"
+                }
+            }
+        },
+        "EvidenceLink": {
+            "type": "object",
+            "required": [
+                "contact_reason_ids",
+                "feedback_ids"
+            ],
+            "properties": {
+                "contact_reason_ids": {
+                    "description": "at most 100; [] for none",
+                    "type": "array",
+                    "maxItems": 100,
+                    "items": {
+                        "type": "string",
+                        "format": "uuid"
+                    }
+                },
+                "feedback_ids": {
+                    "description": "at most 100; [] for none",
+                    "type": "array",
+                    "maxItems": 100,
+                    "items": {
+                        "type": "string",
+                        "format": "uuid"
+                    }
+                }
+            }
+        },
+        "EvidenceReason": {
+            "type": "object",
+            "required": [
+                "avoidable",
+                "contacts_per_month",
+                "id",
+                "linked_at",
+                "name",
+                "touchpoint_id"
+            ],
+            "properties": {
+                "avoidable": {
+                    "description": "failure demand: the contact should not have been needed",
+                    "type": "boolean",
+                    "example": true
+                },
+                "contacts_per_month": {
+                    "type": "number",
+                    "example": 1200
+                },
+                "id": {
+                    "description": "the contact reason's",
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "linked_at": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Where is my invoice?"
+                },
+                "touchpoint_id": {
+                    "description": "where the failure originates",
+                    "type": "string",
+                    "format": "uuid"
                 }
             }
         },
@@ -11113,6 +14758,336 @@ const docTemplate = `{
                 "value_driver_id": {
                     "type": "string",
                     "format": "uuid"
+                }
+            }
+        },
+        "Feedback": {
+            "type": "object",
+            "required": [
+                "created_at",
+                "id",
+                "language",
+                "received_at",
+                "source",
+                "text",
+                "touchpoint_id",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "customer_ref": {
+                    "description": "Your opaque reference, left out when none was given.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": "case-20261001-4711"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "language": {
+                    "type": "string",
+                    "enum": [
+                        "simple",
+                        "danish",
+                        "dutch",
+                        "english",
+                        "finnish",
+                        "french",
+                        "german",
+                        "hungarian",
+                        "italian",
+                        "norwegian",
+                        "portuguese",
+                        "romanian",
+                        "russian",
+                        "spanish",
+                        "swedish",
+                        "turkish"
+                    ],
+                    "example": "english"
+                },
+                "rank": {
+                    "description": "With q only: how well the text matches the search (PostgreSQL's\nts_rank_cd, higher is better; comparable within one search).",
+                    "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 0.2
+                },
+                "received_at": {
+                    "type": "string"
+                },
+                "score": {
+                    "description": "null without a score",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 2
+                },
+                "score_max": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 5
+                },
+                "score_min": {
+                    "description": "the score's scale; null without a score",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 1
+                },
+                "source": {
+                    "type": "string",
+                    "enum": [
+                        "survey",
+                        "complaint",
+                        "review",
+                        "agent_note",
+                        "social",
+                        "other"
+                    ],
+                    "example": "complaint"
+                },
+                "text": {
+                    "type": "string",
+                    "example": "Third month my invoice arrives late, and nobody can tell me why."
+                },
+                "touchpoint_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "FeedbackCreate": {
+            "type": "object",
+            "required": [
+                "received_at",
+                "source",
+                "text",
+                "touchpoint_id"
+            ],
+            "properties": {
+                "customer_ref": {
+                    "description": "Your reference for the customer or the case, opaque to cxbacklog and\nnever required. Do not put personal data in it (a name, an e-mail\naddress): use an id only your own systems can resolve.",
+                    "type": "string",
+                    "maxLength": 200,
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": "case-20261001-4711"
+                },
+                "language": {
+                    "description": "The text search configuration the text is stemmed in (default english;\nsimple only lower-cases).",
+                    "type": "string",
+                    "enum": [
+                        "simple",
+                        "danish",
+                        "dutch",
+                        "english",
+                        "finnish",
+                        "french",
+                        "german",
+                        "hungarian",
+                        "italian",
+                        "norwegian",
+                        "portuguese",
+                        "romanian",
+                        "russian",
+                        "spanish",
+                        "swedish",
+                        "turkish"
+                    ],
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": "english"
+                },
+                "received_at": {
+                    "description": "RFC 3339",
+                    "type": "string",
+                    "format": "date-time",
+                    "example": "2026-10-01T09:30:00Z"
+                },
+                "score": {
+                    "description": "A score given with the feedback, within its scale score_min to\nscore_max, which it needs (1 to 5 for CSAT, 0 to 10 for a\nrecommendation question).",
+                    "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 2
+                },
+                "score_max": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 5
+                },
+                "score_min": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 1
+                },
+                "source": {
+                    "type": "string",
+                    "enum": [
+                        "survey",
+                        "complaint",
+                        "review",
+                        "agent_note",
+                        "social",
+                        "other"
+                    ],
+                    "example": "complaint"
+                },
+                "text": {
+                    "type": "string",
+                    "maxLength": 10000,
+                    "example": "Third month my invoice arrives late, and nobody can tell me why."
+                },
+                "touchpoint_id": {
+                    "description": "what the feedback is about",
+                    "type": "string",
+                    "format": "uuid"
+                }
+            }
+        },
+        "FeedbackImport": {
+            "type": "object",
+            "required": [
+                "stored"
+            ],
+            "properties": {
+                "stored": {
+                    "description": "feedback items created",
+                    "type": "integer",
+                    "example": 12000
+                }
+            }
+        },
+        "FeedbackList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Feedback"
+                    }
+                },
+                "next_cursor": {
+                    "description": "null on the last page",
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "FeedbackPatch": {
+            "type": "object",
+            "properties": {
+                "customer_ref": {
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "language": {
+                    "type": "string",
+                    "enum": [
+                        "simple",
+                        "danish",
+                        "dutch",
+                        "english",
+                        "finnish",
+                        "french",
+                        "german",
+                        "hungarian",
+                        "italian",
+                        "norwegian",
+                        "portuguese",
+                        "romanian",
+                        "russian",
+                        "spanish",
+                        "swedish",
+                        "turkish"
+                    ],
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "received_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "score": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 3
+                },
+                "score_max": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "score_min": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "source": {
+                    "type": "string",
+                    "enum": [
+                        "survey",
+                        "complaint",
+                        "review",
+                        "agent_note",
+                        "social",
+                        "other"
+                    ],
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "text": {
+                    "type": "string",
+                    "x-nullable": true,
+                    "x-omitempty": true
+                },
+                "touchpoint_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true,
+                    "x-omitempty": true
+                }
+            }
+        },
+        "FirstContactResolution": {
+            "type": "object",
+            "required": [
+                "ci_high",
+                "ci_low",
+                "rate"
+            ],
+            "properties": {
+                "ci_high": {
+                    "type": "number",
+                    "example": 0.7082
+                },
+                "ci_low": {
+                    "type": "number",
+                    "example": 0.6504
+                },
+                "rate": {
+                    "type": "number",
+                    "example": 0.68
                 }
             }
         },
@@ -11327,6 +15302,7 @@ const docTemplate = `{
                 "confidence",
                 "created_at",
                 "effort",
+                "evidence",
                 "expected_improvements",
                 "experience",
                 "id",
@@ -11363,6 +15339,9 @@ const docTemplate = `{
                     "description": "What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts",
                     "type": "integer",
                     "example": 2
+                },
+                "evidence": {
+                    "$ref": "#/definitions/IdeaEvidence"
                 },
                 "expected_improvements": {
                     "description": "in the order given; [] when none",
@@ -11579,6 +15558,28 @@ const docTemplate = `{
                         "type": "string",
                         "format": "uuid"
                     }
+                }
+            }
+        },
+        "IdeaEvidence": {
+            "type": "object",
+            "required": [
+                "contact_reasons",
+                "contacts_per_month",
+                "feedback_count"
+            ],
+            "properties": {
+                "contact_reasons": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "contacts_per_month": {
+                    "type": "number",
+                    "example": 1450
+                },
+                "feedback_count": {
+                    "type": "integer",
+                    "example": 12
                 }
             }
         },
@@ -13564,6 +17565,25 @@ const docTemplate = `{
                 }
             }
         },
+        "ReportWindow": {
+            "type": "object",
+            "required": [
+                "from",
+                "to"
+            ],
+            "properties": {
+                "from": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-10-01"
+                },
+                "to": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-10-31"
+                }
+            }
+        },
         "Roadmap": {
             "type": "object",
             "required": [
@@ -13601,6 +17621,7 @@ const docTemplate = `{
                 "confidence",
                 "created_at",
                 "effort",
+                "evidence",
                 "expected_improvements",
                 "experience",
                 "id",
@@ -13638,6 +17659,9 @@ const docTemplate = `{
                     "description": "What it takes to deliver: 1 = days of one team, no new systems or contracts; 3 = weeks, a few teams, or a change with a vendor; 5 = months, several teams, new systems or contracts",
                     "type": "integer",
                     "example": 2
+                },
+                "evidence": {
+                    "$ref": "#/definitions/IdeaEvidence"
                 },
                 "expected_improvements": {
                     "description": "in the order given; [] when none",
@@ -15111,6 +19135,10 @@ const docTemplate = `{
         {
             "description": "Workspace economics, value drivers: what an improvement is worth.",
             "name": "money"
+        },
+        {
+            "description": "Why customers contact us: contact reasons and their volumes, and customer feedback.",
+            "name": "contacts"
         },
         {
             "description": "Time-boxed tests of an idea: size them, define their metrics, enter samples or upload raw observations, start, complete with a decision, and read the results (JSON and forest plot).",

@@ -24,6 +24,9 @@ type Store interface {
 	domain.CatalogueStore
 	domain.MeasurementStore
 	domain.MoneyStore
+	domain.ContactStore
+	domain.FeedbackStore
+	domain.EvidenceStore
 }
 
 // Workspace is the slug of the workspace `cxbacklog demo` fills.
@@ -44,7 +47,9 @@ var ErrNotEmpty error = domain.Errorf(domain.EConflict,
 // measured, one not measured recently, one with ideas but no measurement,
 // and a failing one that no open idea targets), value drivers for the
 // contact centre and the restaurant with business cases on a third of the
-// ideas (the headset pilot's measured value included). Dates are relative to now;
+// ideas (the headset pilot's measured value included), and twelve months of
+// contact reasons for the contact centre with customer feedback, linked to
+// the ideas they motivate. Dates are relative to now;
 // the figures are deterministic. Everything is loaded in one transaction:
 // on error nothing is left behind. ErrNotEmpty when the workspace has
 // journeys already.
@@ -61,7 +66,7 @@ func Load(ctx context.Context, store Store, workspaceID, actor string, now time.
 		d := &loader{store: store, pilots: domain.PilotActions{Store: store}, ws: workspaceID, actor: actor, now: now,
 			rng: rand.New(rand.NewPCG(20260901, 7)), touchpoints: map[string]string{}, ideas: map[string]*domain.Idea{},
 			metrics: map[string]domain.CatalogueMetric{}, drivers: map[string]string{}}
-		for _, step := range []func(context.Context) error{d.catalogue, d.journeys, d.valueDrivers, d.ideaBacklog, d.headsetPilot, d.queueScreenPilot, d.measurements} {
+		for _, step := range []func(context.Context) error{d.catalogue, d.journeys, d.valueDrivers, d.ideaBacklog, d.headsetPilot, d.queueScreenPilot, d.measurements, d.contactReasons} {
 			if err := step(ctx); err != nil {
 				return fmt.Errorf("load demo data: %w", err)
 			}
@@ -89,6 +94,8 @@ func Links(ctx context.Context, store Store, workspaceID string) ([]Link, error)
 		{"Value/effort matrix", "/api/v1/reports/matrix", ""},
 		{"Value: what adopted ideas proved and what the open backlog is worth", "/api/v1/reports/value", ""},
 		{"Backlog by net annual value", "/api/v1/ideas?sort=-expected_net_annual_value", ""},
+		{"Why customers contacted us last month: top reasons, failure demand, unaddressed demand", "/api/v1/reports/contact-reasons", ""},
+		{"Backlog by the contacts an idea addresses", "/api/v1/ideas?sort=-contacts_per_month", ""},
 	}
 	journeys, _, err := store.ListJourneys(ctx, workspaceID, domain.Page{Limit: domain.MaxPageSize})
 	if err != nil {
@@ -125,7 +132,8 @@ func Links(ctx context.Context, store Store, workspaceID string) ([]Link, error)
 		}
 	}
 	links = append(links, Link{"Value/effort matrix chart", "/api/v1/reports/matrix.svg", "matrix.svg"},
-		Link{"Value chart", "/api/v1/reports/value.svg", "value.svg"})
+		Link{"Value chart", "/api/v1/reports/value.svg", "value.svg"},
+		Link{"Contact reasons Pareto chart", "/api/v1/reports/contact-reasons.svg", "contact-reasons.svg"})
 	links = append(links, heatmaps...)
 	links = append(links, results...)
 	return append(links, trends...), nil
@@ -709,6 +717,6 @@ func Summary() string {
 	for n, j := range journeySpecs {
 		names[n] = "“" + j.name + "”"
 	}
-	return fmt.Sprintf("%d journeys (%s), %d touchpoints, %d ideas (%d with a business case), %d value drivers, 2 pilots (one completed, one running), %d monthly measurements",
-		len(journeySpecs), strings.Join(names, ", "), tps, len(ideaSpecs), len(businessCases), len(driverSpecs), ms)
+	return fmt.Sprintf("%d journeys (%s), %d touchpoints, %d ideas (%d with a business case), %d value drivers, 2 pilots (one completed, one running), %d monthly measurements, %d contact reasons with 12 months of volumes, %d feedback verbatims",
+		len(journeySpecs), strings.Join(names, ", "), tps, len(ideaSpecs), len(businessCases), len(driverSpecs), ms, len(reasonSpecs), len(feedbackSpecs))
 }
