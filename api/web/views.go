@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"cxbacklog/domain"
 
@@ -240,7 +241,43 @@ type reportView struct {
 	Coverage    []viewsCoverageTable // by owner, by channel
 	Pilots      []reportPilot
 	Adopted     []domain.Idea // adopted with no completed pilot measuring them
+	Value       reportValue
+	Contacts    reportContacts
 }
+
+// reportValue is what the work is worth, in words, beside the value chart.
+type reportValue struct {
+	Currency                   string
+	Realised, RealisedInterval string
+	RealisedCount              int
+	Pipeline, Weighted         string
+	PipelineCount              int
+	FailingCost                string
+	FailingCount               int
+}
+
+// reportContacts is last month's contact reasons: the totals and the
+// biggest reasons, with the avoidable ones nobody works on.
+type reportContacts struct {
+	Window               string
+	Contacts             string
+	FailureDemand, FCR   string
+	Reasons, Unaddressed []reportReason
+	OtherReasons         int
+	Chart                string
+}
+
+type reportReason struct {
+	ID, Name          string
+	Avoidable         bool
+	Contacts          string
+	Share, Cumulative string
+	FCR, Change       string
+	OpenIdeas         int
+}
+
+// reportReasonsListed is how many reasons the Monday report lists.
+const reportReasonsListed = 10
 
 // reportPage is the Monday report: blind spots, coverage and the impact
 // ledger.
@@ -304,8 +341,77 @@ func (h *handler) reportPage(c echo.Context) error {
 		}
 		v.Pilots = append(v.Pilots, rp)
 	}
+	if v.Value, err = h.reportValue(c); err != nil {
+		return err
+	}
+	if v.Contacts, err = h.reportContacts(c); err != nil {
+		return err
+	}
 	return h.render(c, http.StatusOK, "report", "Monday report", v)
 }
+
+// reportValue reads the portfolio's value for the report.
+func (h *handler) reportValue(c echo.Context) (reportValue, error) {
+	d, err := h.Store.ValueReportData(ctx(c), principalOf(c).WorkspaceID, 1)
+	if err != nil {
+		return reportValue{}, err
+	}
+	r := domain.NewValueReport(d, 1)
+	realised, interval := valueText(r.Realised.AnnualValue, r.Realised.CI, r.Currency)
+	return reportValue{Currency: r.Currency, Realised: realised, RealisedInterval: interval, RealisedCount: r.Realised.Count,
+		Pipeline: money(r.Pipeline.ExpectedAnnualValue), Weighted: money(r.Pipeline.ConfidenceWeightedAnnualValue),
+		PipelineCount: r.Pipeline.Count, FailingCost: money(r.FailingAnnualCost),
+		FailingCount: len(r.FailingTouchpoints) + r.OtherFailing}, nil
+}
+
+// reportContacts reads last month's contact reasons for the report.
+func (h *handler) reportContacts(c echo.Context) (reportContacts, error) {
+	ws := principalOf(c).WorkspaceID
+	w := domain.LastFullMonth(h.Clock())
+	counts, err := h.Store.ContactReasonCounts(ctx(c), ws, w)
+	if err != nil {
+		return reportContacts{}, err
+	}
+	econ, _, err := h.Store.GetEconomics(ctx(c), ws)
+	if err != nil {
+		return reportContacts{}, err
+	}
+	r := domain.NewContactReasonsReport(w, counts, econ.CostPerContact, econ.Currency, reportReasonsListed)
+	from, to := w.From.Format(time.DateOnly), w.To.Format(time.DateOnly)
+	out := reportContacts{Window: datePtr(&w.From) + " to " + datePtr(&w.To), Contacts: money(float64(r.Contacts)),
+		OtherReasons: r.OtherReasons, Chart: "/api/v1/reports/contact-reasons.svg?" + url.Values{"from": {from}, "to": {to}}.Encode()}
+	if r.FailureDemandShare != nil {
+		out.FailureDemand = pct(*r.FailureDemandShare)
+	}
+	if r.FCR != nil {
+		out.FCR = pct(*r.FCR) + " (" + pct(r.FCRCI.Low) + " to " + pct(r.FCRCI.High) + ")"
+	}
+	for _, row := range r.Reasons {
+		if row.Contacts > 0 {
+			out.Reasons = append(out.Reasons, reasonOf(row))
+		}
+	}
+	for _, row := range r.Unaddressed {
+		out.Unaddressed = append(out.Unaddressed, reasonOf(row))
+	}
+	return out, nil
+}
+
+func reasonOf(row domain.ReasonRow) reportReason {
+	out := reportReason{ID: row.Reason.ID, Name: row.Reason.Name, Avoidable: row.Reason.Avoidable, Contacts: money(float64(row.Contacts)),
+		Share: pct(row.Share), Cumulative: pct(row.CumulativeShare), OpenIdeas: row.OpenIdeas}
+	if row.FCR != nil {
+		out.FCR = pct(*row.FCR)
+	}
+	if ch := row.Change; ch != nil {
+		out.Change = map[string]string{domain.VolumeUp: "up", domain.VolumeDown: "down", domain.VolumeNoChange: "no clear change"}[ch.Direction] +
+			" (" + money(float64(ch.Previous)) + " before)"
+	}
+	return out
+}
+
+// pct writes a share as a whole percentage.
+func pct(x float64) string { return fmt.Sprintf("%.0f\u00a0%%", 100*x) }
 
 // viewsCoverageOf is a coverage row with its shares (0 for an empty group, as
 // in the API).

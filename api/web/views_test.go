@@ -406,3 +406,56 @@ func TestViewsRoadmapLaneShowsTheTop(t *testing.T) {
 		t.Error("an empty lane links to more")
 	}
 }
+
+// The Monday report says why customers contacted us last month, names the
+// avoidable reasons nobody works on, and what the work is worth.
+func TestReportContactsAndValue(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	tp := s.touchpoint("Invoice")
+	b := s.signIn(domain.RoleViewer)
+	doc := b.page("/report", http.StatusOK)
+	if !strings.Contains(text(doc.Find("#contacts")), "No contacts recorded") {
+		t.Errorf("no contacts yet: %q", text(doc.Find("#contacts")))
+	}
+
+	month := domain.LastFullMonth(s.now)
+	for _, r := range []struct {
+		name              string
+		avoidable         bool
+		contacts, resolve int
+	}{{"What does this line mean?", true, 600, 450}, {"I am moving house", false, 300, 290}, {"Where is my invoice?", true, 100, 90}} {
+		var reason struct{ ID string }
+		s.pilotAPI(domain.RoleEditor, http.MethodPost, "/contact-reasons",
+			fmt.Sprintf(`{"name":%q,"touchpoint_id":%q,"avoidable":%t}`, r.name, tp, r.avoidable), http.StatusCreated, &reason)
+		s.pilotAPI(domain.RoleEditor, http.MethodPost, "/contact-reasons/"+reason.ID+"/volumes",
+			fmt.Sprintf(`{"period_start":%q,"period_end":%q,"contacts":%d,"resolved_first_contact":%d}`,
+				month.From.Format(time.DateOnly), month.To.Format(time.DateOnly), r.contacts, r.resolve), http.StatusCreated, nil)
+	}
+	doc = b.page("/report", http.StatusOK)
+	section := text(doc.Find("#contacts"))
+	// 1,000 contacts, 700 avoidable; 830 resolved at the first contact.
+	for _, want := range []string{"1,000 contacts", "70 % of them failure demand", "resolved at the first contact: 83 % (81 % to 85 %)"} { // text() makes spaces plain
+		if !strings.Contains(section, want) {
+			t.Errorf("contacts section lacks %q: %q", want, section)
+		}
+	}
+	var unaddressed []string
+	doc.Find("ul.unaddressed li strong").Each(func(_ int, li *goquery.Selection) { unaddressed = append(unaddressed, text(li)) })
+	if want := []string{"What does this line mean?", "Where is my invoice?"}; !slices.Equal(unaddressed, want) {
+		t.Errorf("unaddressed %q, want %q", unaddressed, want)
+	}
+	rows := doc.Find("table.contact-reasons tbody tr")
+	if rows.Length() != 3 || text(rows.First().Find("th")) != "What does this line mean?" || text(rows.Eq(1).Find("td").Eq(3)) != "90 %" {
+		t.Errorf("reasons table: %q", text(doc.Find("table.contact-reasons")))
+	}
+	if src, _ := doc.Find("#contacts img.chart").Attr("src"); !strings.HasPrefix(src, "/api/v1/reports/contact-reasons.svg?from=") {
+		t.Errorf("chart %q", src)
+	}
+	if got := b.get(func() string { src, _ := doc.Find("#contacts img.chart").Attr("src"); return src }()); got.StatusCode != http.StatusOK {
+		t.Errorf("the chart with the session: %d", got.StatusCode)
+	}
+	if value := text(doc.Find("#value")); !strings.Contains(value, "Realised by 0 adopted idea(s)") {
+		t.Errorf("value section %q", value)
+	}
+}

@@ -41,6 +41,9 @@ type Store interface {
 	domain.CatalogueStore
 	domain.MeasurementStore
 	domain.ReportStore
+	domain.ValueReportStore
+	domain.ContactReportStore
+	domain.MoneyStore
 	domain.SessionStore
 }
 
