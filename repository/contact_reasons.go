@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"cxbacklog/domain"
@@ -209,27 +207,11 @@ func (s *Store) DeleteContactReason(ctx context.Context, workspaceID, id string,
 // reasonUnlinked answers EConflict naming up to three of the ideas that
 // link the reason as evidence, and how many there are.
 func (s *Store) reasonUnlinked(ctx context.Context, id string) error {
-	var count int64
-	if err := s.conn(ctx).Table("idea_contact_reasons").Where("reason_id = ?", id).Count(&count).Error; err != nil {
-		return translate(err)
-	}
-	if count == 0 {
-		return nil
-	}
-	var titles []string
-	err := s.conn(ctx).Model(&ideaRow{}).Joins("JOIN idea_contact_reasons l ON l.idea_id = ideas.id").
-		Where("l.reason_id = ?", id).Order("ideas.created_at, ideas.id").Limit(3).Pluck("ideas.title", &titles).Error
-	if err != nil {
-		return translate(err)
-	}
-	for n, t := range titles {
-		titles[n] = strconv.Quote(t)
-	}
-	names := strings.Join(titles, ", ")
-	if rest := int(count) - len(titles); rest > 0 {
-		names += " and " + strconv.Itoa(rest) + " more"
-	}
-	if count == 1 {
+	count, names, err := s.ideasLinking(ctx, "idea_contact_reasons", "reason_id", id)
+	switch {
+	case err != nil || count == 0:
+		return err
+	case count == 1:
 		return domain.Errorf(domain.EConflict, "idea %s links this contact reason as evidence; unlink it there first", names)
 	}
 	return domain.Errorf(domain.EConflict, "%d ideas link this contact reason as evidence (%s); unlink it there first", count, names)

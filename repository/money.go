@@ -234,18 +234,29 @@ func (s *Store) DeleteValueDriver(ctx context.Context, workspaceID, id string, v
 // driverUnused answers EConflict naming up to three of the ideas whose
 // business case names the driver, and how many there are.
 func (s *Store) driverUnused(ctx context.Context, id string) error {
-	var count int64
-	if err := s.conn(ctx).Model(&improvementRow{}).Where("value_driver_id = ?", id).Count(&count).Error; err != nil {
-		return translate(err)
+	count, names, err := s.ideasLinking(ctx, "idea_value_improvements", "value_driver_id", id)
+	switch {
+	case err != nil || count == 0:
+		return err
+	case count == 1:
+		return domain.Errorf(domain.EConflict, "the business case of idea %s names this value driver; remove it from its expected_improvements first", names)
 	}
-	if count == 0 {
-		return nil
+	return domain.Errorf(domain.EConflict, "the business cases of %d ideas name this value driver (%s); remove it from their expected_improvements first", count, names)
+}
+
+// ideasLinking counts the ideas that link table's row id in column (a link
+// table keyed by idea_id) and names up to three of them, oldest first:
+// `"Headsets", "Callback" and 3 more`.
+func (s *Store) ideasLinking(ctx context.Context, table, column, id string) (int, string, error) {
+	var count int64
+	if err := s.conn(ctx).Table(table).Where(column+" = ?", id).Count(&count).Error; err != nil || count == 0 {
+		return 0, "", translate(err)
 	}
 	var titles []string
-	err := s.conn(ctx).Model(&ideaRow{}).Joins("JOIN idea_value_improvements v ON v.idea_id = ideas.id").
-		Where("v.value_driver_id = ?", id).Order("ideas.created_at, ideas.id").Limit(3).Pluck("ideas.title", &titles).Error
+	err := s.conn(ctx).Model(&ideaRow{}).Joins("JOIN "+table+" l ON l.idea_id = ideas.id").
+		Where("l."+column+" = ?", id).Order("ideas.created_at, ideas.id").Limit(3).Pluck("ideas.title", &titles).Error
 	if err != nil {
-		return translate(err)
+		return 0, "", translate(err)
 	}
 	for n, t := range titles {
 		titles[n] = strconv.Quote(t)
@@ -254,10 +265,7 @@ func (s *Store) driverUnused(ctx context.Context, id string) error {
 	if rest := int(count) - len(titles); rest > 0 {
 		names += " and " + strconv.Itoa(rest) + " more"
 	}
-	if count == 1 {
-		return domain.Errorf(domain.EConflict, "the business case of idea %s names this value driver; remove it from its expected_improvements first", names)
-	}
-	return domain.Errorf(domain.EConflict, "the business cases of %d ideas name this value driver (%s); remove it from their expected_improvements first", count, names)
+	return int(count), names, nil
 }
 
 var _ domain.MoneyStore = (*Store)(nil)
