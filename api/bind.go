@@ -809,6 +809,18 @@ func encodeHistoryCursor(seq int64) *string { return opaque(&wireHistoryCursor{S
 func pathID(c echo.Context, kind string) (string, error) { return pathParamID(c, "id", kind) }
 
 // pathParamID reads the UUID path parameter param naming a kind of resource.
+// childPathIDs reads the path of a record under its parent: the parent's
+// :id and the record's own param, either unknown being a 404.
+func childPathIDs(c echo.Context, parentKind, param, kind string) (parentID, id string, err error) {
+	if parentID, err = pathID(c, parentKind); err != nil {
+		return "", "", err
+	}
+	if id, err = pathParamID(c, param, kind); err != nil {
+		return "", "", err
+	}
+	return parentID, id, nil
+}
+
 func pathParamID(c echo.Context, param, kind string) (string, error) {
 	id := strings.ToLower(c.Param(param))
 	if !domain.IsID(id) {

@@ -480,17 +480,6 @@ func (s *Server) listContactVolumes(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// contactVolumeAt reads a volume record's path: its reason and its id.
-func contactVolumeAt(c echo.Context) (reasonID, id string, err error) {
-	if reasonID, err = pathID(c, "contact reason"); err != nil {
-		return "", "", err
-	}
-	if id, err = pathParamID(c, "volume_id", "volume record"); err != nil {
-		return "", "", err
-	}
-	return reasonID, id, nil
-}
-
 // getContactVolume godoc
 //
 //	@Summary	Get one of a contact reason's volume records
@@ -513,7 +502,7 @@ func contactVolumeAt(c echo.Context) (reasonID, id string, err error) {
 //	@Header		503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/contact-reasons/{id}/volumes/{volume_id} [get]
 func (s *Server) getContactVolume(c echo.Context) error {
-	reasonID, id, err := contactVolumeAt(c)
+	reasonID, id, err := childPathIDs(c, "contact reason", "volume_id", "volume record")
 	if err != nil {
 		return err
 	}
@@ -558,7 +547,7 @@ func (s *Server) getContactVolume(c echo.Context) error {
 //	@Header			503			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/contact-reasons/{id}/volumes/{volume_id} [put]
 func (s *Server) putContactVolume(c echo.Context) error {
-	reasonID, id, err := contactVolumeAt(c)
+	reasonID, id, err := childPathIDs(c, "contact reason", "volume_id", "volume record")
 	if err != nil {
 		return err
 	}
@@ -618,7 +607,7 @@ func (s *Server) putContactVolume(c echo.Context) error {
 //	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/contact-reasons/{id}/volumes/{volume_id} [delete]
 func (s *Server) deleteContactVolume(c echo.Context) error {
-	reasonID, id, err := contactVolumeAt(c)
+	reasonID, id, err := childPathIDs(c, "contact reason", "volume_id", "volume record")
 	if err != nil {
 		return err
 	}

@@ -277,17 +277,6 @@ func (s *Server) importMeasurements(c echo.Context) error {
 	return c.JSON(http.StatusOK, MeasurementImport{Stored: res.Inserted + res.Replaced, Inserted: res.Inserted, Replaced: res.Replaced})
 }
 
-// measurementAt reads a measurement's path: its touchpoint and its id.
-func measurementAt(c echo.Context) (touchpointID, id string, err error) {
-	if touchpointID, err = pathID(c, "touchpoint"); err != nil {
-		return "", "", err
-	}
-	if id, err = pathParamID(c, "measurement_id", "measurement"); err != nil {
-		return "", "", err
-	}
-	return touchpointID, id, nil
-}
-
 // getMeasurement godoc
 //
 //	@Summary	Get one of a touchpoint's measurements
@@ -310,7 +299,7 @@ func measurementAt(c echo.Context) (touchpointID, id string, err error) {
 //	@Header		503				{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/touchpoints/{id}/measurements/{measurement_id} [get]
 func (s *Server) getMeasurement(c echo.Context) error {
-	tpID, id, err := measurementAt(c)
+	tpID, id, err := childPathIDs(c, "touchpoint", "measurement_id", "measurement")
 	if err != nil {
 		return err
 	}
@@ -359,7 +348,7 @@ func (s *Server) getMeasurement(c echo.Context) error {
 //	@Header			503				{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/touchpoints/{id}/measurements/{measurement_id} [put]
 func (s *Server) putMeasurement(c echo.Context) error {
-	tpID, id, err := measurementAt(c)
+	tpID, id, err := childPathIDs(c, "touchpoint", "measurement_id", "measurement")
 	if err != nil {
 		return err
 	}
@@ -416,7 +405,7 @@ func (s *Server) putMeasurement(c echo.Context) error {
 //	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router			/api/v1/touchpoints/{id}/measurements/{measurement_id} [delete]
 func (s *Server) deleteMeasurement(c echo.Context) error {
-	tpID, id, err := measurementAt(c)
+	tpID, id, err := childPathIDs(c, "touchpoint", "measurement_id", "measurement")
 	if err != nil {
 		return err
 	}
