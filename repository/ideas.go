@@ -52,6 +52,9 @@ type ideaRow struct {
 	// The contacts a month of the reasons linked as evidence, kept by
 	// refreshIdeaContacts (never written from here).
 	ContactsPerMonth float64 `gorm:"->"`
+	// How many feedback items and contact reasons are linked: counted in the
+	// list statement (ideaColumns), or by withEvidence for one idea.
+	FeedbackCount, ContactReasonCount int `gorm:"-"`
 }
 
 func (ideaRow) TableName() string { return "ideas" }
@@ -167,7 +170,7 @@ func (r ideaRow) domain(touchpoints []string) domain.Idea {
 		Confidence: r.Confidence, Owner: r.Owner, Source: domain.IdeaSource(r.Source), Status: domain.IdeaStatus(r.Status),
 		Score:     domain.Score{Value: r.Value, Priority: r.Priority, Quadrant: domain.Quadrant(r.Quadrant), Explanation: r.Explanation},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version, Tags: []string{},
-		Evidence: domain.IdeaEvidence{ContactsPerMonth: r.ContactsPerMonth},
+		Evidence: domain.IdeaEvidence{ContactsPerMonth: r.ContactsPerMonth, FeedbackCount: r.FeedbackCount, ContactReasons: r.ContactReasonCount},
 	}
 	_ = json.Unmarshal([]byte(r.Tags), &i.Tags) // written by ideaRowOf: always an array
 	if i.TouchpointIDs == nil {
@@ -390,8 +393,9 @@ func (s *Store) withImprovements(ctx context.Context, ideas []domain.Idea) error
 	return nil
 }
 
-// withEvidence fills the ideas' counts of linked feedback items and contact
-// reasons with one query (their contacts a month come with the row).
+// withEvidence fills the counts of linked feedback items and contact reasons
+// of ideas read without ideaColumns (which counts them in the same
+// statement), with one query; their contacts a month come with the row.
 func (s *Store) withEvidence(ctx context.Context, ideas []domain.Idea) error {
 	if len(ideas) == 0 {
 		return nil
@@ -534,9 +538,6 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 	if err := s.withImprovements(ctx, ideas); err != nil {
 		return nil, nil, err
 	}
-	if err := s.withEvidence(ctx, ideas); err != nil {
-		return nil, nil, err
-	}
 	return ideas, next, nil
 }
 
@@ -578,6 +579,8 @@ const ideaColumns = `ideas.id, ideas.workspace_id, ideas.title, ideas.problem, i
 	ideas.value, ideas.priority, ideas.quadrant, ideas.explanation, ideas.created_at, ideas.updated_at, ideas.version,
 	ideas.one_off_cost, ideas.annual_running_cost, ideas.business_case::text, ideas.realised_annual_value,
 	ideas.realised_ci_low, ideas.realised_ci_high, ideas.realised_pilot_id::text, ideas.realised_at, ideas.contacts_per_month,
+	(SELECT count(*) FROM idea_feedback f WHERE f.idea_id = ideas.id),
+	(SELECT count(*) FROM idea_contact_reasons cr WHERE cr.idea_id = ideas.id),
 	(SELECT string_agg(it.touchpoint_id::text, ',' ORDER BY it.position) FROM idea_touchpoints it WHERE it.idea_id = ideas.id)`
 
 // scanIdeas runs q (a query on ideas) selecting ideaColumns.
@@ -599,7 +602,8 @@ func scanIdeaRows(rows *sql.Rows) ([]domain.Idea, error) {
 		err := rows.Scan(&r.ID, &r.WorkspaceID, &r.Title, &r.Problem, &r.Proposal, &r.Impact, &r.Experience, &r.Effort,
 			&r.Confidence, &r.Owner, &r.Tags, &r.Source, &r.Status, &r.Value, &r.Priority, &r.Quadrant, &r.Explanation,
 			&r.CreatedAt, &r.UpdatedAt, &r.Version, &r.OneOffCost, &r.AnnualRunningCost, &r.BusinessCase,
-			&r.RealisedAnnualValue, &r.RealisedCILow, &r.RealisedCIHigh, &r.RealisedPilotID, &r.RealisedAt, &r.ContactsPerMonth, &tps)
+			&r.RealisedAnnualValue, &r.RealisedCILow, &r.RealisedCIHigh, &r.RealisedPilotID, &r.RealisedAt, &r.ContactsPerMonth,
+			&r.FeedbackCount, &r.ContactReasonCount, &tps)
 		if err != nil {
 			return nil, translate(err)
 		}
@@ -814,9 +818,6 @@ func (s *Store) RankedIdeas(ctx context.Context, workspaceID string, statuses []
 		return out, err
 	}
 	if err := s.withImprovements(ctx, ideas); err != nil {
-		return nil, err
-	}
-	if err := s.withEvidence(ctx, ideas); err != nil {
 		return nil, err
 	}
 	names, err := s.touchpointNames(ctx, ideas)
