@@ -102,3 +102,26 @@ func TestDemoPrintsAKeyOnceAndTheServersAddress(t *testing.T) {
 		t.Fatalf("demo --new-key: %v\n%s", err, asked)
 	}
 }
+
+// The embedded default on data of a PostgreSQL major version that is not
+// installed stops with one line saying so (main prints it and exits 1).
+func TestServeOnDataOfAnUninstalledVersion(t *testing.T) {
+	c := newCLI(t)
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("PG_BIN", "")
+	t.Setenv("HTTP_ADDR", "127.0.0.1:0")
+	dir := filepath.Join(c.dataDir, "postgres")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "PG_VERSION"), []byte("7\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.run("serve")
+	if err == nil || !strings.Contains(err.Error(), "created by PostgreSQL 7") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("serve on PostgreSQL 7's data: %v (output %q); want one line naming the version", err, out)
+	}
+	if strings.Contains(out, "CXB_KEY") {
+		t.Fatalf("serve printed a key although it could not start:\n%s", out)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -138,6 +139,82 @@ func FindPostgresBinaries() (string, error) {
 		return dir, nil
 	}
 	return "", errors.New(`PostgreSQL server binaries not found (initdb, pg_ctl): install them with "apt-get install -y postgresql" or set PG_BIN or DATABASE_URL`)
+}
+
+// binariesFor returns the server binaries for the cluster in dir: $PG_BIN
+// when set; for a cluster not created yet, FindPostgresBinaries; else those
+// of the major version that created the data (dir/PG_VERSION). A server of
+// another major version refuses the data ("database files are incompatible
+// with server"), so when that version is not installed the error says which
+// it is, which were found, and what to do, in one line.
+func binariesFor(dir string) (string, error) {
+	if os.Getenv("PG_BIN") != "" {
+		return FindPostgresBinaries()
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "PG_VERSION"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return FindPostgresBinaries()
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the PostgreSQL version of the data in %s: %w", dir, err)
+	}
+	want := strings.TrimSpace(string(data))
+	installed := installedBinaries()
+	if bin, ok := installed[want]; ok {
+		return bin, nil
+	}
+	found := slices.SortedFunc(maps.Keys(installed), compareVersions)
+	list := strings.Join(found, ", ")
+	if list == "" {
+		list = "none"
+	}
+	return "", fmt.Errorf("the data in %s was created by PostgreSQL %s, whose server is not installed here (installed: %s); "+
+		"install it (on Debian: apt-get install -y postgresql-%s) or set PG_BIN to its bin directory", dir, want, list, want)
+}
+
+// installedBinaries finds the server binaries installed, by major version:
+// Debian's /usr/lib/postgresql/<major>/bin, and `pg_config --bindir`.
+func installedBinaries() map[string]string {
+	out := map[string]string{}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	for _, d := range dirs {
+		if hasServerBinaries(d) {
+			out[filepath.Base(filepath.Dir(d))] = d
+		}
+	}
+	if b, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
+		if dir := strings.TrimSpace(string(b)); hasServerBinaries(dir) {
+			if v := binariesVersion(dir); v != "" {
+				if _, ok := out[v]; !ok {
+					out[v] = dir
+				}
+			}
+		}
+	}
+	return out
+}
+
+// binariesVersion is the major version of the binaries in dir, as
+// PG_VERSION writes it ("15"; "9.6" before 10), from `pg_ctl --version`.
+func binariesVersion(dir string) string {
+	b, err := exec.Command(filepath.Join(dir, "pg_ctl"), "--version").Output()
+	if err != nil {
+		return ""
+	}
+	return majorVersion(string(b))
+}
+
+// majorVersion reads the major version from "pg_ctl (PostgreSQL) 15.18 (…)".
+func majorVersion(versionLine string) string {
+	fields := strings.Fields(versionLine)
+	if len(fields) < 3 {
+		return ""
+	}
+	parts := strings.Split(fields[2], ".")
+	if n, err := strconv.Atoi(parts[0]); err != nil || n >= 10 || len(parts) < 2 {
+		return parts[0]
+	}
+	return parts[0] + "." + parts[1]
 }
 
 func hasServerBinaries(dir string) bool {
@@ -273,7 +350,7 @@ func postmasterPort(dir string) (int, error) {
 
 // start initialises the cluster if needed and starts the server; c holds the lock.
 func (c *Cluster) start(ctx context.Context, fast bool) error {
-	binDir, err := FindPostgresBinaries()
+	binDir, err := binariesFor(c.dir)
 	if err != nil {
 		return err
 	}

@@ -134,3 +134,51 @@ func TestCompareVersions(t *testing.T) {
 		}
 	}
 }
+
+// Data created by a major version that is not installed stops the start
+// with one line naming the version, the versions found and the fix, before
+// any server runs against it.
+func TestStartRefusesDataOfAnotherVersion(t *testing.T) {
+	if _, err := FindPostgresBinaries(); err != nil {
+		t.Skip(err)
+	}
+	t.Setenv("PG_BIN", "")
+	dir := filepath.Join(clusterTempDir(t), "data", "postgres")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "PG_VERSION"), []byte("7\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := Start(ctx, Options{Dir: dir, Fast: true})
+	if err == nil {
+		t.Fatal("a start on PostgreSQL 7's data succeeded")
+	}
+	msg := err.Error()
+	for _, want := range []string{"created by PostgreSQL 7", "installed: ", "apt-get install -y postgresql-7", "PG_BIN"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("error is more than one line: %q", msg)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "postmaster.pid")); err == nil {
+		t.Error("a server was started on the data")
+	}
+}
+
+func TestMajorVersion(t *testing.T) {
+	for line, want := range map[string]string{
+		"pg_ctl (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n": "15",
+		"pg_ctl (PostgreSQL) 9.6.24\n":                         "9.6",
+		"pg_ctl (PostgreSQL) 17devel":                          "17devel",
+		"nonsense":                                             "",
+	} {
+		if got := majorVersion(line); got != want {
+			t.Errorf("majorVersion(%q) = %q, want %q", line, got, want)
+		}
+	}
+}
