@@ -153,7 +153,9 @@ func WilsonInterval(x, n int, confidence float64) Interval {
 // intervals and tests.
 const ReportConfidence = 0.95
 
-// Window is a report's period: the days From to To, both included.
+// Window is a report's period: the days From to To, both included. A
+// volume record counts in the window its whole period lies in (the store's
+// ContactReasonCounts applies this).
 type Window struct{ From, To time.Time }
 
 // Days is the window's length in days.
@@ -176,12 +178,6 @@ func (w Window) wholeMonths() (int, bool) {
 		return 0, false
 	}
 	return (w.To.Year()-w.From.Year())*12 + int(w.To.Month()-w.From.Month()) + 1, true
-}
-
-// Contains reports whether a record's period lies within the window; the
-// report counts a record in the window its whole period falls in.
-func (w Window) Contains(v ContactVolume) bool {
-	return !v.PeriodStart.Before(w.From) && !v.PeriodEnd.After(w.To)
 }
 
 // ReasonCounts are one reason's contacts in a window and the one before it,

@@ -12,7 +12,7 @@ import (
 // ContactReasonCounts implements domain.ContactReportStore: every reason of
 // the workspace with its contacts and first-contact resolutions in w and its
 // contacts in the window before it (a record counts in a window when its
-// whole period lies in it: domain.Window.Contains), the name of its
+// whole period lies in it, as domain.Window says), the name of its
 // touchpoint and the open ideas linked to it, in one statement.
 //
 // The volumes are read from one range of contact_volumes_period_idx
