@@ -2,6 +2,9 @@ package repository
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
+	"strings"
 	"time"
 
 	"cxbacklog/domain"
@@ -58,12 +61,18 @@ func (s *Store) refreshReasonContacts(ctx context.Context, reasonIDs []string) e
 	for _, r := range records {
 		byReason[r.ReasonID] = append(byReason[r.ReasonID], domain.ContactVolume{PeriodStart: r.PeriodStart, PeriodEnd: r.PeriodEnd, Contacts: r.Contacts})
 	}
-	for _, id := range reasonIDs {
-		err := s.conn(ctx).Model(&contactReasonRow{}).Where("id = ?", id).
-			Update("contacts_per_month", domain.ContactsPerMonth(byReason[id])).Error
-		if err != nil {
-			return translate(err)
-		}
+	// One statement for every reason: the ids and their values as two
+	// parallel lists (the ids are uuids and the values printed exactly, so a
+	// comma-joined list is safe to split).
+	values := make([]string, len(reasonIDs))
+	for n, id := range reasonIDs {
+		values[n] = strconv.FormatFloat(domain.ContactsPerMonth(byReason[id]), 'g', -1, 64)
+	}
+	err = s.conn(ctx).Exec(`UPDATE contact_reasons r SET contacts_per_month = v.c
+		FROM unnest(string_to_array(@ids, ',')::uuid[], string_to_array(@vals, ',')::float8[]) AS v(id, c) WHERE r.id = v.id`,
+		sql.Named("ids", strings.Join(reasonIDs, ",")), sql.Named("vals", strings.Join(values, ","))).Error
+	if err != nil {
+		return translate(err)
 	}
 	var ideaIDs []string
 	if err := s.conn(ctx).Table("idea_contact_reasons").Distinct("idea_id").Where("reason_id IN ?", reasonIDs).
