@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"cxbacklog/domain"
@@ -171,13 +172,16 @@ func (s *Store) refreshBusinessCases(ctx context.Context, workspaceID string, id
 	if err != nil {
 		return err
 	}
-	for _, r := range rows {
+	cases := make([]storedCase, len(rows))
+	for n, r := range rows {
 		in := domain.BusinessCaseInputs{OneOffCost: r.OneOffCost, AnnualRunningCost: r.AnnualRunningCost, ExpectedImprovements: improvements[r.ID]}
-		if err := s.storeBusinessCase(ctx, r.ID, in, drivers, econ.Currency, r.Realised); err != nil {
-			return err
+		cases[n] = storedCase{ID: r.ID}
+		if c, ok := domain.NewBusinessCase(in, drivers, econ.Currency, r.Realised); ok {
+			doc := businessCaseDoc(c)
+			cases[n].BusinessCase, cases[n].Expected, cases[n].Net = &doc, &c.ExpectedAnnualValue, &c.ExpectedNetAnnualValue
 		}
 	}
-	return nil
+	return s.storeBusinessCases(ctx, ids, cases)
 }
 
 // driversNamedBy loads every driver the improvements name, by id.
@@ -202,22 +206,32 @@ func (s *Store) driversNamedBy(ctx context.Context, improvements map[string][]do
 	return out, nil
 }
 
-// storeBusinessCase writes the derived columns of one idea and of its
-// expected improvements.
-func (s *Store) storeBusinessCase(ctx context.Context, ideaID string, in domain.BusinessCaseInputs, drivers map[string]domain.ValueDriver, currency string, realised bool) error {
+// storedCase is one idea's derived columns; nil fields are NULL (no case).
+type storedCase struct {
+	ID           string           `json:"id"`
+	BusinessCase *businessCaseDoc `json:"business_case"`
+	Expected     *float64         `json:"expected"`
+	Net          *float64         `json:"net"`
+}
+
+// storeBusinessCases writes the derived columns of the ideas and of their
+// expected improvements: two statements however many ideas, since a change
+// of currency rewrites every case of the workspace and each statement on
+// ideas also runs the counters' triggers.
+func (s *Store) storeBusinessCases(ctx context.Context, ids []string, cases []storedCase) error {
+	// The ids are uuids: a comma-joined list is safe to split.
 	err := s.conn(ctx).Exec(`UPDATE idea_value_improvements i SET annual_value = i.improvement * d.unit_value * d.exposure_per_year
-		FROM value_drivers d WHERE d.id = i.value_driver_id AND i.idea_id = ?`, ideaID).Error
+		FROM value_drivers d WHERE d.id = i.value_driver_id AND i.idea_id = ANY (string_to_array(?, ',')::uuid[])`,
+		strings.Join(ids, ",")).Error
 	if err != nil {
 		return translate(err)
 	}
-	updates := map[string]any{"business_case": nil, "expected_annual_value": nil, "expected_net_annual_value": nil}
-	if c, ok := domain.NewBusinessCase(in, drivers, currency, realised); ok {
-		doc, err := json.Marshal(businessCaseDoc(c))
-		if err != nil {
-			return domain.Errorf(domain.EInternal, "business case: %v", err)
-		}
-		updates = map[string]any{"business_case": string(doc), "expected_annual_value": c.ExpectedAnnualValue,
-			"expected_net_annual_value": c.ExpectedNetAnnualValue}
+	rows, err := json.Marshal(cases)
+	if err != nil {
+		return domain.Errorf(domain.EInternal, "business cases: %v", err)
 	}
-	return translate(s.conn(ctx).Model(&ideaRow{}).Where("id = ?", ideaID).Updates(updates).Error)
+	return translate(s.conn(ctx).Exec(`UPDATE ideas i SET business_case = v.business_case,
+			expected_annual_value = v.expected, expected_net_annual_value = v.net
+		FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, business_case jsonb, expected float8, net float8) WHERE i.id = v.id`,
+		string(rows)).Error)
 }
