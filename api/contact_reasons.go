@@ -710,7 +710,7 @@ func (s *Server) importContactVolumes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.store.ImportContactVolumes(ctx, ws, rows.Volumes, mode == domain.ImportUpsert)
+	res, err := s.store.ImportContactVolumes(ctx, ws, rows.Items, mode == domain.ImportUpsert)
 	if err != nil {
 		return rows.Locate(err) // the store names a record by its position
 	}

@@ -266,7 +266,7 @@ func (s *Server) importMeasurements(c echo.Context) error {
 		if rows, err = ingest.Measurements(requestBody{c.Request().Body}, ws, catalogue); err != nil {
 			return nil, err
 		}
-		return rows.Measurements, nil
+		return rows.Items, nil
 	})
 	if err != nil && rows != nil {
 		return rows.Locate(err) // the domain and the store name a row by its position

@@ -29,10 +29,7 @@ const (
 
 // ContactVolumeRows are the records of an import, in the order of their
 // rows.
-type ContactVolumeRows struct {
-	Volumes []domain.ContactVolume
-	lines   []int // the physical line of each record
-}
+type ContactVolumeRows = Rows[domain.ContactVolume]
 
 // ContactVolumes reads a CSV import of contact volume records of workspace
 // workspaceID: a header naming the columns reason, period_start,
@@ -47,50 +44,9 @@ type ContactVolumeRows struct {
 // more than MaxContactVolumes rows are ETooLarge; a failure to read the
 // body is the body's own *domain.Error or EMalformed.
 func ContactVolumes(body io.Reader, workspaceID string, reasons map[string]string) (*ContactVolumeRows, error) {
-	t := newTable(body, volumeColumns)
-	err := t.header()
-	out := &ContactVolumeRows{}
-	for err == nil {
-		var rec []string
-		var line int
-		if rec, line, err = t.next(); err != nil {
-			break
-		}
-		if len(out.Volumes) == MaxContactVolumes {
-			return nil, domain.Errorf(domain.ETooLarge, "an import holds at most %d rows; split it", MaxContactVolumes)
-		}
-		v, err := contactVolumeOf(rec, t.index, line, workspaceID, reasons)
-		if err != nil {
-			return nil, err
-		}
-		out.Volumes = append(out.Volumes, *v)
-		out.lines = append(out.lines, line)
-	}
-	if err != io.EOF {
-		return nil, err
-	}
-	if len(out.Volumes) == 0 {
-		return nil, domain.Errorf(domain.EInvalid, "the import holds no rows")
-	}
-	return out, nil
-}
-
-// Locate rewrites the Line of err's field errors from a 1-based position in
-// r.Volumes, as the store reports a record it refuses, to the physical line
-// of that record's row, and says so in the message. It returns err.
-func (r *ContactVolumeRows) Locate(err error) error {
-	var de *domain.Error
-	if errors.As(err, &de) {
-		for n, f := range de.Fields {
-			if f.Line >= 1 && f.Line <= len(r.lines) {
-				de.Fields[n].Line = r.lines[f.Line-1]
-				if n == 0 {
-					de.Message = "line " + strconv.Itoa(de.Fields[n].Line) + ": " + de.Message
-				}
-			}
-		}
-	}
-	return err
+	return readRows(body, volumeColumns, MaxContactVolumes, func(rec []string, index []int, line int) (*domain.ContactVolume, error) {
+		return contactVolumeOf(rec, index, line, workspaceID, reasons)
+	})
 }
 
 // contactVolumeOf turns the record on line into a volume record, or names

@@ -30,8 +30,8 @@ func TestContactVolumes(t *testing.T) {
 		{WorkspaceID: "ws", ReasonID: reasonHold, PeriodStart: date("2026-10-01"), PeriodEnd: date("2026-10-01"), Channel: domain.ChannelPhone,
 			Contacts: 40, ResolvedFirstContact: 40},
 	}
-	if !slices.Equal(got.Volumes, want) || !slices.Equal(got.lines, []int{3, 4}) {
-		t.Fatalf("got %+v on lines %v", got.Volumes, got.lines)
+	if !slices.Equal(got.Items, want) || !slices.Equal(got.lines, []int{3, 4}) {
+		t.Fatalf("got %+v on lines %v", got.Items, got.lines)
 	}
 
 	// The store names a record by its position; Locate makes it the line.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"cxbacklog/domain"
@@ -225,4 +226,62 @@ func (l *lineLimitReader) stop(n int) (int, error) {
 		return 0, errLineTooLong
 	}
 	return n, nil
+}
+
+// Rows are the values an import read, in the order of their rows.
+type Rows[T any] struct {
+	Items []T
+	lines []int // the physical line of each item
+}
+
+// readRows reads a CSV import of cols: the header, then one item per row,
+// parsed by parse, which names the first field at fault on its line. More
+// than most rows are ETooLarge, none is EInvalid; a failure to read the
+// body is the body's own *domain.Error or EMalformed.
+func readRows[T any](body io.Reader, cols *columns, most int, parse func(rec []string, index []int, line int) (*T, error)) (*Rows[T], error) {
+	t := newTable(body, cols)
+	err := t.header()
+	out := &Rows[T]{}
+	for err == nil {
+		var rec []string
+		var line int
+		if rec, line, err = t.next(); err != nil {
+			break
+		}
+		if len(out.Items) == most {
+			return nil, domain.Errorf(domain.ETooLarge, "an import holds at most %d rows; split it", most)
+		}
+		item, err := parse(rec, t.index, line)
+		if err != nil {
+			return nil, err
+		}
+		out.Items = append(out.Items, *item)
+		out.lines = append(out.lines, line)
+	}
+	if err != io.EOF {
+		return nil, err
+	}
+	if len(out.Items) == 0 {
+		return nil, domain.Errorf(domain.EInvalid, "the import holds no rows")
+	}
+	return out, nil
+}
+
+// Locate rewrites the Line of err's field errors from a 1-based position in
+// r.Items, as the domain and the store name an item they refuse, to the
+// physical line of that item's row, and says so in the message. It
+// returns err.
+func (r *Rows[T]) Locate(err error) error {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		for n, f := range de.Fields {
+			if f.Line >= 1 && f.Line <= len(r.lines) {
+				de.Fields[n].Line = r.lines[f.Line-1]
+				if n == 0 {
+					de.Message = "line " + strconv.Itoa(de.Fields[n].Line) + ": " + de.Message
+				}
+			}
+		}
+	}
+	return err
 }

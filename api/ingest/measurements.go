@@ -31,10 +31,7 @@ const (
 
 // MeasurementRows are the measurements of an import, in the order of their
 // rows.
-type MeasurementRows struct {
-	Measurements []domain.Measurement
-	lines        []int // the physical line of each measurement
-}
+type MeasurementRows = Rows[domain.Measurement]
 
 // Measurements reads a CSV import of touchpoint measurements of workspace
 // workspaceID: a header naming the columns touchpoint_id, metric,
@@ -50,47 +47,9 @@ type MeasurementRows struct {
 // the column at fault; more than MaxMeasurements rows are ETooLarge; a
 // failure to read the body is the body's own *domain.Error or EMalformed.
 func Measurements(body io.Reader, workspaceID string, catalogue map[string]domain.CatalogueMetric) (*MeasurementRows, error) {
-	t := newTable(body, measurementColumns)
-	err := t.header()
-	out := &MeasurementRows{}
-	for err == nil {
-		var rec []string
-		var line int
-		if rec, line, err = t.next(); err != nil {
-			break
-		}
-		if len(out.Measurements) == MaxMeasurements {
-			return nil, domain.Errorf(domain.ETooLarge, "an import holds at most %d rows; split it", MaxMeasurements)
-		}
-		m, err := measurementOf(rec, t.index, line, workspaceID, catalogue)
-		if err != nil {
-			return nil, err
-		}
-		out.Measurements = append(out.Measurements, *m)
-		out.lines = append(out.lines, line)
-	}
-	if err != io.EOF {
-		return nil, err
-	}
-	if len(out.Measurements) == 0 {
-		return nil, domain.Errorf(domain.EInvalid, "the import holds no rows")
-	}
-	return out, nil
-}
-
-// Locate rewrites the Line of err's field errors from a 1-based position in
-// m.Measurements, as the store reports a measurement it refuses, to the
-// physical line of that measurement's row. It returns err.
-func (m *MeasurementRows) Locate(err error) error {
-	var de *domain.Error
-	if errors.As(err, &de) {
-		for n, f := range de.Fields {
-			if f.Line >= 1 && f.Line <= len(m.lines) {
-				de.Fields[n].Line = m.lines[f.Line-1]
-			}
-		}
-	}
-	return err
+	return readRows(body, measurementColumns, MaxMeasurements, func(rec []string, index []int, line int) (*domain.Measurement, error) {
+		return measurementOf(rec, index, line, workspaceID, catalogue)
+	})
 }
 
 // measurementOf turns the record on line into a measurement, or names the

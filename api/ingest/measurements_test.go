@@ -61,11 +61,11 @@ func TestMeasurements(t *testing.T) {
 		{WorkspaceID: "ws", TouchpointID: tp2, MetricID: cat["complaints"].ID, PeriodStart: date("2026-09-01"), PeriodEnd: date("2026-09-30"),
 			Sample: domain.Sample{MetricID: cat["complaints"].ID, Events: 9, Exposure: 288}},
 	}
-	if len(got.Measurements) != len(want) {
-		t.Fatalf("got %d measurements %+v, want %d", len(got.Measurements), got.Measurements, len(want))
+	if len(got.Items) != len(want) {
+		t.Fatalf("got %d measurements %+v, want %d", len(got.Items), got.Items, len(want))
 	}
 	for n := range want {
-		if g := got.Measurements[n]; g != want[n] {
+		if g := got.Items[n]; g != want[n] {
 			t.Errorf("measurement %d = %+v, want %+v", n, g, want[n])
 		}
 	}
@@ -74,7 +74,7 @@ func TestMeasurements(t *testing.T) {
 	}
 	// Only the columns of the header's choosing.
 	got, err = Measurements(strings.NewReader("metric,touchpoint_id,period_end,period_start,n,successes\ncsat,"+tp1+",2026-10-31,2026-10-01,10,9\n"), "ws", cat)
-	if err != nil || len(got.Measurements) != 1 || got.Measurements[0].Sample.Successes != 9 || got.Measurements[0].PeriodEnd != date("2026-10-31") {
+	if err != nil || len(got.Items) != 1 || got.Items[0].Sample.Successes != 9 || got.Items[0].PeriodEnd != date("2026-10-31") {
 		t.Fatalf("short header: %+v, %v", got, err)
 	}
 }
@@ -143,7 +143,7 @@ func TestMeasurementsLimit(t *testing.T) {
 	for range MaxMeasurements {
 		b.WriteString(tp1 + ",csat,2026-10-01,2026-10-31,100,50\n")
 	}
-	if got, err := Measurements(strings.NewReader(b.String()), "ws", catalogue()); err != nil || len(got.Measurements) != MaxMeasurements {
+	if got, err := Measurements(strings.NewReader(b.String()), "ws", catalogue()); err != nil || len(got.Items) != MaxMeasurements {
 		t.Fatalf("at the limit: %v", err)
 	}
 	b.WriteString(tp1 + ",csat,2026-10-01,2026-10-31,100,50\n")
@@ -193,8 +193,8 @@ func FuzzMeasurements(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rows, err := Measurements(strings.NewReader(string(body)), "ws", catalogue())
 		if err == nil {
-			if len(rows.Measurements) == 0 || len(rows.lines) != len(rows.Measurements) {
-				t.Fatalf("%d measurements, lines %v", len(rows.Measurements), rows.lines)
+			if len(rows.Items) == 0 || len(rows.lines) != len(rows.Items) {
+				t.Fatalf("%d measurements, lines %v", len(rows.Items), rows.lines)
 			}
 			for n, line := range rows.lines {
 				if line < 2 || (n > 0 && line <= rows.lines[n-1]) {
