@@ -175,7 +175,7 @@ func (r *FeedbackReader) parseNDJSON(b []byte) (domain.Feedback, error) {
 	if end := int(dec.InputOffset()); skipSpace(b, end) != len(b) {
 		return domain.Feedback{}, rowError(r.line, "", "not a JSON object: the line goes on after the object")
 	}
-	if field, reason := checkFeedbackKeys(b); reason != "" {
+	if field, reason := checkKeys(b, feedbackColumns.names, unknownFeedbackField); reason != "" {
 		return domain.Feedback{}, rowError(r.line, field, reason)
 	}
 	str := func(s *string) string {
@@ -219,37 +219,6 @@ func feedbackJSONProblem(err error) (field, reason string) {
 		}
 	}
 	return "", "not a JSON object: the line is not valid JSON"
-}
-
-// checkFeedbackKeys finds a key of an already decoded line that is not
-// spelt as in feedbackColumns (encoding/json matches keys
-// case-insensitively) or that is repeated (encoding/json keeps the last).
-func checkFeedbackKeys(b []byte) (field, reason string) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if _, err := dec.Token(); err != nil { // {
-		return "", ""
-	}
-	seen := make([]bool, len(feedbackColumns.names))
-	for dec.More() {
-		t, err := dec.Token()
-		key, ok := t.(string)
-		if err != nil || !ok {
-			return "", ""
-		}
-		n := slices.Index(feedbackColumns.names, key)
-		if n < 0 {
-			return unknownFeedbackField(key)
-		}
-		if seen[n] {
-			return key, key + " is given more than once"
-		}
-		seen[n] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return "", ""
-		}
-	}
-	return "", ""
 }
 
 func unknownFeedbackField(name string) (field, reason string) {

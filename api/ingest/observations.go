@@ -263,7 +263,7 @@ func (r *ObservationReader) slowNDJSON(b []byte) (o domain.Observation, field, r
 	if end := int(dec.InputOffset()); skipSpace(b, end) != len(b) {
 		return o, "", "not a JSON object: the line goes on after the object"
 	}
-	if field, reason := checkKeys(b); reason != "" {
+	if field, reason := checkKeys(b, observationFields, unknownField); reason != "" {
 		return o, field, reason
 	}
 	o = domain.Observation{Group: domain.Group(row.Group), Period: domain.Period(row.Period)}
@@ -304,24 +304,25 @@ func ndjsonProblem(err error) (field, reason string) {
 	return "", "not a JSON object: the line is not valid JSON"
 }
 
-// checkKeys finds a key of an already decoded line that is not spelt as in
-// observationFields (encoding/json matches keys case-insensitively) or that
-// is repeated (encoding/json keeps the last).
-func checkKeys(b []byte) (field, reason string) {
+// checkKeys finds a key of an already decoded line that is not spelt as one
+// of fields (encoding/json matches keys case-insensitively) or that is
+// repeated (encoding/json keeps the last); unknown words the reason for a
+// key that is not a field.
+func checkKeys(b []byte, fields []string, unknown func(string) (field, reason string)) (field, reason string) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if _, err := dec.Token(); err != nil { // {
 		return "", ""
 	}
-	var seen [4]bool
+	seen := make([]bool, len(fields))
 	for dec.More() {
 		t, err := dec.Token()
 		key, ok := t.(string)
 		if err != nil || !ok {
 			return "", ""
 		}
-		n := slices.Index(observationFields, key)
+		n := slices.Index(fields, key)
 		if n < 0 {
-			return unknownField(key)
+			return unknown(key)
 		}
 		if seen[n] {
 			return key, key + " is given more than once"
