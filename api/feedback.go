@@ -19,16 +19,6 @@ import (
 // Customer feedback (issue 18): verbatims at a touchpoint, searched in
 // full text, imported in bulk.
 
-// FeedbackStore is what the feedback endpoints need of the store:
-// domain.FeedbackStore, and a search that answers each item's rank and can
-// order by it (domain.Feedback carries no rank, nor domain.FeedbackFilter
-// an order). afterRank is the rank of page.After's item, for relevance.
-type FeedbackStore interface {
-	domain.FeedbackStore
-	SearchFeedback(ctx context.Context, workspaceID string, f domain.FeedbackFilter, byRelevance bool, page domain.Page,
-		afterRank float64) ([]domain.Feedback, []float64, *domain.Cursor, error)
-}
-
 // feedbackImportPath is the bulk import, which takes the upload route's
 // limits (upload.go): a body spooled to a temporary file, up to 256 MB.
 const feedbackImportPath = "/feedback/import"

@@ -40,7 +40,7 @@ type Store interface {
 	domain.ContactStore
 	domain.ContactReportStore
 	domain.EvidenceStore
-	FeedbackStore // domain.FeedbackStore and its ranked search (feedback.go)
+	domain.FeedbackStore
 	Ping(ctx context.Context) error
 }
 

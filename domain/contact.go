@@ -497,7 +497,12 @@ type ContactReportStore interface {
 type FeedbackStore interface {
 	CreateFeedback(ctx context.Context, f *Feedback) error
 	GetFeedback(ctx context.Context, workspaceID, id string) (*Feedback, error)
-	ListFeedback(ctx context.Context, workspaceID string, f FeedbackFilter, page Page) ([]Feedback, *Cursor, error)
+	// SearchFeedback pages the items matching f, newest received first, or
+	// with f.Query set and byRelevance by rank (then received_at, id); a
+	// relevance page starts after page.After with rank afterRank. ranks are
+	// parallel to the items (nil without a query).
+	SearchFeedback(ctx context.Context, workspaceID string, f FeedbackFilter, byRelevance bool, page Page, afterRank float64) (
+		items []Feedback, ranks []float64, next *Cursor, err error)
 	UpdateFeedback(ctx context.Context, workspaceID, id string, version int, change func(*Feedback) error) (*Feedback, error)
 	DeleteFeedback(ctx context.Context, workspaceID, id string, version int) error
 	ImportFeedback(ctx context.Context, workspaceID string, items []Feedback) (int, error) // all or nothing

@@ -228,18 +228,11 @@ func tsQuery(f domain.FeedbackFilter) (string, []any, error) {
 	return "websearch_to_tsquery(?::regconfig, ?)", []any{lang, f.Query}, nil
 }
 
-// ListFeedback implements domain.FeedbackStore: newest received first
+// SearchFeedback implements domain.FeedbackStore: newest received first
 // (received_at, then id, both descending), paged by keyset; the cursor's
 // CreatedAt holds the last item's received_at. With f.Query only the items
 // whose text matches it (websearch syntax, stemmed in f.Language) are
-// listed, in the same order; SearchFeedback answers their ranks too.
-func (s *Store) ListFeedback(ctx context.Context, workspaceID string, f domain.FeedbackFilter, page domain.Page) ([]domain.Feedback, *domain.Cursor, error) {
-	items, _, next, err := s.SearchFeedback(ctx, workspaceID, f, false, page, 0)
-	return items, next, err
-}
-
-// SearchFeedback is ListFeedback answering, when f.Query is set, each
-// item's rank as well (ts_rank_cd of its text for the query; ranks are
+// listed, with each item's rank (ts_rank_cd of its text for the query; ranks are
 // parallel to the items, nil without a query), and ordering by relevance
 // when byRelevance is set: rank, then received_at, then id, all
 // descending. A relevance page starts after page.After with rank

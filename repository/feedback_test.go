@@ -191,7 +191,7 @@ func TestFeedbackFiltersAndPaging(t *testing.T) {
 		})
 	}
 	// ListFeedback is the same list without ranks.
-	items, next, err := store.ListFeedback(ctx, ws, domain.FeedbackFilter{Query: "day"}, domain.Page{Limit: 2})
+	items, _, next, err := store.SearchFeedback(ctx, ws, domain.FeedbackFilter{Query: "day"}, false, domain.Page{Limit: 2}, 0)
 	if err != nil || len(items) != 2 || items[0].Text != "day 9" || next == nil || next.ID != items[1].ID || !next.CreatedAt.Equal(items[1].ReceivedAt) {
 		t.Fatalf("ListFeedback: %+v, %+v, %v", items, next, err)
 	}
@@ -281,7 +281,7 @@ func TestFeedbackCRUDAndIsolation(t *testing.T) {
 	// Their feedback, and ours seen from there.
 	createFeedback(t, store, feedbackAt(other, theirs.ID, 3, "Their invoice", ""))
 	for _, w := range []string{ws, other} {
-		items, _, err := store.ListFeedback(ctx, w, domain.FeedbackFilter{Query: "invoice"}, domain.Page{})
+		items, _, _, err := store.SearchFeedback(ctx, w, domain.FeedbackFilter{Query: "invoice"}, false, domain.Page{}, 0)
 		if err != nil || len(items) != 1 || items[0].WorkspaceID != w {
 			t.Fatalf("workspace %s lists %+v, %v", w, items, err)
 		}
@@ -304,7 +304,7 @@ func TestFeedbackCRUDAndIsolation(t *testing.T) {
 		q, lang string
 		want    int
 	}{{"invoice", "english", 0}, {"Rechnung", "german", 1}, {"rechnungen", "english", 0}} {
-		items, _, err := store.ListFeedback(ctx, ws, domain.FeedbackFilter{Query: c.q, Language: c.lang}, domain.Page{})
+		items, _, _, err := store.SearchFeedback(ctx, ws, domain.FeedbackFilter{Query: c.q, Language: c.lang}, false, domain.Page{}, 0)
 		if err != nil || len(items) != c.want {
 			t.Fatalf("after update, %q in %s: %d items, want %d (%v)", c.q, c.lang, len(items), c.want, err)
 		}
@@ -355,7 +355,7 @@ func TestFeedbackImportAllOrNothing(t *testing.T) {
 	if errors.As(err, &de); de.Fields[0].Line != 2100 {
 		t.Fatalf("line %d, want 2100 (the position)", de.Fields[0].Line)
 	}
-	if n, _, _ := store.ListFeedback(ctx, ws, domain.FeedbackFilter{}, domain.Page{Limit: 1}); len(n) != 0 {
+	if n, _, _, _ := store.SearchFeedback(ctx, ws, domain.FeedbackFilter{}, false, domain.Page{Limit: 1}, 0); len(n) != 0 {
 		t.Fatal("a refused import stored items")
 	}
 
