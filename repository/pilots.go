@@ -367,6 +367,23 @@ func (s *Store) pilotData(ctx context.Context, p *domain.Pilot) (*domain.PilotDa
 // drivers at p's touchpoints pricing any of the catalogue metrics, in the
 // pilot's touchpoint order (pilot_touchpoints.position), in one query.
 func (s *Store) pilotPricing(ctx context.Context, p *domain.Pilot, catalogue []string, data *domain.PilotData) error {
+	// The currency and running cost matter only to priced metrics: a pilot
+	// without a driver at its touchpoints reads nothing more.
+	if len(catalogue) == 0 {
+		return nil
+	}
+	var rows []valueDriverRow
+	err := s.conn(ctx).Table("value_drivers vd").Select("vd.*").
+		Joins("JOIN pilot_touchpoints pt ON pt.touchpoint_id = vd.touchpoint_id AND pt.pilot_id = ?", p.ID).
+		Where("vd.workspace_id = ? AND vd.metric_id IN ?", p.WorkspaceID, catalogue).
+		Order("pt.position, vd.created_at, vd.id").Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return translate(err)
+	}
+	data.Drivers = make([]domain.ValueDriver, len(rows))
+	for n, r := range rows {
+		data.Drivers[n] = r.domain()
+	}
 	econ, _, err := s.loadEconomics(ctx, p.WorkspaceID)
 	if err != nil {
 		return err
@@ -379,21 +396,6 @@ func (s *Store) pilotPricing(ctx context.Context, p *domain.Pilot, catalogue []s
 	}
 	if len(cost) == 1 && cost[0].Valid {
 		data.RunningCost = cost[0].Float64
-	}
-	if len(catalogue) == 0 {
-		return nil
-	}
-	var rows []valueDriverRow
-	err = s.conn(ctx).Table("value_drivers vd").Select("vd.*").
-		Joins("JOIN pilot_touchpoints pt ON pt.touchpoint_id = vd.touchpoint_id AND pt.pilot_id = ?", p.ID).
-		Where("vd.workspace_id = ? AND vd.metric_id IN ?", p.WorkspaceID, catalogue).
-		Order("pt.position, vd.created_at, vd.id").Find(&rows).Error
-	if err != nil {
-		return translate(err)
-	}
-	data.Drivers = make([]domain.ValueDriver, len(rows))
-	for n, r := range rows {
-		data.Drivers[n] = r.domain()
 	}
 	return nil
 }
