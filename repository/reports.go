@@ -7,106 +7,119 @@ import (
 	"cxbacklog/domain"
 )
 
-// TouchpointFacts implements domain.ReportStore: the touchpoints, their idea
-// and pilot counts in one aggregate query, and the latest measurement of
-// each metric in another.
+// TouchpointFacts implements domain.ReportStore: the touchpoints with their
+// idea and pilot counts in one statement, and the latest measurement of each
+// metric in another, both read from what migrations/00018 keeps in each
+// write's transaction (touchpoint_report_counts and
+// touchpoint_latest_measurements): index ranges, whatever the number of
+// ideas or periods measured. Scanned by hand: at thousands of touchpoints
+// GORM's reflection cost more than the statements.
 func (s *Store) TouchpointFacts(ctx context.Context, workspaceID string, journeyID *string) ([]domain.TouchpointFacts, error) {
-	q := s.conn(ctx).Where("workspace_id = ?", workspaceID)
+	query, args := touchpointFactsSQL, []any{workspaceID}
 	if journeyID != nil {
-		q = q.Where("journey_id = ?", *journeyID)
+		query, args = touchpointFactsSQL+" AND t.journey_id = ?", append(args, *journeyID)
 	}
-	var tps []touchpointRow
-	if err := q.Order("name, id").Find(&tps).Error; err != nil {
+	rows, err := s.conn(ctx).Raw(query+" ORDER BY t.name, t.id", args...).Rows()
+	if err != nil {
 		return nil, translate(err)
 	}
-	counts, err := s.touchpointCounts(ctx, workspaceID)
-	if err != nil {
-		return nil, err
+	defer rows.Close()
+	out := []domain.TouchpointFacts{}
+	for rows.Next() {
+		var t touchpointRow
+		var f domain.TouchpointFacts
+		byStatus := make([]int, len(reportStatuses))
+		dst := []any{&t.ID, &t.WorkspaceID, &t.JourneyID, &t.StageID, &t.Name, &t.Description, &t.Channel, &t.Owner,
+			&t.CreatedAt, &t.UpdatedAt, &t.Version, &f.Pilots, &f.RunningPilots}
+		for n := range byStatus {
+			dst = append(dst, &byStatus[n])
+		}
+		if err := rows.Scan(dst...); err != nil {
+			return nil, translate(err)
+		}
+		f.Touchpoint = t.domain()
+		for n, st := range reportStatuses {
+			if byStatus[n] == 0 {
+				continue
+			}
+			if f.IdeasByStatus == nil {
+				f.IdeasByStatus = map[domain.IdeaStatus]int{}
+			}
+			f.IdeasByStatus[st] = byStatus[n]
+			f.Ideas += byStatus[n]
+			if slices.Contains(domain.OpenIdeaStatuses, st) {
+				f.OpenIdeas += byStatus[n]
+			}
+		}
+		if f.IdeasByStatus == nil && f.Pilots > 0 {
+			f.IdeasByStatus = map[domain.IdeaStatus]int{}
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if len(out) == 0 {
+		return out, nil
 	}
 	latest, err := s.latestMeasurements(ctx, workspaceID, journeyID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.TouchpointFacts, len(tps))
-	for n, t := range tps {
-		c := counts[t.ID]
-		if c == nil {
-			c = &touchpointCount{}
-		}
-		out[n] = domain.TouchpointFacts{Touchpoint: t.domain(), Ideas: c.Ideas, OpenIdeas: c.OpenIdeas, IdeasByStatus: c.ByStatus,
-			Pilots: c.Pilots, RunningPilots: c.RunningPilots, Latest: latest[t.ID]}
+	for n := range out {
+		out[n].Latest = latest[out[n].Touchpoint.ID]
 	}
 	return out, nil
 }
 
-type touchpointCount struct {
-	Ideas, OpenIdeas, Pilots, RunningPilots int
-	ByStatus                                map[domain.IdeaStatus]int
-}
+// reportStatuses are the statuses touchpoint_report_counts has a column
+// for, in the order touchpointFactsSQL selects them.
+var reportStatuses = []domain.IdeaStatus{domain.StatusNew, domain.StatusUnderReview, domain.StatusPlanned, domain.StatusPiloting,
+	domain.StatusAdopted, domain.StatusRejected, domain.StatusParked}
 
-// touchpointCounts counts, per touchpoint of the workspace, the ideas that
-// target it by status (from the links' copy of the status) and the pilots.
-func (s *Store) touchpointCounts(ctx context.Context, workspaceID string) (map[string]*touchpointCount, error) {
-	var rows []struct {
-		TouchpointID, Status string
-		N                    int
-		Running              int
+const touchpointFactsSQL = `SELECT t.id, t.workspace_id, t.journey_id, t.stage_id, t.name, t.description, t.channel, t.owner,
+		t.created_at, t.updated_at, t.version, COALESCE(c.pilots, 0), COALESCE(c.running_pilots, 0),
+		COALESCE(c.ideas_new, 0), COALESCE(c.ideas_under_review, 0), COALESCE(c.ideas_planned, 0), COALESCE(c.ideas_piloting, 0),
+		COALESCE(c.ideas_adopted, 0), COALESCE(c.ideas_rejected, 0), COALESCE(c.ideas_parked, 0)
+	FROM touchpoints t
+	LEFT JOIN touchpoint_report_counts c ON c.workspace_id = t.workspace_id AND c.touchpoint_id = t.id
+	WHERE t.workspace_id = ?`
+
+// latestMeasurements returns, by touchpoint and metric, the measurement with
+// the latest period (of the journey's touchpoints, when journeyID is set).
+func (s *Store) latestMeasurements(ctx context.Context, workspaceID string, journeyID *string) (map[string]map[string]domain.Measurement, error) {
+	query, args := `SELECT l.measurement_id, l.workspace_id, l.touchpoint_id, l.metric_id, l.period_start, l.period_end, l.n, l.mean,
+			l.sd, l.successes, l.promoters, l.passives, l.detractors, l.events, l.exposure, l.source, l.created_at, l.updated_at, l.version
+		FROM touchpoint_latest_measurements l WHERE l.workspace_id = ?`, []any{workspaceID}
+	if journeyID != nil {
+		query += " AND l.touchpoint_id IN (SELECT t.id FROM touchpoints t WHERE t.workspace_id = ? AND t.journey_id = ?)"
+		args = append(args, workspaceID, *journeyID)
 	}
-	err := s.conn(ctx).Raw(`
-		SELECT touchpoint_id, status, count(*) AS n, 0 AS running FROM idea_touchpoints WHERE workspace_id = ? GROUP BY touchpoint_id, status
-		UNION ALL
-		SELECT pt.touchpoint_id, '', count(*), count(*) FILTER (WHERE p.status = 'running')
-		FROM pilot_touchpoints pt JOIN pilots p ON p.id = pt.pilot_id WHERE pt.workspace_id = ? GROUP BY pt.touchpoint_id`,
-		workspaceID, workspaceID).Scan(&rows).Error
+	rows, err := s.conn(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return nil, translate(err)
 	}
-	out := map[string]*touchpointCount{}
-	for _, r := range rows {
-		c := out[r.TouchpointID]
-		if c == nil {
-			c = &touchpointCount{ByStatus: map[domain.IdeaStatus]int{}}
-			out[r.TouchpointID] = c
-		}
-		if r.Status == "" { // the pilots' row
-			c.Pilots, c.RunningPilots = r.N, r.Running
-			continue
-		}
-		st := domain.IdeaStatus(r.Status)
-		c.ByStatus[st] = r.N
-		c.Ideas += r.N
-		if slices.Contains(domain.OpenIdeaStatuses, st) {
-			c.OpenIdeas += r.N
-		}
-	}
-	return out, nil
-}
-
-// latestMeasurements returns, by touchpoint and metric, the measurement with
-// the latest period.
-func (s *Store) latestMeasurements(ctx context.Context, workspaceID string, journeyID *string) (map[string]map[string]domain.Measurement, error) {
-	q := s.conn(ctx).Table("touchpoint_measurements AS m").Select("DISTINCT ON (m.touchpoint_id, m.metric_id) m.*").
-		Where("m.workspace_id = ?", workspaceID)
-	if journeyID != nil {
-		q = q.Joins("JOIN touchpoints t ON t.id = m.touchpoint_id").Where("t.journey_id = ?", *journeyID)
-	}
-	var rows []measurementRow
-	if err := q.Order("m.touchpoint_id, m.metric_id, m.period_end DESC, m.period_start DESC").Scan(&rows).Error; err != nil {
-		return nil, translate(err)
-	}
+	defer rows.Close()
 	out := map[string]map[string]domain.Measurement{}
-	for _, r := range rows {
+	for rows.Next() {
+		var r measurementRow
+		if err := rows.Scan(&r.ID, &r.WorkspaceID, &r.TouchpointID, &r.MetricID, &r.PeriodStart, &r.PeriodEnd, &r.N, &r.Mean,
+			&r.SD, &r.Successes, &r.Promoters, &r.Passives, &r.Detractors, &r.Events, &r.Exposure, &r.Source,
+			&r.CreatedAt, &r.UpdatedAt, &r.Version); err != nil {
+			return nil, translate(err)
+		}
 		if out[r.TouchpointID] == nil {
 			out[r.TouchpointID] = map[string]domain.Measurement{}
 		}
 		out[r.TouchpointID][r.MetricID] = r.domain()
 	}
-	return out, nil
+	return out, translate(rows.Err())
 }
 
 // CompletedPilots implements domain.ReportStore.
 func (s *Store) CompletedPilots(ctx context.Context, workspaceID string) ([]domain.CompletedPilot, error) {
 	var rows []pilotRow
+	// A range of pilots_completed_idx.
 	err := s.conn(ctx).Where("workspace_id = ? AND status = ?", workspaceID, string(domain.PilotCompleted)).
 		Order("ended_at DESC, id").Find(&rows).Error
 	if err != nil {
