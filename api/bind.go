@@ -763,6 +763,7 @@ type wireIdeaCursor struct {
 	ID               string          `json:"i"`
 	NetValue         *float64        `json:"v,omitempty"`
 	ContactsPerMonth float64         `json:"m,omitempty"`
+	Rank             float64         `json:"r,omitempty"`
 }
 
 // ideaPage reads limit and an idea cursor, which must have been made for sort.

@@ -190,7 +190,7 @@ func newFuzzFixture(f *testing.F) *fuzzFixture {
 	}
 	lists := []string{"/api/v1/journeys", "/api/v1/touchpoints", "/api/v1/pilots", "/api/v1/ideas/" + fx.idea.ID + "/history"}
 	for _, sort := range domain.IdeaSorts {
-		lists = append(lists, "/api/v1/ideas?sort="+url.QueryEscape(string(sort)))
+		lists = append(lists, ideasSortedBy(string(sort)))
 	}
 	for _, path := range lists {
 		sep := "?"
@@ -517,6 +517,16 @@ func checkApplied(t *testing.T, patch, idea []byte) {
 	}
 }
 
+// ideasSortedBy is the path of the idea list in that order, searching
+// "idea" (every fixture idea) when the order ranks a search.
+func ideasSortedBy(sort string) string {
+	path := "/api/v1/ideas?sort=" + url.QueryEscape(sort)
+	if sort == string(domain.SortRelevance) {
+		path += "&q=idea"
+	}
+	return path
+}
+
 // cursorSort is the sort an idea cursor was made for, if s decodes as one,
 // so that a crafted cursor reaches the query rather than the sort check.
 func cursorSort(s string) (string, bool) {
@@ -578,7 +588,7 @@ func FuzzCursor(f *testing.F) {
 		}
 		targets := slices.Clone(paths)
 		if sort, ok := cursorSort(s); ok {
-			targets = append(targets, "/api/v1/ideas?sort="+url.QueryEscape(sort))
+			targets = append(targets, ideasSortedBy(sort))
 		}
 		for _, path := range targets {
 			sep := "?"

@@ -296,14 +296,14 @@ func TestHostileListFilters(t *testing.T) {
 		for _, p := range []string{"status", "idea_id", "touchpoint_id"} {
 			tests = append(tests, listCase{"/api/v1/pilots", url.Values{p: {inj}}, 0, p})
 		}
-		tests = append(tests, listCase{"/api/v1/ideas", url.Values{"q": {"Headsets" + inj}}, 0, ""},
+		tests = append(tests, listCase{"/api/v1/ideas", url.Values{"q": {"Headsets" + inj}, "match": {"substring"}}, 0, ""},
 			listCase{"/api/v1/ideas", url.Values{"sort": {"title," + inj}}, 0, "sort"},
 			listCase{"/api/v1/ideas", url.Values{inj: {"x"}}, 0, inj})
 	}
 	tests = append(tests,
 		// The filters work, so "no rows" above is not a broken search.
 		listCase{"/api/v1/ideas", url.Values{"q": {"HEADSETS"}}, 1, ""},
-		listCase{"/api/v1/ideas", url.Values{"q": {"s"}, "sort": {"title"}}, 3, ""},
+		listCase{"/api/v1/ideas", url.Values{"q": {"s"}, "match": {"substring"}, "sort": {"title"}}, 3, ""},
 		listCase{"/api/v1/ideas", url.Values{"owner": {""}, "tag": {""}, "q": {""}}, 3, ""},
 		listCase{"/api/v1/touchpoints", url.Values{"q": {"phone"}, "owner": {"Contact centre"}}, 1, ""},
 		// LIKE wildcards are literal.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -290,19 +291,20 @@ func (s *Server) createIdea(c echo.Context) error {
 // listIdeas godoc
 //
 //	@Summary		The ranked backlog: open ideas by default
-//	@Description	Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. sort=-contacts_per_month: the backlog by the volume an idea addresses, the contacts a month of the contact reasons linked to it as evidence, biggest first (ties, and the ideas without linked reasons, by created_at then id). Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new&status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).
+//	@Description	Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. sort=-contacts_per_month: the backlog by the volume an idea addresses, the contacts a month of the contact reasons linked to it as evidence, biggest first (ties, and the ideas without linked reasons, by created_at then id). q searches title, problem and proposal: with match=words (the default) for words, stemmed in the workspace's search language (GET /api/v1/search-settings), in web search syntax ("a quoted phrase", or, -excluded), the last word a prefix while it is being typed (q ending in a letter or digit: refu finds refund; refund followed by a space finds refund, refunds, refunded); with match=substring for a case-insensitive part of a word (fund finds refund). sort=relevance (only with q and match=words, else 400 naming sort) ranks the matches by ts_rank_cd with the weights title 1, problem 0.4, proposal 0.2, best first, ties by priority descending then id; its cost grows with the number of matches; the other orders work with q too. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new&status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).
 //	@ID				listIdeas
 //	@Tags			ideas
 //	@Produce		json,text/csv,application/problem+json
 //	@Security		BearerAuth
-//	@Param			sort			query		string		false	"Order"																											Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title,-expected_net_annual_value,-contacts_per_month)	default(-priority)		extensions(x-example=-priority)
+//	@Param			sort			query		string		false	"Order"																											Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title,-expected_net_annual_value,-contacts_per_month,relevance)	default(-priority)		extensions(x-example=-priority)
 //	@Param			status			query		[]string	false	"Statuses to list (default open; all for every status; open stands for new, under_review, planned, piloting)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)		collectionFormat(csv)	extensions(x-example=planned)
 //	@Param			touchpoint_id	query		[]string	false	"Ideas targeting any of these touchpoints"																		collectionFormat(csv)															extensions(x-example=3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c)
 //	@Param			journey_id		query		[]string	false	"Ideas targeting a touchpoint of any of these journeys"															collectionFormat(csv)															extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
 //	@Param			quadrant		query		[]string	false	"Ideas in any of these quadrants"																				Enums(quick_win,big_bet,fill_in,money_pit)										collectionFormat(csv)	extensions(x-example=quick_win)
 //	@Param			tag				query		[]string	false	"Ideas with any of these tags (repeat the parameter for several)"												collectionFormat(multi)															extensions(x-example=noise)
 //	@Param			owner			query		[]string	false	"Ideas of any of these owners, exact (repeat the parameter for several)"										collectionFormat(multi)															extensions(x-example=Contact centre)
-//	@Param			q				query		string		false	"Case-insensitive search in title, problem and proposal"														extensions(x-example=headset)
+//	@Param			q				query		string		false	"Search in title, problem and proposal, as match says (websearch syntax for words)"							extensions(x-example=headset)
+//	@Param			match			query		string		false	"words: stemmed words in the workspace's language, the last a prefix; substring: a case-insensitive part of a word"	Enums(words,substring)	default(words)	extensions(x-example=words)
 //	@Param			limit			query		int			false	"Page size, 1–100"																								default(20)	extensions(x-example=10)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page (same sort and filters)"														extensions(x-example=eyJzIjoiLXByaW9yaXR5IiwicCI6MzYsIm4iOiJIZWFkc2V0cyBhbmQgc291bmQgYmFycmllcnMgZm9yIGFnZW50cyIsImMiOiIyMDI2LTEwLTAxVDA5OjAwOjAwWiIsInUiOiIyMDI2LTEwLTAxVDA5OjAwOjAwWiIsImkiOiIzZjZjMmE5ZS04YjFkLTRlN2EtOWM1NS0xZDJlM2Y0YTViNmMifQ)
 //	@Success		200				{object}	IdeaList
@@ -336,20 +338,28 @@ func (s *Server) listIdeas(c echo.Context) error {
 // ideaFilterParams are the query parameters of the backlog's filters and
 // order, which the JSON list and the CSV download share.
 func ideaFilterParams() []string {
-	return []string{"sort", "status", "touchpoint_id", "journey_id", "quadrant", "tag", "owner", "q"}
+	return []string{"sort", "status", "touchpoint_id", "journey_id", "quadrant", "tag", "owner", "q", "match"}
 }
 
-// ideaFilter reads the backlog's filters and order (ideaFilterParams) with
-// their defaults: the open ideas, by priority descending.
+// ideaFilter reads the backlog's filters, search and order
+// (ideaFilterParams) with their defaults: the open ideas, by priority
+// descending, a search matching words.
 func ideaFilter(q *listQuery) domain.IdeaFilter {
 	f := domain.IdeaFilter{
 		Statuses: ideaStatuses(q), TouchpointIDs: q.ids("touchpoint_id"), JourneyIDs: q.ids("journey_id"),
 		Quadrants: enumList(q, "quadrant", domain.Quadrants), Tags: q.texts("tag", domain.MaxTagLength),
 		Owners: q.texts("owner", domain.MaxOwnerLength), Query: q.text("q", domain.MaxNameLength),
-		Sort: domain.SortPriorityDesc,
+		Match: domain.MatchWords, Sort: domain.SortPriorityDesc,
+	}
+	if match := enumParam(q, "match", domain.SearchMatches); match != nil {
+		f.Match = *match
 	}
 	if sort := enumParam(q, "sort", domain.IdeaSorts); sort != nil {
 		f.Sort = *sort
+	}
+	var e *domain.Error
+	if errors.As(f.CheckSearch(), &e) {
+		q.fields = append(q.fields, e.Fields...)
 	}
 	return f
 }

@@ -37,17 +37,18 @@ const downloadStall = 30 * time.Second
 //	@Tags			ideas
 //	@Produce		text/csv,application/problem+json
 //	@Security		BearerAuth
-//	@Param			sort			query		string		false	"Order"	Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title,-expected_net_annual_value,-contacts_per_month)	default(-priority)	extensions(x-example=-priority)
+//	@Param			sort			query		string		false	"Order"	Enums(-priority,priority,created_at,-created_at,updated_at,-updated_at,title,-expected_net_annual_value,-contacts_per_month,relevance)	default(-priority)	extensions(x-example=-priority)
 //	@Param			status			query		[]string	false	"Statuses to list (default open; all for every status; open stands for new, under_review, planned, piloting)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)	extensions(x-example=all)
 //	@Param			touchpoint_id	query		[]string	false	"Ideas targeting any of these touchpoints"	collectionFormat(csv)	extensions(x-example=3f6c2a9e-8b1d-4e7a-9c55-1d2e3f4a5b6c)
 //	@Param			journey_id		query		[]string	false	"Ideas targeting a touchpoint of any of these journeys"	collectionFormat(csv)	extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
 //	@Param			quadrant		query		[]string	false	"Ideas in any of these quadrants"	Enums(quick_win,big_bet,fill_in,money_pit)	collectionFormat(csv)	extensions(x-example=quick_win)
 //	@Param			tag				query		[]string	false	"Ideas with any of these tags (repeat the parameter for several)"	collectionFormat(multi)	extensions(x-example=noise)
 //	@Param			owner			query		[]string	false	"Ideas of any of these owners, exact (repeat the parameter for several)"	collectionFormat(multi)	extensions(x-example=Contact centre)
-//	@Param			q				query		string		false	"Case-insensitive search in title, problem and proposal"	extensions(x-example=headset)
+//	@Param			q				query		string		false	"Search in title, problem and proposal, as match says (websearch syntax for words)"	extensions(x-example=headset)
+//	@Param			match			query		string		false	"words: stemmed words in the workspace's language, the last a prefix; substring: a case-insensitive part of a word"	Enums(words,substring)	default(words)	extensions(x-example=words)
 //	@Success		200				{string}	string				"A header row, then one row per idea"
 //	@Header			200				{string}	Content-Disposition	"attachment; filename=backlog.csv"
-//	@Failure		400				{object}	Problem				"Bad request: a bad or unknown query parameter (limit and cursor too), or an unknown sort"
+//	@Failure		400				{object}	Problem				"Bad request: a bad or unknown query parameter (limit and cursor too), an unknown sort, or sort=relevance without q and match=words"
 //	@Failure		401				{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		429				{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
 //	@Failure		503				{object}	Problem				"The database is unavailable; retry after Retry-After seconds"

@@ -28,10 +28,15 @@ const (
 	// a month of the contact reasons linked to it, biggest first (ties, and
 	// the ideas without evidence, by created_at then id).
 	SortContactsDesc IdeaSort = "-contacts_per_month"
+	// SortRelevance ranks the matches of a words search (MatchWords) by
+	// how well they match: ts_rank_cd of the words, weighted by where they
+	// occur (title 1, problem 0.4, proposal 0.2), descending; ties by
+	// priority descending, then id.
+	SortRelevance IdeaSort = "relevance"
 )
 
 // IdeaSorts lists every accepted order; "" means SortPriorityDesc.
-var IdeaSorts = []IdeaSort{SortPriorityDesc, SortPriority, SortCreatedAt, SortCreatedAtDesc, SortUpdatedAt, SortUpdatedAtDesc, SortTitle, SortNetValueDesc, SortContactsDesc}
+var IdeaSorts = []IdeaSort{SortPriorityDesc, SortPriority, SortCreatedAt, SortCreatedAtDesc, SortUpdatedAt, SortUpdatedAtDesc, SortTitle, SortNetValueDesc, SortContactsDesc, SortRelevance}
 
 // IdeaFilter narrows the idea list. A filter of several values keeps an
 // idea matching any of them; an empty one does not filter.
@@ -42,8 +47,9 @@ type IdeaFilter struct {
 	Quadrants     []Quadrant
 	Tags          []string // has any of them
 	Owners        []string
-	Query         *string // case-insensitive substring of title, problem or proposal
-	Sort          IdeaSort
+	Query         *string     // a search of title, problem and proposal, as Match says
+	Match         SearchMatch // "" means MatchWords
+	Sort          IdeaSort    // SortRelevance only with a words search (CheckSearch)
 }
 
 // IdeaCursor marks the last idea of a page under one sort order.
@@ -59,6 +65,8 @@ type IdeaCursor struct {
 	NetValue *float64
 	// ContactsPerMonth is the idea's evidence's contacts a month (SortContactsDesc).
 	ContactsPerMonth float64
+	// Rank is how well the idea matched the search (SortRelevance).
+	Rank float64
 }
 
 // HistoryEntry is one recorded change of an idea.
@@ -121,6 +129,13 @@ type IdeaStore interface {
 	MatrixIdeas(ctx context.Context, workspaceID string, statuses []IdeaStatus, perQuadrant int) ([]Idea, map[Quadrant]int, error)
 	// TouchpointIdeaCounts counts the ideas targeting a touchpoint by status.
 	TouchpointIdeaCounts(ctx context.Context, workspaceID, touchpointID string) (map[IdeaStatus]int, error)
+	// GetSearchSettings returns the workspace's search settings (defaults
+	// if never set) and their version.
+	GetSearchSettings(ctx context.Context, workspaceID string) (SearchSettings, int, error)
+	// UpdateSearchSettings stores validated settings at version and
+	// re-stems every idea of the workspace in the new language in the same
+	// transaction. EPreconditionFailed.
+	UpdateSearchSettings(ctx context.Context, workspaceID string, version int, s SearchSettings) (int, error)
 }
 
 // StatusesInWords names a set of idea statuses for a title: "open" for the

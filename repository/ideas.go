@@ -444,11 +444,12 @@ func (s *Store) touchpointsOf(ctx context.Context, ideaIDs []string) (map[string
 	return out, nil
 }
 
-// ideaOrders is, for each sort, the ORDER BY and the keyset condition that
-// starts strictly after a cursor. Every order ends in id, so it is total.
-// Each order is also written with keys no index serves (search), which
-// makes the planner find a rare search's matches through the trigram
-// indexes and sort them (see Store.search).
+// ideaOrders is, for each sort but relevance (searchByRelevance), the
+// ORDER BY and the keyset condition that starts strictly after a cursor.
+// Every order ends in id, so it is total. Each order is also written with
+// keys no index serves (search), which makes the planner find a rare
+// search's matches through the trigram or full-text indexes and sort them
+// (see Store.search).
 var ideaOrders = map[domain.IdeaSort]struct {
 	order, search string
 	after         func(c *domain.IdeaCursor) (string, []any)
@@ -497,17 +498,22 @@ const contactsOrder = "(-contacts_per_month), created_at, id"
 
 // ListIdeas implements domain.IdeaStore.
 func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.IdeaFilter, after *domain.IdeaCursor, limit int) ([]domain.Idea, *domain.IdeaCursor, error) {
+	if err := f.CheckSearch(); err != nil {
+		return nil, nil, err
+	}
 	limit = pageLimit(limit)
+	relevance := f.Sort == domain.SortRelevance
 	sort, ok := ideaOrders[f.Sort]
-	if !ok {
+	if !ok && !relevance {
 		sort = ideaOrders[domain.SortPriorityDesc]
 		f.Sort = domain.SortPriorityDesc
 	}
 	// rows are the ideas the page is taken from: every filter but a
-	// search's, after the cursor.
+	// search's, after the cursor (but in relevance order, whose keys are
+	// the search's: see searchByRelevance).
 	rows := func(db *gorm.DB) *gorm.DB {
 		q := filterIdeas(db.Model(&ideaRow{}).Where("ideas.workspace_id = ?", workspaceID), f)
-		if after != nil {
+		if after != nil && !relevance {
 			cond, args := sort.after(after)
 			q = q.Where(cond, args...)
 		}
@@ -517,11 +523,23 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 		return q
 	}
 	var ideas []domain.Idea
+	var ranks []float64
 	var err error
-	if f.Query == nil {
+	switch {
+	case f.Query == nil:
 		ideas, err = scanIdeas(rows(s.conn(ctx)).Order(sort.order).Limit(limit + 1))
-	} else {
-		ideas, err = s.search(ctx, *f.Query, rows, sort.order, sort.search, limit+1)
+	case f.Match == domain.MatchSubstring:
+		ideas, err = s.search(ctx, substringMatch(*f.Query), rows, sort.order, sort.search, limit+1)
+	default:
+		var m tsMatch
+		if m, err = s.wordsMatch(ctx, workspaceID, *f.Query); err != nil {
+			return nil, nil, err
+		}
+		if relevance {
+			ideas, ranks, err = s.searchByRelevance(ctx, m, rows, after, limit+1)
+		} else {
+			ideas, err = s.search(ctx, m.filter, rows, sort.order, sort.search, limit+1)
+		}
 	}
 	if err != nil {
 		return nil, nil, err
@@ -533,6 +551,9 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 			net := last.BusinessCase.ExpectedNetAnnualValue
 			c.NetValue = &net
 		}
+		if relevance {
+			c.Rank = ranks[limit-1]
+		}
 		return c
 	})
 	if err := s.withImprovements(ctx, ideas); err != nil {
@@ -542,26 +563,22 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 }
 
 // searchWalk is how many ideas, in the order of the list, a search looks
-// through for its page before it finds the matches through the trigram
-// indexes instead.
+// through for its page before it finds the matches through the trigram or
+// full-text indexes instead.
 const searchWalk = 5000
 
 // search finds the first n ideas of rows that match a search, in order.
 // Walking the index of the order and filtering is fastest for a common
 // pattern (matches come early) and slowest for a rare one (every row is
-// read); finding the matches through the trigram indexes and sorting them
-// is the other way round, and the planner cannot tell which a pattern is.
-// So the walk is bounded: the first searchWalk rows in order, filtered. If
-// they hold n matches, those are the first n of all; else the matches come
-// from the trigram indexes, sorted (by keys no index serves, so that the
-// planner cannot walk instead). In make bench at 1,000,000 ideas, an
-// unbounded walk took 2.8 s for a rare word, and always sorting 0.8 s for a
-// common one.
-func (s *Store) search(ctx context.Context, query string, rows func(*gorm.DB) *gorm.DB, walk, sorted string, n int) ([]domain.Idea, error) {
-	pattern := "%" + likeEscaper.Replace(query) + "%"
-	match := func(q *gorm.DB) *gorm.DB {
-		return q.Where("(ideas.title ILIKE ? OR ideas.problem ILIKE ? OR ideas.proposal ILIKE ?)", pattern, pattern, pattern)
-	}
+// read); finding the matches through the trigram or full-text indexes and
+// sorting them is the other way round, and the planner cannot tell which a
+// pattern is (nor which a word is that is a prefix). So the walk is
+// bounded: the first searchWalk rows in order, filtered. If they hold n
+// matches, those are the first n of all; else the matches come from the
+// indexes, sorted (by keys no index serves, so that the planner cannot walk
+// instead). In make bench at 1,000,000 ideas, an unbounded walk took 2.8 s
+// for a rare word, and always sorting 0.8 s for a common one.
+func (s *Store) search(ctx context.Context, match func(*gorm.DB) *gorm.DB, rows func(*gorm.DB) *gorm.DB, walk, sorted string, n int) ([]domain.Idea, error) {
 	db := s.conn(ctx)
 	first := rows(db).Select("ideas.*").Order(walk).Limit(searchWalk)
 	ideas, err := scanIdeas(match(db.Table("(?) AS ideas", first)).Order(walk).Limit(n))
@@ -589,22 +606,27 @@ func scanIdeas(q *gorm.DB) ([]domain.Idea, error) {
 	if err != nil {
 		return nil, translate(err)
 	}
-	return scanIdeaRows(rows)
+	return scanIdeaRows(rows, nil)
 }
 
-// scanIdeaRows reads rows of ideaColumns and closes them.
-func scanIdeaRows(rows *sql.Rows) ([]domain.Idea, error) {
+// scanIdeaRows reads rows of ideaColumns and closes them. Rows with a
+// column after those are read with more, called for each row with where to
+// scan it.
+func scanIdeaRows(rows *sql.Rows, more func() any) ([]domain.Idea, error) {
 	defer rows.Close()
 	var out []domain.Idea
 	for rows.Next() {
 		var r ideaRow
 		var tps sql.NullString
-		err := rows.Scan(&r.ID, &r.WorkspaceID, &r.Title, &r.Problem, &r.Proposal, &r.Impact, &r.Experience, &r.Effort,
+		dest := []any{&r.ID, &r.WorkspaceID, &r.Title, &r.Problem, &r.Proposal, &r.Impact, &r.Experience, &r.Effort,
 			&r.Confidence, &r.Owner, &r.Tags, &r.Source, &r.Status, &r.Value, &r.Priority, &r.Quadrant, &r.Explanation,
 			&r.CreatedAt, &r.UpdatedAt, &r.Version, &r.OneOffCost, &r.AnnualRunningCost, &r.BusinessCase,
 			&r.RealisedAnnualValue, &r.RealisedCILow, &r.RealisedCIHigh, &r.RealisedPilotID, &r.RealisedAt, &r.ContactsPerMonth,
-			&r.FeedbackCount, &r.ContactReasonCount, &tps)
-		if err != nil {
+			&r.FeedbackCount, &r.ContactReasonCount, &tps}
+		if more != nil {
+			dest = append(dest, more())
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, translate(err)
 		}
 		var ids []string
@@ -813,7 +835,7 @@ func (s *Store) RankedIdeas(ctx context.Context, workspaceID string, statuses []
 	if err != nil {
 		return nil, translate(err)
 	}
-	ideas, err := scanIdeaRows(rows)
+	ideas, err := scanIdeaRows(rows, nil)
 	if err != nil || len(ideas) == 0 {
 		return out, err
 	}

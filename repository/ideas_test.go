@@ -815,7 +815,7 @@ func TestListIdeas(t *testing.T) {
 		}
 		orders[""] = byRank // the default
 		for _, s := range domain.IdeaSorts {
-			if orders[s] == nil {
+			if orders[s] == nil && s != domain.SortRelevance { // needs a search: search_test.go
 				t.Fatalf("no expected order for sort %q", s)
 			}
 		}
@@ -858,8 +858,8 @@ func TestListIdeas(t *testing.T) {
 			{"query in title, problem or proposal, any case", domain.IdeaFilter{Query: ptr("ReFuNd")}, func(i domain.Idea) bool {
 				return slices.ContainsFunc([]string{i.Title, i.Problem, i.Proposal}, func(s string) bool { return strings.Contains(strings.ToLower(s), "refund") })
 			}},
-			{"query with a literal %", domain.IdeaFilter{Query: ptr("50%")}, func(i domain.Idea) bool { return strings.Contains(i.Proposal, "50%") }},
-			{"query with a literal _", domain.IdeaFilter{Query: ptr("e_c")}, func(i domain.Idea) bool { return strings.Contains(i.Proposal, "e_c") }},
+			{"query with a literal %", domain.IdeaFilter{Query: ptr("50%"), Match: domain.MatchSubstring}, func(i domain.Idea) bool { return strings.Contains(i.Proposal, "50%") }},
+			{"query with a literal _", domain.IdeaFilter{Query: ptr("e_c"), Match: domain.MatchSubstring}, func(i domain.Idea) bool { return strings.Contains(i.Proposal, "e_c") }},
 			{"status, tag and journey together", domain.IdeaFilter{Statuses: []domain.IdeaStatus{domain.StatusNew}, Tags: []string{"cx"}, JourneyIDs: []string{j1.ID}}, func(i domain.Idea) bool {
 				return i.Status == domain.StatusNew && slices.Contains(i.Tags, "cx") && inJourney(j1.ID)(i)
 			}},
