@@ -2,7 +2,6 @@ package api
 
 import (
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -18,12 +17,14 @@ import (
 // matrixChartPerQuadrant is how many ideas of each quadrant the matrix chart draws.
 const matrixChartPerQuadrant = 150
 
+// svg hands a drawn chart to the chart cache (chartcache.go), which every
+// chart route goes through and which answers it.
 func svg(c echo.Context, body []byte, err error) error {
 	if err != nil {
 		return domain.Wrap(domain.EInternal, err, "the chart could not be drawn")
 	}
-	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.Blob(http.StatusOK, "image/svg+xml", body)
+	c.Get(chartDrawingKey).(*chartDrawing).body = body
+	return nil
 }
 
 // matrixChart godoc
@@ -35,7 +36,9 @@ func svg(c echo.Context, body []byte, err error) error {
 //	@Produce		image/svg+xml,application/problem+json
 //	@Security		BearerAuth
 //	@Param			status	query		[]string			false	"Statuses to draw (default open; all for every status)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)	extensions(x-example=all)
+//	@Param		If-None-Match	header	string	false	"The ETag of a drawing already held: 304 while it is still the current one"
 //	@Success		200		{string}	string				"SVG"
+//	@Success	304	"Not modified: the drawing named in If-None-Match is current"
 //	@Failure		400		{object}	Problem				"Bad request: a bad or unknown query parameter"
 //	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
@@ -44,6 +47,7 @@ func svg(c echo.Context, body []byte, err error) error {
 //	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
 //	@Router			/api/v1/reports/matrix.svg [get]
 func (s *Server) matrixChart(c echo.Context) error {
 	q := newListQuery(c, "status")
@@ -75,7 +79,9 @@ func (s *Server) matrixChart(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Param			id			path		string				true	"Journey id"																		format(uuid)
 //	@Param			metric_id	query		string				false	"Catalogue metric (default: the one measured on most of the journey's touchpoints)"	format(uuid)	extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
+//	@Param		If-None-Match	header	string	false	"The ETag of a drawing already held: 304 while it is still the current one"
 //	@Success		200			{string}	string				"SVG"
+//	@Success	304	"Not modified: the drawing named in If-None-Match is current"
 //	@Failure		400			{object}	Problem				"Bad request: a bad or unknown query parameter"
 //	@Failure		401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		404			{object}	Problem				"Unknown, or in another workspace"
@@ -85,6 +91,7 @@ func (s *Server) matrixChart(c echo.Context) error {
 //	@Header			401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header			429			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header			503			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
 //	@Router			/api/v1/journeys/{id}/heatmap.svg [get]
 func (s *Server) heatmapChart(c echo.Context) error {
 	v, err := s.heatmapData(c)
@@ -145,7 +152,9 @@ func display(m *domain.CatalogueMetric, v *float64) string {
 //	@Produce		image/svg+xml,application/problem+json
 //	@Security		BearerAuth
 //	@Param			id		path		string				true	"Pilot id"	format(uuid)
+//	@Param		If-None-Match	header	string	false	"The ETag of a drawing already held: 304 while it is still the current one"
 //	@Success		200		{string}	string				"SVG"
+//	@Success	304	"Not modified: the drawing named in If-None-Match is current"
 //	@Failure		400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
 //	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		404		{object}	Problem				"Unknown, or in another workspace"
@@ -155,6 +164,7 @@ func display(m *domain.CatalogueMetric, v *float64) string {
 //	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
 //	@Router			/api/v1/pilots/{id}/results.svg [get]
 func (s *Server) resultsChart(c echo.Context) error {
 	p, r, err := s.resultsOf(c)
@@ -205,7 +215,9 @@ func forestRowOf(m *domain.MetricResult) chart.ForestRow {
 //	@Security	BearerAuth
 //	@Param		id			path		string				true	"Touchpoint id"						format(uuid)
 //	@Param		metric_id	query		string				false	"Catalogue metric (default: the one that sets the touchpoint's overall health, else csat)"	format(uuid)	extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
+//	@Param		If-None-Match	header	string	false	"The ETag of a drawing already held: 304 while it is still the current one"
 //	@Success	200			{string}	string				"SVG"
+//	@Success	304	"Not modified: the drawing named in If-None-Match is current"
 //	@Failure	400			{object}	Problem				"Bad request: a bad or unknown query parameter"
 //	@Failure	401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure	404			{object}	Problem				"Unknown, or in another workspace"
@@ -215,6 +227,7 @@ func forestRowOf(m *domain.MetricResult) chart.ForestRow {
 //	@Header		401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header		429			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header		503			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
 //	@Router		/api/v1/touchpoints/{id}/trend.svg [get]
 func (s *Server) trendChart(c echo.Context) error {
 	id, err := pathID(c, "touchpoint")

@@ -304,7 +304,9 @@ const paretoChartReasons = 20
 //	@Security		BearerAuth
 //	@Param			from	query		string	false	"First day of the window, included (default: the first day of last month)"	format(date)	extensions(x-example=2026-10-01)
 //	@Param			to		query		string	false	"Last day of the window, included (default: the last day of last month)"		format(date)	extensions(x-example=2026-10-31)
+//	@Param		If-None-Match	header	string	false	"The ETag of a drawing already held: 304 while it is still the current one"
 //	@Success		200		{string}	string				"SVG"
+//	@Success	304	"Not modified: the drawing named in If-None-Match is current"
 //	@Failure		400		{object}	Problem				"Bad request: a bad or unknown query parameter; from without to or to without from; to before from; a window longer than 3 years"
 //	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
@@ -313,6 +315,7 @@ const paretoChartReasons = 20
 //	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
 //	@Router			/api/v1/reports/contact-reasons.svg [get]
 func (s *Server) contactReasonsChart(c echo.Context) error {
 	r, err := s.contactReport(c, paretoChartReasons)

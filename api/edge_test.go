@@ -147,7 +147,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{"problem 401", http.MethodGet, "/api/v1/me", "", nil, http.StatusUnauthorized, "application/problem+json", dataCSP, "no-store"},
 		{"swagger ui", http.MethodGet, "/swagger/index.html", "", nil, http.StatusOK, "text/html", "", "no-store"},
 		{"chart", http.MethodGet, "/api/v1/reports/matrix.svg", e.viewer, nil, http.StatusOK, "image/svg+xml",
-			"default-src 'none'; style-src 'unsafe-inline'", "no-cache"},
+			"default-src 'none'; style-src 'unsafe-inline'", "private, no-cache"},
 		{"new key", http.MethodPost, "/api/v1/api-keys", e.admin, api.APIKeyCreate{Name: "ci", Role: "viewer"}, http.StatusCreated,
 			"application/json", dataCSP, "no-store"},
 	}

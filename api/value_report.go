@@ -175,7 +175,9 @@ const valueChartTouchpoints = 10
 //	@Tags			reports
 //	@Produce		image/svg+xml,application/problem+json
 //	@Security		BearerAuth
+//	@Param		If-None-Match	header	string	false	"The ETag of a drawing already held: 304 while it is still the current one"
 //	@Success		200		{string}	string				"SVG"
+//	@Success	304	"Not modified: the drawing named in If-None-Match is current"
 //	@Failure		400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
 //	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
@@ -184,6 +186,7 @@ const valueChartTouchpoints = 10
 //	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
 //	@Router			/api/v1/reports/value.svg [get]
 func (s *Server) valueChart(c echo.Context) error {
 	r, err := s.valueReportData(c, valueChartTouchpoints)
