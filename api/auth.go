@@ -82,11 +82,23 @@ func bearerToken(c echo.Context) string {
 	return strings.TrimSpace(token)
 }
 
-// principalOf resolves a bearer token.
+// principalOf resolves a bearer token: from the cache of keys verified in
+// the last few seconds (keycache.go), else from the database.
 func (s *Server) principalOf(ctx context.Context, token string, now time.Time) (*domain.Principal, error) {
 	if token == "" {
 		return nil, domain.Errorf(domain.EUnauthorized, "send an API key as Authorization: Bearer <key>")
 	}
+	hash := domain.HashToken(token)
+	if e := s.keys.get(hash, now); e != nil {
+		if e.claimTouch(now) {
+			if err := s.store.TouchKey(ctx, e.principal.KeyID, now); err != nil {
+				return nil, err
+			}
+		}
+		p := e.principal
+		return &p, nil
+	}
+	gen := s.keys.generation()
 	var key *domain.APIKey
 	if id, ok := domain.KeyIDFromToken(token); ok {
 		var err error
@@ -99,11 +111,14 @@ func (s *Server) principalOf(ctx context.Context, token string, now time.Time) (
 		return nil, err
 	}
 	// Most requests come from a key used moments ago: no write for those.
+	lastUsed := key.LastUsedAt
 	if key.UseIsStale(now) {
 		if err := s.store.TouchKey(ctx, p.KeyID, now); err != nil {
 			return nil, err
 		}
+		lastUsed = &now
 	}
+	s.keys.put(hash, key, p, lastUsed, gen, now)
 	return p, nil
 }
 

@@ -205,5 +205,6 @@ func (s *Server) revokeKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.keys.Revoked(k.ID) // at once here; other processes hear of it from the database
 	return c.JSON(http.StatusOK, apiKeyOut(k))
 }

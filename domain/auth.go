@@ -191,3 +191,21 @@ type KeyStore interface {
 	// one within KeyTouchInterval.
 	TouchKey(ctx context.Context, id string, now time.Time) error
 }
+
+// KeyRevocationSink is told which verified keys to forget: a cache of them
+// (api/keycache.go) trusts its entries only while it is Live.
+type KeyRevocationSink interface {
+	// Live reports whether every revocation from now on will reach Revoked.
+	// While it is false, revocations may be missed: nothing cached may be used.
+	Live(live bool)
+	// Revoked names a key revoked by any process.
+	Revoked(keyID string)
+}
+
+// KeyRevocationWatcher feeds a sink with the revocations of every process
+// sharing the database.
+type KeyRevocationWatcher interface {
+	// WatchKeyRevocations feeds sink until ctx ends, reconnecting after
+	// failures; it tells sink Live(false) before it returns.
+	WatchKeyRevocations(ctx context.Context, sink KeyRevocationSink)
+}

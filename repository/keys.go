@@ -155,10 +155,14 @@ func (s *Store) ListKeys(ctx context.Context, workspaceID string, page domain.Pa
 }
 
 // RevokeKey implements domain.KeyStore. Revoking twice keeps the first time.
+// The same statement notifies KeyRevocationChannel with the key's id, so
+// every process's cache of verified keys forgets it once this commits.
 func (s *Store) RevokeKey(ctx context.Context, workspaceID, id string) (*domain.APIKey, error) {
 	var row apiKeyRow
-	err := s.conn(ctx).Raw(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?)
-		WHERE workspace_id = ? AND id = ? RETURNING *`, s.now(), workspaceID, id).Scan(&row).Error
+	err := s.conn(ctx).Raw(`WITH revoked AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?)
+			WHERE workspace_id = ? AND id = ? RETURNING *)
+		SELECT revoked.*, pg_notify(?, revoked.id::text) FROM revoked`,
+		s.now(), workspaceID, id, KeyRevocationChannel).Scan(&row).Error
 	if err != nil {
 		return nil, translate(err)
 	}
