@@ -6,8 +6,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"time"
+
+	"cxbacklog/domain"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -27,21 +30,29 @@ type Options struct {
 	// Clock stamps stored records; nil means time.Now. main gives the API
 	// and the store the same one.
 	Clock func() time.Time
+
+	// ReplicaURL names a streaming standby of the database (empty: none).
+	// Reads that opt in with domain.WithReplicaReads run there while its
+	// replay lag is under ReplicaMaxLag (0 means 1 s), checked every
+	// ReplicaCheck (0 means 500 ms, at most half the bound). Log receives
+	// the standby's changes of state; nil means slog.Default().
+	ReplicaURL    string
+	ReplicaMaxLag time.Duration
+	ReplicaCheck  time.Duration
+	Log           *slog.Logger
 }
 
 // Store implements the domain's store interfaces on one PostgreSQL database.
 type Store struct {
-	db    *gorm.DB
-	sql   *sql.DB
-	clock func() time.Time
+	db      *gorm.DB
+	sql     *sql.DB
+	clock   func() time.Time
+	replica *replica // nil without Options.ReplicaURL
 }
 
-// Open connects to the database at url and checks that it answers.
+// Open connects to the database at url and checks that it answers; with
+// opts.ReplicaURL, it opens the standby's pool too, which need not answer.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
-	}
 	if opts.StatementTimeout == 0 {
 		opts.StatementTimeout = 10 * time.Second
 	}
@@ -50,6 +61,68 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if opts.MaxConns == 0 {
 		opts.MaxConns = 4 * runtime.GOMAXPROCS(0)
+	}
+	sqlDB, err := openPool(url, "DATABASE_URL", opts, false)
+	if err != nil {
+		return nil, err
+	}
+	var standby *sql.DB
+	if opts.ReplicaURL != "" {
+		if standby, err = openPool(opts.ReplicaURL, "DATABASE_REPLICA_URL", opts, true); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
+	}
+
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
+		Logger:                 logger.Discard, // failures reach the API's error log with the request id
+		SkipDefaultTransaction: true,           // writes that need a transaction open one explicitly
+	})
+	if err != nil {
+		err = fmt.Errorf("open database: %w", err)
+	} else {
+		pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err = sqlDB.PingContext(pingCtx); err != nil {
+			err = fmt.Errorf("connect to database %s: %w", describe(url), err)
+		}
+	}
+	if err != nil {
+		_ = sqlDB.Close()
+		if standby != nil {
+			_ = standby.Close()
+		}
+		return nil, err
+	}
+	store := &Store{db: gdb, sql: sqlDB, clock: opts.Clock}
+	gdb.Config.NowFunc = store.now
+	if standby != nil {
+		maxLag, every := opts.ReplicaMaxLag, opts.ReplicaCheck
+		if maxLag <= 0 {
+			maxLag = time.Second
+		}
+		if every <= 0 {
+			every = 500 * time.Millisecond
+		}
+		log := opts.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		store.replica = startReplica(ctx, standby, sqlDB, maxLag, min(every, maxLag/2), log)
+	}
+	return store, nil
+}
+
+// openPool opens a pool on the server at url (named by variable in errors)
+// with the sessions' settings; it does not connect yet.
+func openPool(url, variable string, opts Options, standby bool) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a valid PostgreSQL URL: %w", variable, err)
+	}
+	if standby && cfg.ConnectTimeout == 0 {
+		// An unreachable standby must hand its reads to the primary quickly.
+		cfg.ConnectTimeout = 2 * time.Second
 	}
 	if _, set := cfg.RuntimeParams["statement_timeout"]; !set {
 		cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(opts.StatementTimeout.Milliseconds())
@@ -63,32 +136,30 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
 
-	sqlDB := stdlib.OpenDB(*cfg)
-	sqlDB.SetMaxOpenConns(opts.MaxConns)
-	sqlDB.SetMaxIdleConns(opts.MaxConns)
-	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-
-	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
-		Logger:                 logger.Discard, // failures reach the API's error log with the request id
-		SkipDefaultTransaction: true,           // writes that need a transaction open one explicitly
-	})
-	if err != nil {
-		_ = sqlDB.Close()
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := sqlDB.PingContext(pingCtx); err != nil {
-		_ = sqlDB.Close()
-		return nil, fmt.Errorf("connect to database %s@%s:%d/%s: %w", cfg.User, cfg.Host, cfg.Port, cfg.Database, err)
-	}
-	store := &Store{db: gdb, sql: sqlDB, clock: opts.Clock}
-	gdb.Config.NowFunc = store.now
-	return store, nil
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(opts.MaxConns)
+	db.SetMaxIdleConns(opts.MaxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
 }
 
-// Close releases the pool.
-func (s *Store) Close() error { return s.sql.Close() }
+// describe names the server and database of url for errors, without the
+// password.
+func describe(url string) string {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
+}
+
+// Close stops the standby's checks and releases the pools.
+func (s *Store) Close() error {
+	if s.replica != nil {
+		_ = s.replica.close()
+	}
+	return s.sql.Close()
+}
 
 // SQL exposes the pool for migrations.
 func (s *Store) SQL() *sql.DB { return s.sql }
@@ -108,12 +179,50 @@ type txKey struct{}
 // cannot do (COPY, through pgx) joins the same transaction.
 type txConnKey struct{}
 
-// conn returns the transaction carried by ctx, or the pool.
+// conn returns the transaction carried by ctx, or the pool: the standby's
+// for a read that opted in with domain.WithReplicaReads (replica.go), while
+// the standby is usable for it, else the primary's.
 func (s *Store) conn(ctx context.Context) *gorm.DB {
 	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return tx
 	}
-	return s.db.WithContext(ctx)
+	route := domain.ReplicaReads(ctx)
+	if route == nil || s.replica == nil {
+		return s.db.WithContext(ctx)
+	}
+	db := s.db.WithContext(ctx)
+	onReplica := route.OnReplica(func() bool { return s.replica.usable(route.After) })
+	db.Statement.ConnPool = readPool{r: s.replica, route: route, onReplica: onReplica} // WithContext cloned the statement
+	return db
+}
+
+// ReplicaMaxLag is the bound on the read replica's lag, past which reads go
+// to the primary; 0 without a replica (Options.ReplicaURL). A read that
+// uses the replica sees every write committed that long before it.
+func (s *Store) ReplicaMaxLag() time.Duration {
+	if s.replica == nil {
+		return 0
+	}
+	return s.replica.maxLag
+}
+
+// WritePosition is the primary's log position now: a standby that has
+// replayed up to it shows every write committed before the call. It is the
+// insert position, which a commit without synchronous_commit reaches
+// before its record is flushed.
+func (s *Store) WritePosition(ctx context.Context) (domain.WALPosition, error) {
+	var pos int64
+	err := s.sql.QueryRowContext(ctx, `SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint`).Scan(&pos)
+	return domain.WALPosition(pos), translate(err)
+}
+
+// ReadsServed counts the statements of reads that opted into the replica,
+// by the server that answered them.
+func (s *Store) ReadsServed() (replica, primary uint64) {
+	if s.replica == nil {
+		return 0, 0
+	}
+	return s.replica.reads[targetReplica].Load(), s.replica.reads[targetPrimary].Load()
 }
 
 // InTx runs fn in a transaction; store calls made with the context fn gets

@@ -53,6 +53,8 @@ type Cluster struct {
 	port   int
 	cred   *syscall.Credential // nil: run the binaries as the current user
 	logger *slog.Logger
+	// primary is the cluster a standby streams from; nil for a primary.
+	primary *Cluster
 
 	mu   sync.Mutex
 	lock *os.File // nil for a shared client or once stopped
@@ -67,11 +69,23 @@ const (
 // Start creates the cluster on opts.Dir if needed and starts it on a
 // free loopback port, or attaches to the one another process runs (Shared).
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	return start(ctx, opts, nil)
+}
+
+// StartStandby starts a streaming standby of c (hot: it answers reads) on
+// opts.Dir, as Start starts a cluster. The first time, it copies c with
+// pg_basebackup -R, which also configures the streaming from c; later
+// starts on the same Dir resume from the copy. Stop stops it.
+func (c *Cluster) StartStandby(ctx context.Context, opts Options) (*Cluster, error) {
+	return start(ctx, opts, c)
+}
+
+func start(ctx context.Context, opts Options, primary *Cluster) (*Cluster, error) {
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("data directory %q: %w", opts.Dir, err)
 	}
-	c := &Cluster{dir: dir, logger: opts.Logger}
+	c := &Cluster{dir: dir, logger: opts.Logger, primary: primary}
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
@@ -350,7 +364,11 @@ func postmasterPort(dir string) (int, error) {
 
 // start initialises the cluster if needed and starts the server; c holds the lock.
 func (c *Cluster) start(ctx context.Context, fast bool) error {
-	binDir, err := binariesFor(c.dir)
+	versionDir := c.dir
+	if _, err := os.Stat(filepath.Join(c.dir, "PG_VERSION")); err != nil && c.primary != nil {
+		versionDir = c.primary.dir // a standby runs the binaries of its primary
+	}
+	binDir, err := binariesFor(versionDir)
 	if err != nil {
 		return err
 	}
@@ -361,7 +379,12 @@ func (c *Cluster) start(ctx context.Context, fast bool) error {
 	if err := c.checkTraversable(); err != nil {
 		return err
 	}
-	if err := c.initdb(ctx); err != nil {
+	if c.primary != nil {
+		err = c.baseBackup(ctx, fast)
+	} else {
+		err = c.initdb(ctx)
+	}
+	if err != nil {
 		return err
 	}
 	logPath, err := c.prepareLog()
@@ -478,6 +501,28 @@ func (c *Cluster) initdb(ctx context.Context) error {
 	// C.UTF-8 keeps the cluster independent of the host's locale settings while
 	// still folding case of non-ASCII letters (ILIKE search on "é" finds "É").
 	return c.run(ctx, "initdb", "-D", c.dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+}
+
+// baseBackup copies the primary into Dir unless Dir already holds a cluster.
+// -R writes standby.signal and the primary's address, so the server starts as
+// its standby; -X stream brings the log written during the copy.
+func (c *Cluster) baseBackup(ctx context.Context, fast bool) error {
+	if _, err := os.Stat(filepath.Join(c.dir, "PG_VERSION")); err == nil {
+		return nil
+	}
+	if err := os.Mkdir(c.dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if err := c.chown(c.dir); err != nil {
+		return err
+	}
+	c.logger.Info("copying the PostgreSQL cluster for a standby", "dir", c.dir, "primary", c.primary.dir)
+	args := []string{"-D", c.dir, "-h", "127.0.0.1", "-p", strconv.Itoa(c.primary.port), "-U", "postgres",
+		"-R", "-X", "stream", "--checkpoint=fast"}
+	if fast {
+		args = append(args, "--no-sync")
+	}
+	return c.run(ctx, "pg_basebackup", args...)
 }
 
 // prepareLog creates the server log next to Dir, owned by the server user, as

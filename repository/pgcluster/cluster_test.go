@@ -2,6 +2,8 @@ package pgcluster
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
 
 func TestCluster(t *testing.T) {
@@ -181,4 +185,76 @@ func TestMajorVersion(t *testing.T) {
 			t.Errorf("majorVersion(%q) = %q, want %q", line, got, want)
 		}
 	}
+}
+
+// A standby copies its primary, answers reads in recovery, streams what the
+// primary writes after the copy, and starts again from its copy.
+func TestStandby(t *testing.T) {
+	if _, err := FindPostgresBinaries(); err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	dir := clusterTempDir(t)
+	primary := startTestCluster(ctx, t, Options{Dir: filepath.Join(dir, "primary"), Fast: true})
+	pdb := openDB(t, primary)
+	if _, err := pdb.ExecContext(ctx, "CREATE TABLE copied (n int); INSERT INTO copied VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	standbyOpts := Options{Dir: filepath.Join(dir, "standby"), Fast: true}
+	standby, err := primary.StartStandby(ctx, standbyOpts)
+	if err != nil {
+		t.Fatalf("StartStandby: %v", err)
+	}
+	t.Cleanup(func() { standby.Stop(context.Background()) })
+	if standby.Port() == primary.Port() {
+		t.Fatalf("the standby listens on the primary's port %d", primary.Port())
+	}
+	sdb := openDB(t, standby)
+	var inRecovery bool
+	if err := sdb.QueryRowContext(ctx, "SELECT pg_is_in_recovery()").Scan(&inRecovery); err != nil || !inRecovery {
+		t.Fatalf("standby: pg_is_in_recovery() = %v, %v; want true", inRecovery, err)
+	}
+	waitForRow := func(n int) {
+		t.Helper()
+		if _, err := pdb.ExecContext(ctx, "INSERT INTO copied VALUES ($1)", n); err != nil {
+			t.Fatal(err)
+		}
+		err := retry(ctx, 30*time.Second, func() error {
+			var found bool
+			if err := sdb.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM copied WHERE n = $1)", n).Scan(&found); err != nil {
+				return err
+			}
+			if !found {
+				return fmt.Errorf("row %d not on the standby", n)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("streaming: %v", err)
+		}
+	}
+	waitForRow(2)
+	if _, err := sdb.ExecContext(ctx, "INSERT INTO copied VALUES (3)"); err == nil {
+		t.Fatal("the standby accepted a write")
+	}
+
+	stopTestCluster(ctx, t, standby)
+	standby, err = primary.StartStandby(ctx, standbyOpts)
+	if err != nil {
+		t.Fatalf("StartStandby on its copy: %v", err)
+	}
+	t.Cleanup(func() { standby.Stop(context.Background()) })
+	sdb = openDB(t, standby)
+	waitForRow(4)
+}
+
+func openDB(t *testing.T, c *Cluster) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", c.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
