@@ -40,8 +40,8 @@ fuzz: ## run every fuzz target for FUZZTIME each (their seed corpora also run in
 	done
 
 SOAK_DURATION ?= 90s
-soak: ## a bounded load run with a database restart (lost writes must be 0), then an attack mix (SOAK_ATTACK, 30s) against a bystander workspace: prints its p50/p99 before and during
-	SOAK_DURATION=$(SOAK_DURATION) go test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 10m ./api/
+soak: ## a bounded load run with a database restart (lost writes must be 0), then an attack mix (SOAK_ATTACK, 30s) against a bystander workspace: prints its p50/p99 before and during; then two API processes on one database (SOAK_REPLICAS_DURATION, 30s): lost updates, one object per Idempotency-Key, every webhook event delivered
+	SOAK_DURATION=$(SOAK_DURATION) go test -tags soak -run '^TestSoak(Replicas)?$$' -count=1 -v -timeout 15m ./api/
 
 bench: ## seed 1,000,000 ideas in a private PostgreSQL, load the API at concurrency 16 and print the figures (docs/performance.md)
 	go test -tags bench -run '^TestBench$$' -count=1 -v -timeout 20m ./api/

@@ -29,6 +29,11 @@ func TestAPIConfigFromEnvironment(t *testing.T) {
 		{"WEBHOOK_ALLOW_HOSTS", "10.0.0.0/33", nil, true},
 		{"WEBHOOK_POLL_INTERVAL", "250ms", func(c api.Config) bool { return c.WebhookPoll == 250*time.Millisecond }, false},
 		{"WEBHOOK_POLL_INTERVAL", "soon", nil, true},
+		{"HOUSEKEEPING_EVERY", "0", func(c api.Config) bool { return c.HousekeepingEvery == 0 }, false},
+		{"HOUSEKEEPING_EVERY", "30m", func(c api.Config) bool { return c.HousekeepingEvery == 30*time.Minute }, false},
+		{"HOUSEKEEPING_EVERY", "1ms", nil, true},
+		{"WEBHOOK_RETENTION", "168h", func(c api.Config) bool { return c.WebhookRetention == 168*time.Hour }, false},
+		{"WEBHOOK_RETENTION", "30d", nil, true},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			t.Setenv(tc.name, tc.value)
@@ -44,5 +49,8 @@ func TestAPIConfigFromEnvironment(t *testing.T) {
 	c, err := apiConfig()
 	if err != nil || c.Limits != api.DefaultLimits {
 		t.Fatalf("without variables: %+v, %v; want the defaults", c.Limits, err)
+	}
+	if c.HousekeepingEvery != 10*time.Minute {
+		t.Fatalf("without variables: housekeeping every %v, want 10m", c.HousekeepingEvery)
 	}
 }

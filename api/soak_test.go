@@ -15,11 +15,16 @@
 //
 // Knobs (environment, or -args -soak.duration=60s): SOAK_DURATION (90s),
 // SOAK_WORKERS (16), SOAK_OUTAGE (5s), SOAK_SEED (1), SOAK_ATTACK (30s).
+//
+// TestSoakReplicas (below) runs two real cxbacklog processes on one
+// database: lost updates, Idempotency-Keys and webhook delivery across them.
 package api_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -32,6 +37,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
@@ -39,6 +46,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -1524,4 +1532,584 @@ func (a *soakAttack) run(attackFor time.Duration) {
 	if n := logged - loggedCanceled; n > 0 {
 		t.Errorf("%d server errors logged during the attack", n)
 	}
+}
+
+// TestSoakReplicas runs two real API processes, the cxbacklog binary built
+// from this tree (`cxbacklog serve`, each with its own pool, dispatcher and
+// housekeeper), against one database, behind a client that alternates
+// between them, and checks what several replicas must not break:
+//
+//   - no lost update: shared ideas PATCHed with If-Match from both processes
+//     at once; every 2xx is a distinct version and its title is in the
+//     idea's history, and the version counts exactly the 2xx;
+//
+//   - one object per Idempotency-Key: the same POST with the same key sent
+//     to both processes at the same instant creates one journey, and both
+//     answers carry its id;
+//
+//   - every event delivered at least once (de-duplicated by webhook-id) to a
+//     receiver, with both processes' dispatchers delivering;
+//
+//   - housekeeping under the advisory lock: expired keys seeded before the
+//     run are purged, the run's own keys are kept.
+//
+//     go test -tags soak -run TestSoakReplicas -count=1 -v ./api/
+//
+// Knobs: SOAK_REPLICAS_DURATION (30s), SOAK_REPLICAS_WORKERS (8).
+func TestSoakReplicas(t *testing.T) {
+	duration := envDuration(t, "SOAK_REPLICAS_DURATION", 30*time.Second)
+	workers := envInt(t, "SOAK_REPLICAS_WORKERS", 8)
+	const sharedIdeas, expiredKeys = 8, 1000
+	ctx := context.Background()
+	store, dbURL := pgtest.NewStore(t)
+	wsID, token := pgtest.Workspace(t, store, "replicas", domain.RoleAdmin)
+	db := store.SQL()
+	if _, err := db.ExecContext(ctx, `INSERT INTO idempotency_keys (workspace_id, key, request_hash, response_status, response_body, created_at)
+		SELECT $1, 'expired-' || g, '\x00', 201, '{}', now() - interval '2 days' FROM generate_series(1, $2) g`, wsID, expiredKeys); err != nil {
+		t.Fatal(err)
+	}
+
+	rcv := newSoakReceiver(t)
+	bin := soakBuild(t)
+	procs := []*soakProcess{soakStartProcess(t, bin, dbURL, "A"), soakStartProcess(t, bin, dbURL, "B")}
+	transport := &http.Transport{MaxIdleConns: 8 * workers, MaxIdleConnsPerHost: 4 * workers}
+	t.Cleanup(transport.CloseIdleConnections)
+	c := &soakReplicaClient{token: token, client: &http.Client{Transport: transport, Timeout: 30 * time.Second}}
+	for _, p := range procs {
+		c.bases = append(c.bases, p.base)
+	}
+
+	// The setting: a webhook on the receiver, a touchpoint, the shared ideas.
+	var hook struct{ ID string }
+	c.mustJSON(t, 0, http.MethodPost, "/api/v1/webhooks", api.WebhookCreate{URL: rcv.url, Events: []string{"idea.created", "idea.updated"}}, http.StatusCreated, &hook)
+	var j api.Journey
+	c.mustJSON(t, 1, http.MethodPost, "/api/v1/journeys", api.JourneyCreate{Name: "Replicas", Stages: []api.StageInput{{Name: "Use"}}}, http.StatusCreated, &j)
+	var tp api.Touchpoint
+	c.mustJSON(t, 0, http.MethodPost, "/api/v1/touchpoints", api.TouchpointCreate{JourneyID: j.ID, StageID: j.Stages[0].ID, Name: "App", Channel: "web"},
+		http.StatusCreated, &tp)
+	ideas := make([]string, sharedIdeas)
+	for n := range ideas {
+		var i api.Idea
+		c.mustJSON(t, n, http.MethodPost, "/api/v1/ideas", api.IdeaCreate{Title: fmt.Sprintf("Shared %d", n), Problem: "p", Proposal: "q",
+			TouchpointIDs: []string{tp.ID}, Impact: 3, Experience: 3, Effort: 2}, http.StatusCreated, &i)
+		ideas[n] = i.ID
+	}
+
+	// The load: each worker alternates If-Match PATCHes of the shared ideas
+	// with same-key POST pairs sent to both processes at once.
+	st := &soakReplicaStats{patches: map[string][]soakPatch{}}
+	begin := time.Now()
+	deadline := begin.Add(duration)
+	var wg sync.WaitGroup
+	for n := range workers {
+		rng := rand.New(rand.NewPCG(uint64(n), 19))
+		wg.Go(func() {
+			for seq := 0; time.Now().Before(deadline); seq++ {
+				if seq%4 == 3 {
+					c.samePostToBoth(st, j, n, seq)
+				} else {
+					c.patchShared(st, ideas[rng.IntN(len(ideas))], n, seq)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	loadTook := time.Since(begin)
+
+	// Every event is delivered (the dispatchers retry failures); then the
+	// processes stop as they would in a rolling deploy.
+	var events []string
+	waitStart := time.Now()
+	for {
+		events = soakStrings(t, db, "SELECT id::text FROM events WHERE workspace_id = $1", wsID)
+		if rcv.missing(events) == 0 || time.Since(waitStart) > 60*time.Second {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	drained := time.Since(waitStart)
+	// One more housekeeping turn for each after the load.
+	time.Sleep(2 * soakHousekeepingEvery)
+	for _, p := range procs {
+		p.stop(t)
+	}
+
+	// The database's account.
+	var lostUpdates, staleAccepted, sameVersion, historyMissing, versionMismatch, ackedPatches int
+	for _, id := range ideas {
+		acked := st.patches[id]
+		ackedPatches += len(acked)
+		versions := map[int]bool{}
+		for _, p := range acked {
+			if p.version != p.read+1 {
+				staleAccepted++ // written over a change it had not seen
+			}
+			if versions[p.version] {
+				sameVersion++
+			}
+			versions[p.version] = true
+		}
+		titles := map[string]bool{}
+		for _, v := range soakStrings(t, db, "SELECT new_value FROM idea_history WHERE idea_id = $1 AND field = 'title'", id) {
+			titles[v] = true
+		}
+		for _, p := range acked {
+			if !titles[p.title] {
+				historyMissing++
+			}
+		}
+		var version int
+		var title string
+		if err := db.QueryRowContext(ctx, "SELECT version, title FROM ideas WHERE id = $1", id).Scan(&version, &title); err != nil {
+			t.Fatal(err)
+		}
+		if version-1 != len(acked) {
+			versionMismatch++
+			t.Logf("idea %s is at version %d after %d acknowledged PATCHes", id, version, len(acked))
+		}
+		if last := slices.MaxFunc(append([]soakPatch{{title: fmt.Sprintf("Shared %d", slices.Index(ideas, id))}}, acked...),
+			func(a, b soakPatch) int { return a.version - b.version }); last.title != title {
+			lostUpdates++
+			t.Logf("idea %s is titled %q; the last acknowledged PATCH (version %d) set %q", id, title, last.version, last.title)
+		}
+	}
+	lostUpdates += staleAccepted + sameVersion + historyMissing
+	var pairsOne, pairsMore, pairsNone int
+	for _, tag := range st.pairs {
+		switch n := soakCount(t, db, "SELECT count(*) FROM journeys WHERE workspace_id = $1 AND description = $2", wsID, tag); {
+		case n == 1:
+			pairsOne++
+		case n > 1:
+			pairsMore++
+		default:
+			pairsNone++
+		}
+	}
+	expiredLeft := soakCount(t, db, "SELECT count(*) FROM idempotency_keys WHERE key LIKE 'expired-%'")
+	runKeys := soakCount(t, db, "SELECT count(*) FROM idempotency_keys WHERE key LIKE 'rep-%'")
+	received, duplicates := rcv.counts()
+	missing := rcv.missing(events)
+
+	p := func(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+	p("")
+	p("=== soak, two replicas: %v of load, %d workers, 2 processes of %s on one database ===", loadTook.Round(time.Millisecond), workers, filepath.Base(bin))
+	p("%-52s %10d  (%.0f/s)", "requests sent (alternating A, B)", st.sent.Load(), float64(st.sent.Load())/loadTook.Seconds())
+	p("%-52s %10d", "responses not expected", st.unexpected.Load())
+	p("lost updates (%d shared ideas, If-Match PATCHes from both)", sharedIdeas)
+	p("  %-50s %10d", "PATCHes answered 200", ackedPatches)
+	p("  %-50s %10d", "answered 412 (stale If-Match), re-read and retried", st.s412.Load())
+	p("  %-50s %10d", "200s not answering If-Match + 1 (stale accepted)", staleAccepted)
+	p("  %-50s %10d", "two 200s with the same version", sameVersion)
+	p("  %-50s %10d", "200s whose title is not in the history", historyMissing)
+	p("  %-50s %10d", "ideas whose version is not 1 + their 200s", versionMismatch)
+	p("  %-50s %10d", "LOST UPDATES", lostUpdates)
+	p("Idempotency-Key: the same POST to A and B at once")
+	p("  %-50s %10d", "pairs sent", len(st.pairs))
+	p("  %-50s %10d", "  one fresh 201, one replayed 201", st.pairFreshReplayed.Load())
+	p("  %-50s %10d", "  one 409 (in flight on the other), then replayed", st.pair409.Load())
+	p("  %-50s %10d", "  answers with different ids", st.pairMismatch.Load())
+	p("  %-50s %10d", "keys with exactly 1 journey", pairsOne)
+	p("  %-50s %10d", "keys with more than 1 journey", pairsMore)
+	p("  %-50s %10d", "keys with none", pairsNone)
+	p("webhooks (idea.created, idea.updated)")
+	p("  %-50s %10d", "events in the outbox", len(events))
+	p("  %-50s %10d", "received, distinct webhook-id", received)
+	p("  %-50s %10d", "  received more than once", duplicates)
+	p("  %-50s %10d", "MISSING", missing)
+	p("  %-50s %10v", "all in, after the load ended", drained.Round(time.Millisecond))
+	type procCounts struct{ deliveries, runs, skips int }
+	counts := make([]procCounts, len(procs))
+	for n, pr := range procs {
+		counts[n].deliveries, counts[n].runs, counts[n].skips = pr.logCounts(t)
+		p("  %-50s %10d", "delivery attempts by process "+pr.name, counts[n].deliveries)
+	}
+	p("housekeeping (HOUSEKEEPING_EVERY=%v on both)", soakHousekeepingEvery)
+	for n, pr := range procs {
+		p("  %-50s %10s", "process "+pr.name+": runs / turns skipped (lock held)", fmt.Sprintf("%d / %d", counts[n].runs, counts[n].skips))
+	}
+	p("  %-50s %10d", "expired keys seeded before the run", expiredKeys)
+	p("  %-50s %10d", "  left after the run", expiredLeft)
+	p("  %-50s %10s", "the run's own keys kept", fmt.Sprintf("%d/%d", runKeys, len(st.pairs)))
+	p("")
+
+	for n, pr := range procs {
+		if counts[n].deliveries == 0 {
+			t.Errorf("process %s attempted no delivery: one dispatcher did all the work", pr.name)
+		}
+		if counts[n].runs+counts[n].skips == 0 {
+			t.Errorf("process %s never ran housekeeping", pr.name)
+		}
+	}
+	if lostUpdates > 0 || versionMismatch > 0 {
+		t.Errorf("updates: %d lost, %d ideas at a version other than 1 + their 200s", lostUpdates, versionMismatch)
+	}
+	if ackedPatches == 0 || st.s412.Load() == 0 {
+		t.Errorf("%d PATCHes answered 200 and %d 412: the ideas were not contended", ackedPatches, st.s412.Load())
+	}
+	if pairsMore > 0 || pairsNone > 0 || st.pairMismatch.Load() > 0 || len(st.pairs) == 0 {
+		t.Errorf("Idempotency-Key across processes: %d keys stored more than once, %d not at all, %d answered with different ids (of %d)",
+			pairsMore, pairsNone, st.pairMismatch.Load(), len(st.pairs))
+	}
+	if missing > 0 || len(events) == 0 {
+		t.Errorf("%d of %d events never reached the receiver", missing, len(events))
+	}
+	if expiredLeft > 0 || runKeys != len(st.pairs) {
+		t.Errorf("housekeeping left %d expired keys and kept %d of the run's %d", expiredLeft, runKeys, len(st.pairs))
+	}
+	if n := st.unexpected.Load(); n > 0 {
+		t.Errorf("%d unexpected responses", n)
+	}
+}
+
+// soakHousekeepingEvery is the replicas' housekeeping interval: short, so
+// that both take turns during the run.
+const soakHousekeepingEvery = time.Second
+
+// soakBuild builds the cxbacklog binary of this tree into a temporary
+// directory.
+func soakBuild(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "cxbacklog")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// soakProcess is one `cxbacklog serve` of the replicas' run.
+type soakProcess struct {
+	name, base, logPath string
+	cmd                 *exec.Cmd
+	exited              chan error
+}
+
+// soakStartProcess starts `cxbacklog serve` on a free loopback port against
+// dbURL and waits until it listens.
+func soakStartProcess(t *testing.T, bin, dbURL, name string) *soakProcess {
+	t.Helper()
+	dir := t.TempDir()
+	p := &soakProcess{name: name, logPath: filepath.Join(dir, "stderr.log"), exited: make(chan error, 1)}
+	logFile, err := os.Create(p.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = logFile.Close() })
+	p.cmd = exec.Command(bin, "serve")
+	p.cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "HTTP_ADDR=127.0.0.1:0", "CXB_DATA_DIR="+dir, "LOG_LEVEL=info",
+		"WEBHOOK_ALLOW_HOSTS=127.0.0.1", "WEBHOOK_POLL_INTERVAL=100ms", "HOUSEKEEPING_EVERY="+soakHousekeepingEvery.String(),
+		"RATE_LIMIT_KEY_RPS=0", "RATE_LIMIT_WORKSPACE_RPS=0", "RATE_LIMIT_WORKSPACE_IN_FLIGHT=0")
+	p.cmd.Stderr = logFile
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	listening := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if f := strings.Fields(sc.Text()); len(f) >= 3 && f[0] == "Listening" && f[1] == "on" {
+				listening <- f[2]
+			}
+		}
+		p.exited <- p.cmd.Wait()
+	}()
+	t.Cleanup(func() { _ = p.cmd.Process.Kill() })
+	select {
+	case p.base = <-listening:
+	case err := <-p.exited:
+		t.Fatalf("process %s exited: %v\n%s", name, err, soakTail(p.logPath))
+	case <-time.After(60 * time.Second):
+		t.Fatalf("process %s did not listen within 60s\n%s", name, soakTail(p.logPath))
+	}
+	return p
+}
+
+// stop ends the process as a deploy would (SIGTERM) and wants a clean exit.
+func (p *soakProcess) stop(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Errorf("process %s exited with %v\n%s", p.name, err, soakTail(p.logPath))
+		}
+	case <-time.After(40 * time.Second):
+		t.Errorf("process %s did not stop within 40s of SIGTERM", p.name)
+	}
+}
+
+// logCounts reads the process's log: delivery attempts, housekeeping runs
+// and turns skipped because the other process held the lock.
+func (p *soakProcess) logCounts(t *testing.T) (deliveries, runs, skips int) {
+	t.Helper()
+	b, err := os.ReadFile(p.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		var l struct{ Msg string }
+		if json.Unmarshal([]byte(line), &l) != nil {
+			continue
+		}
+		switch l.Msg {
+		case "webhook delivery":
+			deliveries++
+		case "housekeeping":
+			runs++
+		case "housekeeping skipped: another process holds the lock":
+			skips++
+		}
+	}
+	return deliveries, runs, skips
+}
+
+// soakTail is the end of a log, for a failure message.
+func soakTail(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b[max(0, len(b)-2000):])
+}
+
+// soakReceiver is a webhook endpoint counting what it receives by
+// webhook-id.
+type soakReceiver struct {
+	url string
+	mu  sync.Mutex
+	ids map[string]int
+}
+
+func newSoakReceiver(t *testing.T) *soakReceiver {
+	t.Helper()
+	r := &soakReceiver{ids: map[string]int{}}
+	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		r.mu.Lock()
+		r.ids[req.Header.Get("webhook-id")]++
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	r.url = soakServe(t, h) + "/hook"
+	return r
+}
+
+func (r *soakReceiver) missing(events []string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, id := range events {
+		if r.ids[id] == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *soakReceiver) counts() (distinct, duplicated int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range r.ids {
+		if n > 1 {
+			duplicated++
+		}
+	}
+	return len(r.ids), duplicated
+}
+
+// soakPatch is a PATCH answered 200: the title it set, the version it was
+// based on and the version the answer's ETag gave.
+type soakPatch struct {
+	title         string
+	read, version int // the version If-Match named, the one answered
+}
+
+type soakReplicaStats struct {
+	sent, unexpected, s412                   atomic.Int64
+	pairFreshReplayed, pair409, pairMismatch atomic.Int64
+	mu                                       sync.Mutex
+	patches                                  map[string][]soakPatch // idea id → its 200s
+	pairs                                    []string               // tags of the same-key pairs sent
+}
+
+// soakReplicaClient sends each request to the next process in turn, or to
+// the one asked for.
+type soakReplicaClient struct {
+	bases  []string
+	token  string
+	client *http.Client
+	next   atomic.Int64
+}
+
+func (c *soakReplicaClient) send(st *soakReplicaStats, to int, method, path string, body any, headers ...string) (soakResponse, error) {
+	if to < 0 {
+		to = int(c.next.Add(1))
+	}
+	var reader io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return soakResponse{}, err
+		}
+		reader = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, c.bases[to%len(c.bases)]+path, reader)
+	if err != nil {
+		return soakResponse{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	if st != nil {
+		st.sent.Add(1)
+	}
+	res, err := c.client.Do(req)
+	if err != nil {
+		return soakResponse{}, err
+	}
+	defer res.Body.Close()
+	out := soakResponse{status: res.StatusCode, header: res.Header}
+	out.body, err = io.ReadAll(res.Body)
+	return out, err
+}
+
+// mustJSON sends a request of the setting to process to and decodes the
+// answer, which must have status.
+func (c *soakReplicaClient) mustJSON(t *testing.T, to int, method, path string, body any, status int, v any) {
+	t.Helper()
+	res, err := c.send(nil, to, method, path, body)
+	if err != nil || res.status != status {
+		t.Fatalf("%s %s: %d %v %s", method, path, res.status, err, res.body)
+	}
+	if err := json.Unmarshal(res.body, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (st *soakReplicaStats) unexpectedAnswer(what string, res soakResponse, err error) {
+	st.unexpected.Add(1)
+	fmt.Printf("unexpected: %s: %d %v %.300s\n", what, res.status, err, res.body)
+}
+
+// patchShared reads an idea from one process and changes its title with
+// If-Match through the other, until a PATCH is answered 200.
+func (c *soakReplicaClient) patchShared(st *soakReplicaStats, id string, worker, seq int) {
+	path := "/api/v1/ideas/" + id
+	title := fmt.Sprintf("Replica %d-%d", worker, seq)
+	for range 50 {
+		res, err := c.send(st, -1, http.MethodGet, path, nil)
+		if err != nil || res.status != http.StatusOK {
+			st.unexpectedAnswer("GET "+path, res, err)
+			return
+		}
+		read, err := strconv.Atoi(strings.Trim(res.header.Get("ETag"), `"`))
+		if err != nil {
+			st.unexpectedAnswer("ETag of GET "+path, res, err)
+			return
+		}
+		res, err = c.send(st, -1, http.MethodPatch, path, map[string]string{"title": title}, "If-Match", res.header.Get("ETag"))
+		switch {
+		case err == nil && res.status == http.StatusOK:
+			v, err := strconv.Atoi(strings.Trim(res.header.Get("ETag"), `"`))
+			if err != nil {
+				st.unexpectedAnswer("ETag of PATCH "+path, res, err)
+				return
+			}
+			st.mu.Lock()
+			st.patches[id] = append(st.patches[id], soakPatch{title: title, read: read, version: v})
+			st.mu.Unlock()
+			return
+		case err == nil && res.status == http.StatusPreconditionFailed:
+			st.s412.Add(1)
+		default:
+			st.unexpectedAnswer("PATCH "+path, res, err)
+			return
+		}
+	}
+}
+
+// samePostToBoth sends one journey with one Idempotency-Key to both
+// processes at the same instant; each retries a 409 (the key in flight on
+// the other) until it gets the 201.
+func (c *soakReplicaClient) samePostToBoth(st *soakReplicaStats, j api.Journey, worker, seq int) {
+	tag := fmt.Sprintf("rep-%d-%d", worker, seq)
+	body := api.JourneyCreate{Name: "Journey " + tag, Description: tag, Stages: []api.StageInput{{Name: "One"}, {Name: "Two"}}}
+	st.mu.Lock()
+	st.pairs = append(st.pairs, tag)
+	st.mu.Unlock()
+	type answer struct {
+		id               string
+		replayed, got409 bool
+	}
+	var answers [2]answer
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for to := range 2 {
+		wg.Go(func() {
+			<-start
+			for range 100 {
+				res, err := c.send(st, to, http.MethodPost, "/api/v1/journeys", body, "Idempotency-Key", tag)
+				if err == nil && res.status == http.StatusConflict {
+					answers[to].got409 = true
+					time.Sleep(5 * time.Millisecond)
+					continue
+				}
+				var out api.Journey
+				if err != nil || res.status != http.StatusCreated || json.Unmarshal(res.body, &out) != nil {
+					st.unexpectedAnswer("POST /api/v1/journeys "+tag, res, err)
+					return
+				}
+				answers[to].id, answers[to].replayed = out.ID, res.header.Get("Idempotent-Replayed") == "true"
+				return
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	a, b := answers[0], answers[1]
+	switch {
+	case a.id == "" || b.id == "":
+	case a.id != b.id || a.replayed == b.replayed:
+		st.pairMismatch.Add(1)
+		fmt.Printf("unexpected: key %s answered %+v and %+v\n", tag, a, b)
+	case a.got409 || b.got409:
+		st.pair409.Add(1)
+	default:
+		st.pairFreshReplayed.Add(1)
+	}
+}
+
+func soakStrings(t *testing.T, db *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func soakCount(t *testing.T, db *sql.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
