@@ -79,6 +79,8 @@ commands:
 
 environment:
   DATABASE_URL   PostgreSQL URL; unset: a private cluster under $CXB_DATA_DIR/postgres
+  DATABASE_REPLICA_URL  a streaming standby of DATABASE_URL for the API's reads (default none)
+  REPLICA_MAX_LAG       reads go to the primary while the standby lags more (default 1s)
   HTTP_ADDR      listen address (default :8080)
   CXB_DATA_DIR   data directory for the private cluster (default ./.data)
   LOG_LEVEL      debug, info, warn or error (default info)
@@ -91,6 +93,13 @@ webhooks:
                          default none: https to public addresses only)
   WEBHOOK_POLL_INTERVAL  how often the dispatcher looks for new events and due deliveries
                          (default 1s)
+  WEBHOOK_RETENTION      how long delivered and failed deliveries are kept (default 720h,
+                         30 days); pending ones are kept until they end
+
+housekeeping:
+  HOUSEKEEPING_EVERY     how often expired Idempotency-Key responses, ended sessions and old
+                         webhook deliveries are purged (default 10m; 0 disables); with several
+                         replicas one at a time does it (a PostgreSQL advisory lock)
 
 limits (per process; 0 disables one; with N replicas a client gets N times each):
   RATE_LIMIT_KEY_RPS, RATE_LIMIT_KEY_BURST              per API key (default 50, 100)
@@ -102,6 +111,10 @@ limits (per process; 0 disables one; with N replicas a client gets N times each)
   RATE_LIMIT_ACTIVE_KEYS           active API keys per workspace (default 100)
   RATE_LIMIT_UPLOADS, RATE_LIMIT_UPLOADS_PER_WORKSPACE
                                    observation uploads in flight (default 16, 4)
+
+API key cache:
+  KEY_CACHE_TTL  how long a verified key is used without a database lookup (default 5s; 0
+                 disables); a revocation by any replica reaches every cache at once
 `
 
 func main() {
@@ -114,6 +127,8 @@ func main() {
 // config is read from the environment once, and checked.
 type config struct {
 	databaseURL string
+	replicaURL  string        // DATABASE_REPLICA_URL; serve alone uses it
+	replicaLag  time.Duration // REPLICA_MAX_LAG
 	httpAddr    string
 	dataDir     string
 	logLevel    slog.Level
@@ -123,11 +138,23 @@ type config struct {
 func loadConfig() (config, error) {
 	cfg := config{
 		databaseURL: os.Getenv("DATABASE_URL"),
+		replicaURL:  os.Getenv("DATABASE_REPLICA_URL"),
+		replicaLag:  time.Second,
 		httpAddr:    envOr("HTTP_ADDR", ":8080"),
 		dataDir:     envOr("CXB_DATA_DIR", "./.data"),
 	}
 	if _, _, err := net.SplitHostPort(cfg.httpAddr); err != nil {
 		return cfg, fmt.Errorf("HTTP_ADDR %q is not host:port (e.g. :8080 or 127.0.0.1:8080)", cfg.httpAddr)
+	}
+	if cfg.replicaURL != "" && cfg.databaseURL == "" {
+		return cfg, errors.New("DATABASE_REPLICA_URL needs DATABASE_URL: a standby of the private cluster is not supported")
+	}
+	if v := os.Getenv("REPLICA_MAX_LAG"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > time.Minute {
+			return cfg, fmt.Errorf("REPLICA_MAX_LAG=%q: want a duration from 100ms to 1m, e.g. 1s", v)
+		}
+		cfg.replicaLag = d
 	}
 	if err := cfg.logLevel.UnmarshalText([]byte(envOr("LOG_LEVEL", "info"))); err != nil {
 		return cfg, fmt.Errorf("LOG_LEVEL %q is not one of debug, info, warn, error", os.Getenv("LOG_LEVEL"))
@@ -175,6 +202,27 @@ func apiConfig() (api.Config, error) {
 			return c, fmt.Errorf("WEBHOOK_POLL_INTERVAL=%q: want a duration from 10ms to 1h, e.g. 1s or 500ms", v)
 		}
 		c.WebhookPoll = d
+	}
+	if v := os.Getenv("KEY_CACHE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			return c, fmt.Errorf("KEY_CACHE_TTL=%q: want 0 (off) or a duration up to 1m, e.g. 5s", v)
+		}
+		c.KeyCacheTTL = d
+	}
+	if v := os.Getenv("HOUSEKEEPING_EVERY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d != 0 && (d < 100*time.Millisecond || d > 24*time.Hour) {
+			return c, fmt.Errorf("HOUSEKEEPING_EVERY=%q: want 0 (off) or a duration from 100ms to 24h, e.g. 10m", v)
+		}
+		c.HousekeepingEvery = d
+	}
+	if v := os.Getenv("WEBHOOK_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour {
+			return c, fmt.Errorf("WEBHOOK_RETENTION=%q: want a duration of at least 1h, e.g. 720h (30 days)", v)
+		}
+		c.WebhookRetention = d
 	}
 	return c, nil
 }
@@ -240,7 +288,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 // server already manages. close stops whatever was started.
 func database(ctx context.Context, cfg config, log *slog.Logger, shared bool) (store *repository.Store, close func(), err error) {
 	if cfg.databaseURL != "" {
-		store, err := repository.Open(ctx, cfg.databaseURL, repository.Options{Clock: cfg.api.Clock})
+		opts := repository.Options{Clock: cfg.api.Clock}
+		if !shared { // the server; the CLI's commands write, on the primary
+			opts.ReplicaURL, opts.ReplicaMaxLag, opts.Log = cfg.replicaURL, cfg.replicaLag, log
+		}
+		store, err := repository.Open(ctx, cfg.databaseURL, opts)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -299,8 +351,15 @@ func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 		return err
 	}
 	defer forget()
+	apiServer := api.New(store, log, cfg.api)
+	// The cache of verified keys hears of revocations by any replica while
+	// its watcher runs (without it the cache is not used); it stops with the server.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { apiServer.WatchKeys(watchCtx); close(watched) }()
+	defer func() { stopWatch(); <-watched }()
 	srv := &http.Server{
-		Handler:           api.New(store, log, cfg.api).Handler(),
+		Handler:           apiServer.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -312,6 +371,10 @@ func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 	dispatched := make(chan struct{})
 	go func() { api.NewDispatcher(store, log, cfg.api).Run(dispatchCtx); close(dispatched) }()
 	defer func() { stopDispatch(); <-dispatched }()
+	// So does housekeeping; every replica runs it, one at a time purges.
+	housekept := make(chan struct{})
+	go func() { api.NewHousekeeper(store, log, cfg.api).Run(dispatchCtx); close(housekept) }()
+	defer func() { stopDispatch(); <-housekept }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "swagger", base+"/swagger/index.html")

@@ -58,6 +58,8 @@ func (s *Server) apiRoutes(g *echo.Group) {
 
 	s.route(g, get, "/economics", s.getEconomics, viewer)
 	s.route(g, put, "/economics", s.putEconomics, admin)
+	s.route(g, get, "/search-settings", s.getSearchSettings, viewer)
+	s.route(g, put, "/search-settings", s.putSearchSettings, admin)
 	s.route(g, post, "/value-drivers", s.createValueDriver, editor, s.idempotent)
 	s.routeQuery(g, get, "/value-drivers", s.listValueDrivers, viewer)
 	s.route(g, get, "/value-drivers/:id", s.getValueDriver, viewer)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"cxbacklog/api/web"
@@ -24,6 +25,7 @@ import (
 // Store is everything the API needs from storage.
 type Store interface {
 	domain.KeyStore
+	domain.KeyRevocationWatcher
 	domain.JourneyStore
 	domain.TouchpointStore
 	domain.Transactor
@@ -41,6 +43,7 @@ type Store interface {
 	domain.ContactReportStore
 	domain.EvidenceStore
 	domain.FeedbackStore
+	domain.DataVersionStore
 	Ping(ctx context.Context) error
 }
 
@@ -81,6 +84,21 @@ type Config struct {
 	WebhookRetryMax     time.Duration // the longest delay between attempts [4 h]
 	WebhookRetryFor     time.Duration // how long a delivery is retried before it fails for good [24 h]
 	WebhookDisableAfter int           // deliveries failed for good in a row that turn a webhook off [5]
+
+	// ChartCacheBytes bounds the drawn charts kept for repeated views
+	// (chartcache.go) [32 MiB].
+	ChartCacheBytes int64
+
+	// Verified API keys are cached for KeyCacheTTL (0: not at all), up to
+	// KeyCacheSize of them, while WatchKeys runs (keycache.go).
+	KeyCacheTTL  time.Duration
+	KeyCacheSize int
+
+	// Housekeeping (housekeeping.go): how often a replica purges expired
+	// Idempotency-Key responses, ended sessions and old webhook deliveries
+	// (0 disables it), and how long a finished delivery is kept [30 days].
+	HousekeepingEvery time.Duration
+	WebhookRetention  time.Duration
 }
 
 // DefaultConfig is what the service runs with unless told otherwise. Two
@@ -88,7 +106,9 @@ type Config struct {
 // requests.
 var DefaultConfig = Config{BodyLimit: "1M", RequestTimeout: 15 * time.Second, BulkBodyLimit: "256M", BulkTimeout: 5 * time.Minute,
 	Limits:          DefaultLimits,
-	UploadsInFlight: 16, UploadsPerWorkspace: 4, UploadsStoring: 2, MinUploadRate: 16 << 10, UploadGrace: 10 * time.Second}
+	UploadsInFlight: 16, UploadsPerWorkspace: 4, UploadsStoring: 2, MinUploadRate: 16 << 10, UploadGrace: 10 * time.Second,
+	HousekeepingEvery: domain.DefaultHousekeepingEvery,
+	KeyCacheTTL:       5 * time.Second, KeyCacheSize: 10_000}
 
 // Server is the HTTP interface on top of a Store.
 type Server struct {
@@ -101,6 +121,8 @@ type Server struct {
 	uploads  *uploadGate
 	failures *failureThrottle
 	budgets  *budgets
+	charts   *chartCache
+	keys     *keyCache
 	pilots   domain.PilotActions
 	pages    []web.Route
 }
@@ -116,7 +138,7 @@ type Route struct {
 // New builds the router with its middleware and every route.
 func New(store Store, log *slog.Logger, cfg Config) *Server {
 	s := &Server{store: store, log: log, echo: echo.New(), now: cfg.Clock, cfg: cfg,
-		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), budgets: newBudgets(cfg.Limits), pilots: domain.PilotActions{Store: store}}
+		uploads: newUploadGate(cfg), failures: newFailureThrottle(cfg.Limits), budgets: newBudgets(cfg.Limits), charts: newChartCache(cfg.ChartCacheBytes), keys: newKeyCache(cfg.KeyCacheTTL, cfg.KeyCacheSize), pilots: domain.PilotActions{Store: store}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -128,6 +150,9 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registry.MustRegister(s.charts.collectors()...)
+	reads := newReadRouter(store, log) // nil without a read replica
+	registry.MustRegister(reads.collectors()...)
 
 	e.Use(securityHeaders)
 	e.Use(dropUnsafeRequestID, middleware.RequestID())
@@ -147,7 +172,7 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 		LabelFuncs:         metricLabels(e),
 		StatusCodeResolver: func(c echo.Context, err error) int { return responseStatus(c, err) },
 	}))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: isChart})) // charts are kept gzipped (chartcache.go)
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: isUpload}))
 	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: cfg.RequestTimeout, Skipper: isUpload}))
 
@@ -161,7 +186,7 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 		Route{http.MethodGet, "/metrics", ""}, Route{http.MethodGet, swaggerRoute, ""})
 
 	// A workspace cannot hold every connection while another waits.
-	v1 := e.Group("/api/v1", s.authenticate, newWorkspaceTurns(cfg.InFlightPerWorkspace).middleware, checkContentType)
+	v1 := e.Group("/api/v1", s.authenticate, newWorkspaceTurns(cfg.InFlightPerWorkspace).middleware, checkContentType, reads.middleware)
 	s.apiRoutes(v1)
 
 	s.pages = web.Register(e, web.Deps{Store: store, StatusOf: statusOfError, Clock: s.clock, Log: log,
@@ -182,6 +207,9 @@ func (s *Server) route(g *echo.Group, method, path string, h echo.HandlerFunc, r
 // middleware.
 func (s *Server) routeQuery(g *echo.Group, method, path string, h echo.HandlerFunc, role domain.Role, mw ...echo.MiddlewareFunc) {
 	mw = append([]echo.MiddlewareFunc{requireRole(role)}, mw...)
+	if method == http.MethodGet && strings.HasSuffix(path, ".svg") {
+		mw = append(mw, s.cached) // every chart is drawn once per state of its data
+	}
 	if method == http.MethodGet {
 		getAndHead(g, path, h, mw...)
 	} else {

@@ -3039,7 +3039,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. sort=-contacts_per_month: the backlog by the volume an idea addresses, the contacts a month of the contact reasons linked to it as evidence, biggest first (ties, and the ideas without linked reasons, by created_at then id). Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new\u0026status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).",
+                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. sort=-contacts_per_month: the backlog by the volume an idea addresses, the contacts a month of the contact reasons linked to it as evidence, biggest first (ties, and the ideas without linked reasons, by created_at then id). q searches title, problem and proposal: with match=words (the default) for words, stemmed in the workspace's search language (GET /api/v1/search-settings), in web search syntax (\"a quoted phrase\", or, -excluded), the last word a prefix while it is being typed (q ending in a letter or digit: refu finds refund; refund followed by a space finds refund, refunds, refunded); with match=substring for a case-insensitive part of a word (fund finds refund). sort=relevance (only with q and match=words, else 400 naming sort) ranks the matches by ts_rank_cd with the weights title 1, problem 0.4, proposal 0.2, best first, ties by priority descending then id; its cost grows with the number of matches; the other orders work with q too. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new\u0026status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).",
                 "produces": [
                     "application/json",
                     "text/csv",
@@ -3061,7 +3061,8 @@ const docTemplate = `{
                             "-updated_at",
                             "title",
                             "-expected_net_annual_value",
-                            "-contacts_per_month"
+                            "-contacts_per_month",
+                            "relevance"
                         ],
                         "type": "string",
                         "default": "-priority",
@@ -3156,8 +3157,20 @@ const docTemplate = `{
                     {
                         "type": "string",
                         "x-example": "headset",
-                        "description": "Case-insensitive search in title, problem and proposal",
+                        "description": "Search in title, problem and proposal, as match says (websearch syntax for words)",
                         "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "words",
+                            "substring"
+                        ],
+                        "type": "string",
+                        "default": "words",
+                        "x-example": "words",
+                        "description": "words: stemmed words in the workspace's language, the last a prefix; substring: a case-insensitive part of a word",
+                        "name": "match",
                         "in": "query"
                     },
                     {
@@ -3399,7 +3412,8 @@ const docTemplate = `{
                             "-updated_at",
                             "title",
                             "-expected_net_annual_value",
-                            "-contacts_per_month"
+                            "-contacts_per_month",
+                            "relevance"
                         ],
                         "type": "string",
                         "default": "-priority",
@@ -3494,8 +3508,20 @@ const docTemplate = `{
                     {
                         "type": "string",
                         "x-example": "headset",
-                        "description": "Case-insensitive search in title, problem and proposal",
+                        "description": "Search in title, problem and proposal, as match says (websearch syntax for words)",
                         "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "words",
+                            "substring"
+                        ],
+                        "type": "string",
+                        "default": "words",
+                        "x-example": "words",
+                        "description": "words: stemmed words in the workspace's language, the last a prefix; substring: a case-insensitive part of a word",
+                        "name": "match",
                         "in": "query"
                     }
                 ],
@@ -3513,7 +3539,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad request: a bad or unknown query parameter (limit and cursor too), or an unknown sort",
+                        "description": "Bad request: a bad or unknown query parameter (limit and cursor too), an unknown sort, or sort=relevance without q and match=words",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5445,6 +5471,12 @@ const docTemplate = `{
                         "description": "Catalogue metric (default: the one measured on most of the journey's touchpoints)",
                         "name": "metric_id",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "The ETag of a drawing already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -5452,6 +5484,21 @@ const docTemplate = `{
                         "description": "SVG",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the drawing named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
                         }
                     },
                     "400": {
@@ -8904,6 +8951,12 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "The ETag of a drawing already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -8911,6 +8964,21 @@ const docTemplate = `{
                         "description": "SVG",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the drawing named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
                         }
                     },
                     "400": {
@@ -9333,6 +9401,12 @@ const docTemplate = `{
                         "description": "Last day of the window, included (default: the last day of last month)",
                         "name": "to",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "The ETag of a drawing already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -9340,6 +9414,21 @@ const docTemplate = `{
                         "description": "SVG",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the drawing named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
                         }
                     },
                     "400": {
@@ -9688,6 +9777,12 @@ const docTemplate = `{
                         "description": "Statuses to draw (default open; all for every status)",
                         "name": "status",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "The ETag of a drawing already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -9695,6 +9790,21 @@ const docTemplate = `{
                         "description": "SVG",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the drawing named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
                         }
                     },
                     "400": {
@@ -9850,11 +9960,34 @@ const docTemplate = `{
                 ],
                 "summary": "The portfolio's value as an SVG chart",
                 "operationId": "getValueChart",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "The ETag of a drawing already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "SVG",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the drawing named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
                         }
                     },
                     "400": {
@@ -10131,6 +10264,224 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/ScoringSettings"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: malformed JSON or an unknown or repeated field; a malformed If-Match; or any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Needs role admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match names a version that is no longer current: read the resource again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "The body is larger than the limit (1 MB)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "The body is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Invalid values; errors[] name each field (pointer)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match is missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/search-settings": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The language the ideas' title, problem and proposal are stemmed in for the idea list's search (q with match=words): a workspace that never set it has english at version 1.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "The workspace's search language",
+                "operationId": "getSearchSettings",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SearchSettings"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "Version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad request: any query parameter (this operation takes none)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "No API key, or an unknown, expired or revoked one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The scheme to authenticate with: Bearer"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "The database is unavailable; retry after Retry-After seconds",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before retrying"
+                            }
+                        }
+                    },
+                    "default": {
+                        "description": "Any other error, e.g. 500 (an internal error: quote instance when reporting it)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A change of language re-stems every idea of the workspace in the same transaction: it costs as much as updating each idea (every idea's row and index entries are rewritten), so expect seconds per 100,000 ideas, during which idea writes of the workspace wait. The body may be the document GET /search-settings returned, changed: its version must equal If-Match's, else 422 naming /version. A language PostgreSQL has no Snowball stemmer for is 422 naming /language with the allowed ones.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "ideas"
+                ],
+                "summary": "Change the workspace's search language",
+                "operationId": "updateSearchSettings",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-example": "\"1\"",
+                        "description": "ETag of the settings the change is based on, as its ETag header gave it: a version number in double quotes",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "New settings",
+                        "name": "search-settings",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/SearchSettingsUpdate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SearchSettings"
                         },
                         "headers": {
                             "ETag": {
@@ -11646,6 +11997,12 @@ const docTemplate = `{
                         "description": "Catalogue metric (default: the one that sets the touchpoint's overall health, else csat)",
                         "name": "metric_id",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "The ETag of a drawing already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -11653,6 +12010,21 @@ const docTemplate = `{
                         "description": "SVG",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the drawing named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The drawing's strong validator, for If-None-Match; it changes with any write to the workspace's data the chart depends on"
+                            }
                         }
                     },
                     "400": {
@@ -18101,6 +18473,104 @@ const docTemplate = `{
                 "weight_impact": {
                     "type": "number",
                     "example": 2
+                }
+            }
+        },
+        "SearchSettings": {
+            "type": "object",
+            "required": [
+                "language",
+                "version"
+            ],
+            "properties": {
+                "language": {
+                    "description": "The text search configuration the ideas' title, problem and proposal\nand the searches of them (q with match=words) are stemmed in: a\nSnowball language PostgreSQL ships, or simple (only lower-cases).",
+                    "type": "string",
+                    "enum": [
+                        "simple",
+                        "arabic",
+                        "armenian",
+                        "basque",
+                        "catalan",
+                        "danish",
+                        "dutch",
+                        "english",
+                        "finnish",
+                        "french",
+                        "german",
+                        "greek",
+                        "hindi",
+                        "hungarian",
+                        "indonesian",
+                        "irish",
+                        "italian",
+                        "lithuanian",
+                        "nepali",
+                        "norwegian",
+                        "portuguese",
+                        "romanian",
+                        "russian",
+                        "serbian",
+                        "spanish",
+                        "swedish",
+                        "tamil",
+                        "turkish",
+                        "yiddish"
+                    ],
+                    "example": "english"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "SearchSettingsUpdate": {
+            "type": "object",
+            "required": [
+                "language"
+            ],
+            "properties": {
+                "language": {
+                    "type": "string",
+                    "enum": [
+                        "simple",
+                        "arabic",
+                        "armenian",
+                        "basque",
+                        "catalan",
+                        "danish",
+                        "dutch",
+                        "english",
+                        "finnish",
+                        "french",
+                        "german",
+                        "greek",
+                        "hindi",
+                        "hungarian",
+                        "indonesian",
+                        "irish",
+                        "italian",
+                        "lithuanian",
+                        "nepali",
+                        "norwegian",
+                        "portuguese",
+                        "romanian",
+                        "russian",
+                        "serbian",
+                        "spanish",
+                        "swedish",
+                        "tamil",
+                        "turkish",
+                        "yiddish"
+                    ],
+                    "example": "german"
+                },
+                "version": {
+                    "type": "integer",
+                    "x-nullable": true,
+                    "x-omitempty": true,
+                    "example": 1
                 }
             }
         },
