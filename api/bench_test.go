@@ -1442,8 +1442,9 @@ func TestBench(t *testing.T) {
 	listTarget(row, res)
 	row, res = measure("value/effort matrix (`GET /reports/matrix`: counts + top 20 per quadrant)", e.getWorkers(fixed("/api/v1/reports/matrix")), one("/api/v1/reports/matrix"))
 	listTarget(row, res)
-	row, res = measure("value/effort matrix chart (`GET /reports/matrix.svg`: top 150 per quadrant drawn)", e.getWorkers(fixed("/api/v1/reports/matrix.svg")), one("/api/v1/reports/matrix.svg"))
+	row, res = measure("value/effort matrix chart, repeated views (`GET /reports/matrix.svg`: top 150 per quadrant drawn once, then from the cache)", e.getWorkers(fixed("/api/v1/reports/matrix.svg")), one("/api/v1/reports/matrix.svg"))
 	listTarget(row, res)
+	e.chartCases(ctx, add, measure)
 	valueTarget := func(row *benchRow, res benchResult) {
 		row.target = benchVerdict(res.pct(99) <= 50*time.Millisecond, "value report p99 ≤ 50 ms")
 	}
@@ -2126,6 +2127,56 @@ const (
 	// The report's window: the last quarter seeded, against the one before.
 	benchContactWindow = "from=2025-10-01&to=2025-12-31"
 )
+
+// chartCases measures the matrix chart drawn cold (one request at a time,
+// each after the workspace's data version moved, as a write moves it) and
+// revalidated with If-None-Match.
+func (e *benchEnv) chartCases(ctx context.Context, add func(*benchRow) *benchRow, measure func(string, func(int) benchWorker, func() error) (*benchRow, benchResult)) {
+	t := e.t
+	const path, draws = "/api/v1/reports/matrix.svg", 9
+	var buf bytes.Buffer
+	var walls []time.Duration
+	cpu0 := e.cpu()
+	for range draws {
+		if _, err := e.admin.ExecContext(ctx, `UPDATE workspace_data_versions SET version = version + 1 WHERE workspace_id = $1`, e.wsID); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		status, h, err := e.call(&buf, http.MethodGet, path, nil, "")
+		if err == nil && status != http.StatusOK {
+			err = benchStatusErr(http.MethodGet, path, status, buf.Bytes())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Get("ETag") == "" {
+			t.Fatalf("%s: no ETag", path)
+		}
+		walls = append(walls, time.Since(start))
+	}
+	cpu1 := e.cpu()
+	slices.Sort(walls)
+	row := add(&benchRow{name: fmt.Sprintf("value/effort matrix chart, cold draw (one at a time, %d draws, each after the data version moved)", draws),
+		throughput: "—", p50: benchMs(walls[draws/2]), p99: benchMs(walls[draws-1]) + " (max)", sql: "—", cpu: benchShareText(cpu0, cpu1), target: "—"})
+	row.compare = fmt.Sprintf("CPU per draw in the API's process (client included): %s", benchMs(time.Duration(float64(time.Second)*(cpu1.self-cpu0.self)/draws)))
+	_, h, err := e.call(&buf, http.MethodGet, path, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	etag := h.Get("ETag")
+	workers := func(int) benchWorker {
+		var buf bytes.Buffer
+		return func() error {
+			status, _, err := e.call(&buf, http.MethodGet, path, nil, "", "If-None-Match", etag)
+			if err == nil && status != http.StatusNotModified {
+				err = benchStatusErr(http.MethodGet, path, status, buf.Bytes())
+			}
+			return err
+		}
+	}
+	row, res := measure("value/effort matrix chart, revalidated (`If-None-Match` → 304)", workers, nil)
+	row.target = benchVerdict(res.pct(99) <= 50*time.Millisecond, "p99 ≤ 50 ms")
+}
 
 // replicaCases starts a streaming standby of the seeded cluster
 // (pg_basebackup -R), serves the API on a store that reads from it, repeats
