@@ -45,7 +45,7 @@ const downloadStall = 30 * time.Second
 //	@Param			tag				query		[]string	false	"Ideas with any of these tags (repeat the parameter for several)"	collectionFormat(multi)	extensions(x-example=noise)
 //	@Param			owner			query		[]string	false	"Ideas of any of these owners, exact (repeat the parameter for several)"	collectionFormat(multi)	extensions(x-example=Contact centre)
 //	@Param			q				query		string		false	"Search in title, problem and proposal, as match says (websearch syntax for words)"	extensions(x-example=headset)
-//	@Param			match			query		string		false	"words: stemmed words in the workspace's language, the last a prefix; substring: a case-insensitive part of a word"	Enums(words,substring)	default(words)	extensions(x-example=words)
+//	@Param			match			query		string		false	"words: stemmed words in the workspace's language (a last word ending in * is a prefix); substring: a case-insensitive part of a word"	Enums(words,substring)	default(words)	extensions(x-example=words)
 //	@Success		200				{string}	string				"A header row, then one row per idea"
 //	@Header			200				{string}	Content-Disposition	"attachment; filename=backlog.csv"
 //	@Failure		400				{object}	Problem				"Bad request: a bad or unknown query parameter (limit and cursor too), an unknown sort, or sort=relevance without q and match=words"

@@ -117,7 +117,7 @@ func TestIdeaSearchParams(t *testing.T) {
 	}{
 		// Title 1, problem 0.4, proposal 0.2: title and problem (1.4) outrank the title alone.
 		{"q=refund&sort=relevance&limit=1", []string{"Faster refunds", "Refund status page", "Chat hand-over", "Callback booking"}},
-		{"q=refu&sort=relevance&limit=2", []string{"Faster refunds", "Refund status page", "Chat hand-over", "Callback booking"}},
+		{"q=refu*&sort=relevance&limit=2", []string{"Faster refunds", "Refund status page", "Chat hand-over", "Callback booking"}},
 		{"q=refund&limit=1", []string{"Refund status page", "Chat hand-over", "Faster refunds", "Callback booking"}},
 		{"q=und&match=substring&limit=1", []string{"Refund status page", "Chat hand-over", "Faster refunds", "Callback booking"}},
 		{"q=und", nil},

@@ -3039,7 +3039,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. sort=-contacts_per_month: the backlog by the volume an idea addresses, the contacts a month of the contact reasons linked to it as evidence, biggest first (ties, and the ideas without linked reasons, by created_at then id). q searches title, problem and proposal: with match=words (the default) for words, stemmed in the workspace's search language (GET /api/v1/search-settings), in web search syntax (\"a quoted phrase\", or, -excluded), the last word a prefix while it is being typed (q ending in a letter or digit: refu finds refund; refund followed by a space finds refund, refunds, refunded); with match=substring for a case-insensitive part of a word (fund finds refund). sort=relevance (only with q and match=words, else 400 naming sort) ranks the matches by ts_rank_cd with the weights title 1, problem 0.4, proposal 0.2, best first, ties by priority descending then id; its cost grows with the number of matches; the other orders work with q too. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new\u0026status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).",
+                "description": "Default order: priority descending, ties by created_at then id, so paging never skips or repeats an idea. sort=-expected_net_annual_value: the ideas with a business case first, by expected net annual value descending (ties by created_at then id), then the ideas without one in creation order. sort=-contacts_per_month: the backlog by the volume an idea addresses, the contacts a month of the contact reasons linked to it as evidence, biggest first (ties, and the ideas without linked reasons, by created_at then id). q searches title, problem and proposal: with match=words (the default) for words, stemmed in the workspace's search language (GET /api/v1/search-settings), in web search syntax (\"a quoted phrase\", or, -excluded), a last word ending in * a prefix (refu* finds refund; refund finds refund, refunds, refunded); with match=substring for a case-insensitive part of a word (fund finds refund). sort=relevance (only with q and match=words, else 400 naming sort) ranks the matches by ts_rank_cd with the weights title 1, problem 0.4, proposal 0.2, best first, ties by priority descending then id; its cost grows with the number of matches; the other orders work with q too. Without status, the open ideas (new, under_review, planned, piloting); status=all for every status. Every filter takes several values, any of which matches: repeat the parameter (status=new\u0026status=planned) or, for statuses, quadrants and ids, separate them with commas (status=new,planned). Different filters all apply. With Accept: text/csv (preferred over application/json), every idea the filters select as CSV, as GET /api/v1/ideas.csv answers (limit and cursor are then refused).",
                 "produces": [
                     "application/json",
                     "text/csv",
@@ -3169,7 +3169,7 @@ const docTemplate = `{
                         "type": "string",
                         "default": "words",
                         "x-example": "words",
-                        "description": "words: stemmed words in the workspace's language, the last a prefix; substring: a case-insensitive part of a word",
+                        "description": "words: stemmed words in the workspace's language (a last word ending in * is a prefix); substring: a case-insensitive part of a word",
                         "name": "match",
                         "in": "query"
                     },
@@ -3520,7 +3520,7 @@ const docTemplate = `{
                         "type": "string",
                         "default": "words",
                         "x-example": "words",
-                        "description": "words: stemmed words in the workspace's language, the last a prefix; substring: a case-insensitive part of a word",
+                        "description": "words: stemmed words in the workspace's language (a last word ending in * is a prefix); substring: a case-insensitive part of a word",
                         "name": "match",
                         "in": "query"
                     }

@@ -12,11 +12,9 @@ type SearchMatch string
 
 const (
 	// MatchWords matches words, stemmed in the workspace's search language,
-	// in web search syntax: "a quoted phrase", or, -excluded. The last word
-	// is a prefix while it is being typed (the query ends in a letter or
-	// digit of a word that is not excluded): refu finds refund; refund
-	// followed by a space finds only refund and its forms (refunds,
-	// refunded).
+	// in web search syntax: "a quoted phrase", or, -excluded. A last word
+	// ending in * is a prefix: refu* finds refund; refund finds only refund
+	// and its forms (refunds, refunded).
 	MatchWords SearchMatch = "words"
 	// MatchSubstring matches a case-insensitive substring of title, problem
 	// or proposal, parts of words included.
@@ -57,15 +55,32 @@ func (s SearchSettings) Validate() error {
 }
 
 // PrefixLastWord reports whether a words search treats its last word as a
-// prefix (see MatchWords): when q ends in a letter or digit, and the word
-// it ends with does not start with "-".
+// prefix (see MatchWords): when q, but for trailing spaces, ends in * right
+// after a letter or digit, and the word it ends does not start with "-".
+// The * needs no removing: the search syntax reads it as a separator.
 func PrefixLastWord(q string) bool {
-	last, _ := utf8.DecodeLastRuneInString(q)
+	q = strings.TrimRightFunc(q, unicode.IsSpace)
+	word, ok := strings.CutSuffix(q[strings.LastIndexFunc(q, unicode.IsSpace)+1:], "*")
+	if !ok {
+		return false
+	}
+	last, _ := utf8.DecodeLastRuneInString(word)
 	if !unicode.IsLetter(last) && !unicode.IsDigit(last) {
 		return false
 	}
-	word := q[strings.LastIndexFunc(q, unicode.IsSpace)+1:]
 	return !strings.HasPrefix(strings.TrimLeft(word, `"`), "-")
+}
+
+// AsTyped is q as a search box reads what a person types: its last word a
+// prefix (refu finds refund) unless it is finished (followed by a space or
+// a closing quote), excluded with "-", or already one.
+func AsTyped(q string) string {
+	last, _ := utf8.DecodeLastRuneInString(q)
+	word := q[strings.LastIndexFunc(q, unicode.IsSpace)+1:]
+	if !unicode.IsLetter(last) && !unicode.IsDigit(last) || strings.HasPrefix(strings.TrimLeft(word, `"`), "-") {
+		return q
+	}
+	return q + "*"
 }
 
 // CheckSearch is EMalformed naming the parameter sort when the filter's

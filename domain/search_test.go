@@ -10,21 +10,39 @@ func TestPrefixLastWord(t *testing.T) {
 		q    string
 		want bool
 	}{
-		{"refu", true},
-		{"refund requ", true},
-		{"Rückerstattu", true},
-		{"ticket 42", true},
+		{"refu*", true},
+		{"refund requ*", true},
+		{"Rückerstattu*", true},
+		{"ticket 42*", true},
+		{"refu* ", true},
+		{`"cold sou*`, true},
+		{"refu", false},
 		{"refund ", false},
 		{`"cold soup"`, false},
-		{`"cold sou`, true},
-		{"refund -callb", false},
-		{`refund "-callb`, false},
-		{"refund or", true},
+		{"refund -callb*", false},
+		{`refund "-callb*`, false},
+		{"refund *", false},
+		{"*", false},
 		{"", false},
-		{"refund!", false},
+		{"refund!*", false},
 	} {
 		if got := PrefixLastWord(c.q); got != c.want {
 			t.Errorf("PrefixLastWord(%q) = %v, want %v", c.q, got, c.want)
+		}
+	}
+}
+
+func TestAsTyped(t *testing.T) {
+	for q, want := range map[string]string{
+		"refu": "refu*", "refund requ": "refund requ*", "Rückerstattu": "Rückerstattu*", "ticket 42": "ticket 42*",
+		`"cold sou`: `"cold sou*`, "refund ": "refund ", `"cold soup"`: `"cold soup"`, "refund -callb": "refund -callb",
+		`refund "-callb`: `refund "-callb`, "refu*": "refu*", "": "", "refund!": "refund!",
+	} {
+		if got := AsTyped(q); got != want {
+			t.Errorf("AsTyped(%q) = %q, want %q", q, got, want)
+		}
+		if got := PrefixLastWord(AsTyped(q)); got != strings.HasSuffix(want, "*") {
+			t.Errorf("PrefixLastWord(AsTyped(%q)) = %v", q, got)
 		}
 	}
 }

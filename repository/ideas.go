@@ -535,10 +535,16 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 		if m, err = s.wordsMatch(ctx, workspaceID, *f.Query); err != nil {
 			return nil, nil, err
 		}
-		if relevance {
+		switch {
+		case relevance:
 			ideas, ranks, err = s.searchByRelevance(ctx, m, rows, after, limit+1)
-		} else {
+		case m.prefix:
 			ideas, err = s.search(ctx, m.filter, rows, sort.order, sort.search, limit+1)
+		default:
+			// Whole words: the column's statistics tell PostgreSQL how
+			// common each is, so it walks the order's index for a common
+			// word and sorts a rare word's matches from the GIN index.
+			ideas, err = scanIdeas(m.filter(rows(s.conn(ctx))).Order(sort.order).Limit(limit + 1))
 		}
 	}
 	if err != nil {
@@ -572,7 +578,7 @@ const searchWalk = 5000
 // pattern (matches come early) and slowest for a rare one (every row is
 // read); finding the matches through the trigram or full-text indexes and
 // sorting them is the other way round, and the planner cannot tell which a
-// pattern is (nor which a word is that is a prefix). So the walk is
+// pattern is (nor how many words a prefix stands for). So the walk is
 // bounded: the first searchWalk rows in order, filtered. If they hold n
 // matches, those are the first n of all; else the matches come from the
 // indexes, sorted (by keys no index serves, so that the planner cannot walk

@@ -93,7 +93,7 @@ func searchTitles(t *testing.T, store *repository.Store, ws string, f domain.Ide
 }
 
 // A words search matches stemmed words in web search syntax, its last word
-// a prefix while being typed; a substring search matches parts of words.
+// a prefix when it ends in *; a substring search matches parts of words.
 func TestSearchWords(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
@@ -118,10 +118,10 @@ func TestSearchWords(t *testing.T) {
 		{"excluded", "refund -invoice", "", []string{"Faster refunding", "Refund requests by chat"}},
 		{"quoted phrase", `"plain language invoice"`, "", []string{"Invoice layout"}},
 		{"phrase in another order (none)", `"invoice plain"`, "", nil},
-		{"last word a prefix", "refu", "", []string{"Faster refunding", "Invoice layout", "Refund requests by chat"}},
-		{"prefix after other words", "invoice pla", "", []string{"Invoice layout"}},
-		{"a finished word is no prefix (none)", "refu ", "", nil},
-		{"an excluded word is no prefix", "reset -passwo", "", []string{"Password reset"}},
+		{"a last word ending in * is a prefix", "refu*", "", []string{"Faster refunding", "Invoice layout", "Refund requests by chat"}},
+		{"prefix after other words", "invoice pla*", "", []string{"Invoice layout"}},
+		{"a word without * is no prefix (none)", "refu", "", nil},
+		{"an excluded word is no prefix", "reset -passwo*", "", []string{"Password reset"}},
 		{"part of a word is not a word (none)", "fund", "", nil},
 		{"substring: part of a word", "fund", domain.MatchSubstring, []string{"Faster refunding", "Invoice layout", "Refund requests by chat"}},
 		{"substring: no syntax", "refund -invoice", domain.MatchSubstring, nil},

@@ -81,7 +81,8 @@ func readBacklogFilter(q url.Values) (backlogFilter, error) {
 		if len([]rune(f.Query)) > domain.MaxNameLength || strings.ContainsRune(f.Query, 0) {
 			fields = append(fields, domain.FieldError{Parameter: "q", Detail: "is not a search of at most 200 characters"})
 		}
-		f.filter.Query = &f.Query
+		typed := domain.AsTyped(f.Query) // the box is typed in: its last word is a prefix
+		f.filter.Query = &typed
 	}
 	f.filter.Sort = domain.SortPriorityDesc
 	if fields != nil {

@@ -81,7 +81,7 @@ func TestBacklogRanksOpenIdeas(t *testing.T) {
 	if n := viewer.page("/?q=head", http.StatusOK).Find("ol.ideas li").Length(); n != 1 {
 		t.Errorf("search head: %d ideas, want 1", n)
 	}
-	// The search matches words as the API's does: the start of one while typing, not a part inside.
+	// The search matches words as the API's does, the last one typed as a prefix: the start of a word, not a part inside.
 	if n := viewer.page("/?q=eadset", http.StatusOK).Find("ol.ideas li").Length(); n != 0 {
 		t.Errorf("search eadset: %d ideas, want none", n)
 	}
