@@ -412,11 +412,11 @@ func (s *Server) blindSpots(c echo.Context) error {
 //	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Router		/api/v1/reports/coverage [get]
 func (s *Server) coverage(c echo.Context) error {
-	facts, err := s.store.TouchpointFacts(c.Request().Context(), principal(c).WorkspaceID, nil)
+	cells, err := s.store.CoverageCells(c.Request().Context(), principal(c).WorkspaceID)
 	if err != nil {
 		return err
 	}
-	cov := domain.CoverageOf(facts)
+	cov := domain.CoverageOfCells(cells)
 	out := Coverage{Overall: coverageRow(cov.Overall), ByOwner: []CoverageRow{}, ByChannel: []CoverageRow{}}
 	for _, r := range cov.ByOwner {
 		out.ByOwner = append(out.ByOwner, coverageRow(r))

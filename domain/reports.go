@@ -146,23 +146,46 @@ type Coverage struct {
 	ByChannel []CoverageRow
 }
 
+// CoverageCell counts the touchpoints of one owner on one channel, and how
+// many of them are measured, targeted by ideas and by pilots: what coverage
+// is added up from.
+type CoverageCell struct {
+	Owner   string
+	Channel Channel
+	CoverageRow
+}
+
 // CoverageOf counts coverage overall, per owner and per channel, each list
 // sorted by group.
 func CoverageOf(facts []TouchpointFacts) Coverage {
+	cells := make([]CoverageCell, len(facts))
+	for n, f := range facts {
+		c := CoverageCell{Owner: f.Touchpoint.Owner, Channel: f.Touchpoint.Channel, CoverageRow: CoverageRow{Touchpoints: 1}}
+		if len(f.Latest) > 0 {
+			c.Measured = 1
+		}
+		if f.Ideas > 0 {
+			c.WithIdeas = 1
+		}
+		if f.Pilots > 0 {
+			c.WithPilots = 1
+		}
+		cells[n] = c
+	}
+	return CoverageOfCells(cells)
+}
+
+// CoverageOfCells adds cells up overall, per owner and per channel, each
+// list sorted by group.
+func CoverageOfCells(cells []CoverageCell) Coverage {
 	c := Coverage{Overall: CoverageRow{Group: "all"}}
 	owners, channels := map[string]*CoverageRow{}, map[string]*CoverageRow{}
-	for _, f := range facts {
-		for _, row := range []*CoverageRow{&c.Overall, rowFor(owners, f.Touchpoint.Owner), rowFor(channels, string(f.Touchpoint.Channel))} {
-			row.Touchpoints++
-			if len(f.Latest) > 0 {
-				row.Measured++
-			}
-			if f.Ideas > 0 {
-				row.WithIdeas++
-			}
-			if f.Pilots > 0 {
-				row.WithPilots++
-			}
+	for _, cell := range cells {
+		for _, row := range []*CoverageRow{&c.Overall, rowFor(owners, cell.Owner), rowFor(channels, string(cell.Channel))} {
+			row.Touchpoints += cell.Touchpoints
+			row.Measured += cell.Measured
+			row.WithIdeas += cell.WithIdeas
+			row.WithPilots += cell.WithPilots
 		}
 	}
 	c.ByOwner, c.ByChannel = sortedRows(owners), sortedRows(channels)
@@ -198,6 +221,9 @@ type ReportStore interface {
 	// TouchpointFacts returns the facts of every touchpoint of the
 	// workspace, or of one journey, by name.
 	TouchpointFacts(ctx context.Context, workspaceID string, journeyID *string) ([]TouchpointFacts, error)
+	// CoverageCells counts the workspace's touchpoints by owner and channel
+	// (see CoverageOf, which counts the same from TouchpointFacts).
+	CoverageCells(ctx context.Context, workspaceID string) ([]CoverageCell, error)
 	// CompletedPilots returns the workspace's completed pilots, newest first.
 	CompletedPilots(ctx context.Context, workspaceID string) ([]CompletedPilot, error)
 	// AdoptedWithoutPilot returns adopted ideas that no completed pilot backs.

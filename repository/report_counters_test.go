@@ -3,6 +3,7 @@ package repository_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -188,6 +189,15 @@ func factsOf(t *testing.T, store *repository.Store, ws string, journeyID *string
 	facts, err := store.TouchpointFacts(context.Background(), ws, journeyID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if journeyID == nil {
+		cells, err := store.CoverageCells(context.Background(), ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := domain.CoverageOfCells(cells), domain.CoverageOf(facts); !reflect.DeepEqual(got, want) {
+			t.Fatalf("coverage from the store's cells:\n%+v\nfrom the touchpoints' facts:\n%+v", got, want)
+		}
 	}
 	var out []string
 	for _, f := range facts {

@@ -116,6 +116,36 @@ func (s *Store) latestMeasurements(ctx context.Context, workspaceID string, jour
 	return out, translate(rows.Err())
 }
 
+// CoverageCells implements domain.ReportStore: one aggregate over the
+// touchpoints, their counters and their latest measurements, which answers
+// a few rows where TouchpointFacts answers every touchpoint.
+func (s *Store) CoverageCells(ctx context.Context, workspaceID string) ([]domain.CoverageCell, error) {
+	rows, err := s.conn(ctx).Raw(`
+		SELECT t.owner, t.channel, count(*),
+		       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM touchpoint_latest_measurements l
+		                                      WHERE l.workspace_id = t.workspace_id AND l.touchpoint_id = t.id)),
+		       count(*) FILTER (WHERE c.ideas_new + c.ideas_under_review + c.ideas_planned + c.ideas_piloting
+		                              + c.ideas_adopted + c.ideas_rejected + c.ideas_parked > 0),
+		       count(*) FILTER (WHERE c.pilots > 0)
+		FROM touchpoints t
+		LEFT JOIN touchpoint_report_counts c ON c.workspace_id = t.workspace_id AND c.touchpoint_id = t.id
+		WHERE t.workspace_id = ?
+		GROUP BY t.owner, t.channel`, workspaceID).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []domain.CoverageCell
+	for rows.Next() {
+		var c domain.CoverageCell
+		if err := rows.Scan(&c.Owner, &c.Channel, &c.Touchpoints, &c.Measured, &c.WithIdeas, &c.WithPilots); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, c)
+	}
+	return out, translate(rows.Err())
+}
+
 // CompletedPilots implements domain.ReportStore.
 func (s *Store) CompletedPilots(ctx context.Context, workspaceID string) ([]domain.CompletedPilot, error) {
 	var rows []pilotRow
