@@ -1444,7 +1444,7 @@ func TestBench(t *testing.T) {
 	listTarget(row, res)
 	row, res = measure("value/effort matrix chart, repeated views (`GET /reports/matrix.svg`: top 150 per quadrant drawn once, then from the cache)", e.getWorkers(fixed("/api/v1/reports/matrix.svg")), one("/api/v1/reports/matrix.svg"))
 	listTarget(row, res)
-	e.chartCases(ctx, add, measure)
+	e.chartCases(ctx, add, measure, world.journeys[0])
 	valueTarget := func(row *benchRow, res benchResult) {
 		row.target = benchVerdict(res.pct(99) <= 50*time.Millisecond, "value report p99 ≤ 50 ms")
 	}
@@ -2128,37 +2128,41 @@ const (
 	benchContactWindow = "from=2025-10-01&to=2025-12-31"
 )
 
-// chartCases measures the matrix chart drawn cold (one request at a time,
-// each after the workspace's data version moved, as a write moves it) and
-// revalidated with If-None-Match.
-func (e *benchEnv) chartCases(ctx context.Context, add func(*benchRow) *benchRow, measure func(string, func(int) benchWorker, func() error) (*benchRow, benchResult)) {
+// chartCases measures charts and reports made cold (one request at a time,
+// each after the workspace's data version moved, as a write moves it), and
+// the matrix chart revalidated with If-None-Match.
+func (e *benchEnv) chartCases(ctx context.Context, add func(*benchRow) *benchRow, measure func(string, func(int) benchWorker, func() error) (*benchRow, benchResult), journeyID string) {
 	t := e.t
-	const path, draws = "/api/v1/reports/matrix.svg", 9
+	const draws = 9
 	var buf bytes.Buffer
-	var walls []time.Duration
-	cpu0 := e.cpu()
-	for range draws {
-		if _, err := e.admin.ExecContext(ctx, `UPDATE workspace_data_versions SET version = version + 1 WHERE workspace_id = $1`, e.wsID); err != nil {
-			t.Fatal(err)
+	for _, path := range []string{"/api/v1/reports/matrix.svg", "/api/v1/reports/blind-spots", "/api/v1/reports/coverage",
+		"/api/v1/reports/contact-reasons?" + benchContactWindow, "/api/v1/journeys/" + journeyID + "/heatmap", "/api/v1/reports/impact"} {
+		var walls []time.Duration
+		cpu0 := e.cpu()
+		for range draws {
+			if _, err := e.admin.ExecContext(ctx, `UPDATE workspace_data_versions SET version = version + 1 WHERE workspace_id = $1`, e.wsID); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			status, h, err := e.call(&buf, http.MethodGet, path, nil, "")
+			if err == nil && status != http.StatusOK {
+				err = benchStatusErr(http.MethodGet, path, status, buf.Bytes())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Get("ETag") == "" {
+				t.Fatalf("%s: no ETag", path)
+			}
+			walls = append(walls, time.Since(start))
 		}
-		start := time.Now()
-		status, h, err := e.call(&buf, http.MethodGet, path, nil, "")
-		if err == nil && status != http.StatusOK {
-			err = benchStatusErr(http.MethodGet, path, status, buf.Bytes())
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Get("ETag") == "" {
-			t.Fatalf("%s: no ETag", path)
-		}
-		walls = append(walls, time.Since(start))
+		cpu1 := e.cpu()
+		slices.Sort(walls)
+		row := add(&benchRow{name: fmt.Sprintf("made cold: `%s` (one at a time, %d times, each after the data version moved)", path, draws),
+			throughput: "—", p50: benchMs(walls[draws/2]), p99: benchMs(walls[draws-1]) + " (max)", sql: "—", cpu: benchShareText(cpu0, cpu1), target: "—"})
+		row.compare = fmt.Sprintf("CPU per request in the API's process (client included): %s", benchMs(time.Duration(float64(time.Second)*(cpu1.self-cpu0.self)/draws)))
 	}
-	cpu1 := e.cpu()
-	slices.Sort(walls)
-	row := add(&benchRow{name: fmt.Sprintf("value/effort matrix chart, cold draw (one at a time, %d draws, each after the data version moved)", draws),
-		throughput: "—", p50: benchMs(walls[draws/2]), p99: benchMs(walls[draws-1]) + " (max)", sql: "—", cpu: benchShareText(cpu0, cpu1), target: "—"})
-	row.compare = fmt.Sprintf("CPU per draw in the API's process (client included): %s", benchMs(time.Duration(float64(time.Second)*(cpu1.self-cpu0.self)/draws)))
+	path := "/api/v1/reports/matrix.svg"
 	_, h, err := e.call(&buf, http.MethodGet, path, nil, "")
 	if err != nil {
 		t.Fatal(err)

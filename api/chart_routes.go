@@ -23,7 +23,8 @@ func svg(c echo.Context, body []byte, err error) error {
 	if err != nil {
 		return domain.Wrap(domain.EInternal, err, "the chart could not be drawn")
 	}
-	c.Get(chartDrawingKey).(*chartDrawing).body = body
+	d := c.Get(chartDrawingKey).(*chartDrawing)
+	d.body, d.contentType = body, "image/svg+xml"
 	return nil
 }
 

@@ -76,13 +76,18 @@ type chartCache struct {
 }
 
 type chartEntry struct {
-	key     string
-	gzipped []byte
-	size    int // inflated
+	key         string
+	contentType string
+	gzipped     []byte
+	size        int // inflated
 }
 
-// chartDrawing is where svg leaves the chart a handler drew.
-type chartDrawing struct{ body []byte }
+// chartDrawing is where svg leaves the chart a handler drew, and report
+// the JSON of a report.
+type chartDrawing struct {
+	body        []byte
+	contentType string
+}
 
 const chartDrawingKey = "chartDrawing"
 
@@ -144,8 +149,9 @@ func entrySize(key string, gzipped []byte) int64 {
 	return int64(len(key) + len(gzipped) + chartEntryOverhead)
 }
 
-// cached is the middleware of every chart route (server.go registers it for
-// each GET of an .svg, and leaves them out of the gzip middleware): 304 when
+// cached is the middleware of every chart route and of the reports' JSON
+// (server.go registers it for each GET of an .svg and of cachedReports, and
+// leaves them out of the gzip middleware): 304 when
 // If-None-Match names the current drawing, else the kept drawing, else the
 // handler draws it (once for concurrent requests of one chart) through svg.
 func (s *Server) cached(next echo.HandlerFunc) echo.HandlerFunc {
@@ -194,11 +200,11 @@ func (s *Server) cached(next echo.HandlerFunc) echo.HandlerFunc {
 		answer.Inc()
 		setChartHeaders(c, etag)
 		h := c.Response().Header()
-		h.Set(echo.HeaderContentType, "image/svg+xml")
+		h.Set(echo.HeaderContentType, chart.contentType)
 		if gzipped {
 			h.Set(echo.HeaderContentEncoding, "gzip")
 			h.Set(echo.HeaderContentLength, strconv.Itoa(len(chart.gzipped)))
-			return c.Blob(http.StatusOK, "image/svg+xml", chart.gzipped)
+			return c.Blob(http.StatusOK, chart.contentType, chart.gzipped)
 		}
 		zr, err := gzip.NewReader(bytes.NewReader(chart.gzipped))
 		if err != nil {
@@ -230,9 +236,29 @@ func (s *Server) draw(c echo.Context, handler echo.HandlerFunc, key string) (*ch
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	e := &chartEntry{key: key, gzipped: b.Bytes(), size: len(d.body)}
+	e := &chartEntry{key: key, contentType: d.contentType, gzipped: b.Bytes(), size: len(d.body)}
 	s.charts.put(e)
 	return e, nil
+}
+
+// report answers a report's JSON through the cache: its handler runs under
+// cached (for the routes of cachedReports), which keeps the JSON as it
+// keeps a chart.
+func report(c echo.Context, v any) error {
+	d, ok := c.Get(chartDrawingKey).(*chartDrawing)
+	if !ok {
+		return c.JSON(http.StatusOK, v)
+	}
+	indent := ""
+	if _, pretty := c.QueryParams()["pretty"]; pretty {
+		indent = "  "
+	}
+	var b bytes.Buffer
+	if err := encodeJSON(&b, v, indent); err != nil {
+		return err
+	}
+	d.body, d.contentType = b.Bytes(), echo.MIMEApplicationJSON
+	return nil
 }
 
 // chartKey is everything a drawing depends on.

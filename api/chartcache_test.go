@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -244,5 +245,71 @@ func TestChartCacheBound(t *testing.T) {
 				t.Fatalf("three rounds of two charts with a bound of %d bytes drew %d times, want %d", tc.limit, n, tc.draws)
 			}
 		})
+	}
+}
+
+// The reports' JSON is kept like a chart: made once per data version,
+// revalidated with 304, made anew after a write, sent gzipped to a client
+// that accepts it.
+func TestReportsAreKeptPerDataVersion(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := demo.Load(ctx, e.store, e.wsID, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var journeys struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	e.do(http.MethodGet, "/api/v1/journeys", e.viewer, nil).want(t, http.StatusOK).json(t, &journeys)
+	if len(journeys.Items) == 0 {
+		t.Fatal("the demo has no journey")
+	}
+	reports := map[string]string{
+		"/api/v1/reports/matrix": "", "/api/v1/reports/blind-spots": "", "/api/v1/reports/coverage": "", "/api/v1/reports/impact": "",
+		"/api/v1/reports/value": "", "/api/v1/reports/contact-reasons": "", "/api/v1/journeys/:id/heatmap": "/api/v1/journeys/" + journeys.Items[0].ID + "/heatmap",
+	}
+	for route, path := range reports {
+		if path == "" {
+			path = route
+		}
+		first := e.do(http.MethodGet, path, e.viewer, nil).want(t, http.StatusOK)
+		etag := first.Header.Get("ETag")
+		if etag == "" || !strings.HasPrefix(first.Header.Get("Content-Type"), "application/json") || !json.Valid(first.Body) {
+			t.Errorf("%s: ETag %q, Content-Type %q, valid JSON %v", path, etag, first.Header.Get("Content-Type"), json.Valid(first.Body))
+			continue
+		}
+		if again := e.do(http.MethodGet, path, e.viewer, nil).want(t, http.StatusOK); string(again.Body) != string(first.Body) || again.Header.Get("ETag") != etag {
+			t.Errorf("%s: the second answer differs from the first", path)
+		}
+		if drawn, cached := e.chartAnswers(t, route, "drawn"), e.chartAnswers(t, route, "cached"); drawn != 1 || cached != 1 {
+			t.Errorf("%s: made %d times and kept %d times for two reads, want 1 and 1", path, drawn, cached)
+		}
+		if nm := e.do(http.MethodGet, path, e.viewer, nil, "If-None-Match", etag); nm.Status != http.StatusNotModified || len(nm.Body) != 0 {
+			t.Errorf("%s with If-None-Match: %d, %d bytes; want 304", path, nm.Status, len(nm.Body))
+		}
+		gz := e.do(http.MethodGet, path, e.viewer, nil, "Accept-Encoding", "gzip").want(t, http.StatusOK)
+		if gz.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s: a client accepting gzip got Content-Encoding %q", path, gz.Header.Get("Content-Encoding"))
+		} else if zr, err := gzip.NewReader(bytes.NewReader(gz.Body)); err != nil {
+			t.Errorf("%s: %v", path, err)
+		} else if body, err := io.ReadAll(zr); err != nil || string(body) != string(first.Body) {
+			t.Errorf("%s: the gzipped answer is not the report (%v)", path, err)
+		}
+	}
+	var tps struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	e.do(http.MethodGet, "/api/v1/touchpoints", e.viewer, nil).want(t, http.StatusOK).json(t, &tps)
+	e.do(http.MethodPost, "/api/v1/ideas", e.editor, map[string]any{"title": "A new idea", "impact": 5, "experience": 5, "effort": 1,
+		"touchpoint_ids": []string{tps.Items[0].ID}}).want(t, http.StatusCreated)
+	for route, path := range reports {
+		if path == "" {
+			path = route
+		}
+		e.do(http.MethodGet, path, e.viewer, nil).want(t, http.StatusOK)
+		if drawn := e.chartAnswers(t, route, "drawn"); drawn != 2 {
+			t.Errorf("%s: made %d times after a write, want 2", path, drawn)
+		}
 	}
 }

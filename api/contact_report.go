@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"math"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -262,12 +261,14 @@ func contactReasonsSVG(w domain.Window) string {
 //	@Description	The contact reasons of the workspace with their contacts in the window, biggest first (the first limit; the totals count every reason): its share of all contacts and the cumulative share (the Pareto line), first-contact resolution with its Wilson 95 % interval, the change against the previous window (as many calendar months when the window is whole months, else as many days; the exact conditional Poisson test of the two counts over the windows' days, as R's poisson.test, with a direction when p < 0.05), whether it is avoidable (failure demand), its cost (contacts × the workspace's cost_per_contact, when set) and the open ideas linked to it. Totals: contacts, failure demand share (avoidable ÷ all contacts), overall first-contact resolution, cost. unaddressed lists the avoidable reasons with contacts and no open idea linked. A volume record counts in the window its whole period falls in; channels are added up. Without from and to the window is the last full calendar month before today; give both or neither; to must not be before from; a window is at most 3 years.
 //	@ID				getContactReasonsReport
 //	@Tags			reports
+//	@Param		If-None-Match	header	string	false	"The ETag of a report already held: 304 while it is still the current one"
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			from	query		string	false	"First day of the window, included (default: the first day of last month)"	format(date)	extensions(x-example=2026-10-01)
 //	@Param			to		query		string	false	"Last day of the window, included (default: the last day of last month)"		format(date)	extensions(x-example=2026-10-31)
 //	@Param			limit	query		int		false	"How many reasons (and unaddressed reasons) to list, biggest first (1–1000); the totals count every reason"	default(50)	extensions(x-example=10)
 //	@Success		200		{object}	ContactReasonsReport
+//	@Success		304	"Not modified: the report named in If-None-Match is current"
 //	@Failure		400		{object}	Problem				"Bad request: a bad or unknown query parameter; from without to or to without from; to before from; a window longer than 3 years"
 //	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
@@ -276,6 +277,7 @@ func contactReasonsSVG(w domain.Window) string {
 //	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
 //	@Router			/api/v1/reports/contact-reasons [get]
 func (s *Server) contactReasons(c echo.Context) error {
 	r, err := s.contactReport(c, 0, "limit")
@@ -288,7 +290,7 @@ func (s *Server) contactReasons(c echo.Context) error {
 		Reasons: reasonRowsOut(r.Reasons), OtherReasons: r.OtherReasons, OtherContacts: r.OtherContacts,
 		Unaddressed: reasonRowsOut(r.Unaddressed), OtherUnaddressed: r.OtherUnaddressed, Explanation: contactReportExplanation(&r),
 		SVG: contactReasonsSVG(r.Window)}
-	return c.JSON(http.StatusOK, out)
+	return report(c, out)
 }
 
 // paretoChartReasons is how many reasons the Pareto chart draws.

@@ -171,11 +171,13 @@ func (s *Server) heatmapData(c echo.Context) (*heatmapView, error) {
 //	@Description	The metric: metric_id when given; else the catalogue metric measured on most of the journey's touchpoints (ties go to csat, then by key), or csat when nothing is measured yet; metric_chosen_by says which. Each cell: the touchpoint's latest value and the period it comes from, whether that value is stale (its period ended stale_days = 90 or more days before today), the target, its health (healthy when the latest value meets the target; failing when it misses by more than its own 95 % uncertainty; at_risk when it misses within it; unknown without a target or a measurement), open ideas (new, under review, planned, piloting) and running pilots.
 //	@ID				getJourneyHeatmap
 //	@Tags			reports
+//	@Param		If-None-Match	header	string	false	"The ETag of a report already held: 304 while it is still the current one"
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			id			path		string	true	"Journey id"																		format(uuid)
 //	@Param			metric_id	query		string	false	"Catalogue metric (default: the one measured on most of the journey's touchpoints)"	format(uuid)	extensions(x-example=9b2e7d41-0c3a-4f8e-b6d2-7a1c5e9f3d20)
 //	@Success		200			{object}	Heatmap
+//	@Success		304	"Not modified: the report named in If-None-Match is current"
 //	@Failure		400			{object}	Problem				"Bad request: a bad or unknown query parameter"
 //	@Failure		401			{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		404			{object}	Problem				"Unknown, or in another workspace"
@@ -185,6 +187,7 @@ func (s *Server) heatmapData(c echo.Context) (*heatmapView, error) {
 //	@Header			401			{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header			429			{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header			503			{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
 //	@Router			/api/v1/journeys/{id}/heatmap [get]
 func (s *Server) heatmap(c echo.Context) error {
 	v, err := s.heatmapData(c)
@@ -204,7 +207,7 @@ func (s *Server) heatmap(c echo.Context) error {
 		}
 		out.Stages = append(out.Stages, stage)
 	}
-	return c.JSON(http.StatusOK, out)
+	return report(c, out)
 }
 
 // heatmapCell is touchpoint f on metric m, its staleness judged at now.
@@ -342,11 +345,13 @@ func metricHealth(touchpointID string, m domain.CatalogueMetric, newestFirst []d
 //	@Description	Touchpoints failing or at risk on some catalogue metric with no open idea (status picks which ideas count as looking after one: open by default, all for any idea); touchpoints not measured in the last `days` days (or never); touchpoints that have ideas but no measurement to judge them by. Each entry says why it is listed; failing touchpoints come first. unaddressed_demand lists the avoidable contact reasons with contacts in the last full calendar month and no open idea linked to them (whatever status says), biggest first, with the numbers of GET /reports/contact-reasons for that month.
 //	@ID				getBlindSpots
 //	@Tags			reports
+//	@Param		If-None-Match	header	string	false	"The ETag of a report already held: 304 while it is still the current one"
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			days	query		int			false	"A touchpoint not measured for this many days is stale (1–3650)"									default(90)																	extensions(x-example=90)
 //	@Param			status	query		[]string	false	"Statuses of the ideas that count as looking after a touchpoint (default open; all for any idea)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)	extensions(x-example=open)
 //	@Success		200		{object}	BlindSpots
+//	@Success		304	"Not modified: the report named in If-None-Match is current"
 //	@Failure		400		{object}	Problem				"Bad request: a bad or unknown query parameter"
 //	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
@@ -355,6 +360,7 @@ func metricHealth(touchpointID string, m domain.CatalogueMetric, newestFirst []d
 //	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
 //	@Router			/api/v1/reports/blind-spots [get]
 func (s *Server) blindSpots(c echo.Context) error {
 	q := newQuery(c, "days", "status")
@@ -391,7 +397,7 @@ func (s *Server) blindSpots(c echo.Context) error {
 		out.Items = append(out.Items, BlindSpotEntry{Touchpoint: touchpointRef(&b.Facts.Touchpoint), Reasons: b.Reasons,
 			LastMeasured: dateOut(b.Facts.LastMeasured()), Ideas: b.Facts.Ideas, OpenIdeas: b.Facts.OpenIdeas})
 	}
-	return c.JSON(http.StatusOK, out)
+	return report(c, out)
 }
 
 // coverage godoc
@@ -399,9 +405,11 @@ func (s *Server) blindSpots(c echo.Context) error {
 //	@Summary	Share of touchpoints measured, with ideas and with pilots
 //	@ID			getCoverage
 //	@Tags		reports
+//	@Param	If-None-Match	header	string	false	"The ETag of a report already held: 304 while it is still the current one"
 //	@Produce	json,application/problem+json
 //	@Security	BearerAuth
 //	@Success	200		{object}	Coverage
+//	@Success	304	"Not modified: the report named in If-None-Match is current"
 //	@Failure	400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
 //	@Failure	401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure	429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
@@ -410,6 +418,7 @@ func (s *Server) blindSpots(c echo.Context) error {
 //	@Header		401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header		429		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header		503		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header	200,304	{string}	ETag	"The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
 //	@Router		/api/v1/reports/coverage [get]
 func (s *Server) coverage(c echo.Context) error {
 	cells, err := s.store.CoverageCells(c.Request().Context(), principal(c).WorkspaceID)
@@ -424,7 +433,7 @@ func (s *Server) coverage(c echo.Context) error {
 	for _, r := range cov.ByChannel {
 		out.ByChannel = append(out.ByChannel, coverageRow(r))
 	}
-	return c.JSON(http.StatusOK, out)
+	return report(c, out)
 }
 
 func coverageRow(r domain.CoverageRow) CoverageRow {
@@ -444,9 +453,11 @@ func coverageRow(r domain.CoverageRow) CoverageRow {
 //	@Description	Every completed pilot's frozen results, one entry per targeted touchpoint and metric (estimate, interval, verdict), newest first; and adopted ideas that no completed pilot measured.
 //	@ID				getImpactLedger
 //	@Tags			reports
+//	@Param		If-None-Match	header	string	false	"The ETag of a report already held: 304 while it is still the current one"
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Success		200		{object}	ImpactLedger
+//	@Success		304	"Not modified: the report named in If-None-Match is current"
 //	@Failure		400		{object}	Problem				"Bad request: any query parameter (this operation takes none)"
 //	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
@@ -455,6 +466,7 @@ func coverageRow(r domain.CoverageRow) CoverageRow {
 //	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
 //	@Router			/api/v1/reports/impact [get]
 func (s *Server) impact(c echo.Context) error {
 	ctx, ws := c.Request().Context(), principal(c).WorkspaceID
@@ -489,7 +501,7 @@ func (s *Server) impact(c echo.Context) error {
 	for n := range unmeasured {
 		out.AdoptedWithoutPilot[n] = ideaOut(&unmeasured[n])
 	}
-	return c.JSON(http.StatusOK, out)
+	return report(c, out)
 }
 
 // healthCells reads a touchpoint's recent measurements and judges the

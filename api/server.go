@@ -172,7 +172,7 @@ func New(store Store, log *slog.Logger, cfg Config) *Server {
 		LabelFuncs:         metricLabels(e),
 		StatusCodeResolver: func(c echo.Context, err error) int { return responseStatus(c, err) },
 	}))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: isChart})) // charts are kept gzipped (chartcache.go)
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: isCached})) // charts and reports are kept gzipped (chartcache.go)
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: isUpload}))
 	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: cfg.RequestTimeout, Skipper: isUpload}))
 
@@ -207,8 +207,8 @@ func (s *Server) route(g *echo.Group, method, path string, h echo.HandlerFunc, r
 // middleware.
 func (s *Server) routeQuery(g *echo.Group, method, path string, h echo.HandlerFunc, role domain.Role, mw ...echo.MiddlewareFunc) {
 	mw = append([]echo.MiddlewareFunc{requireRole(role)}, mw...)
-	if method == http.MethodGet && strings.HasSuffix(path, ".svg") {
-		mw = append(mw, s.cached) // every chart is drawn once per state of its data
+	if method == http.MethodGet && (strings.HasSuffix(path, ".svg") || cachedReports[path]) {
+		mw = append(mw, s.cached) // every chart and report is made once per state of its data
 	}
 	if method == http.MethodGet {
 		getAndHead(g, path, h, mw...)
@@ -216,6 +216,20 @@ func (s *Server) routeQuery(g *echo.Group, method, path string, h echo.HandlerFu
 		g.Add(method, path, h, mw...)
 	}
 	s.routes = append(s.routes, Route{Method: method, Path: "/api/v1" + path, Role: role})
+}
+
+// cachedReports are the reports whose JSON is kept like a chart (see
+// cached): each reads thousands of rows or does a test per row, and each
+// depends only on its workspace's data, its query and the day.
+var cachedReports = map[string]bool{"/reports/matrix": true, "/reports/blind-spots": true, "/reports/coverage": true,
+	"/reports/impact": true, "/reports/value": true, "/reports/contact-reasons": true, "/journeys/:id/heatmap": true}
+
+// isCached picks out the routes answered by cached, which sends what it
+// keeps gzipped itself.
+func isCached(c echo.Context) bool {
+	m := c.Request().Method
+	return (m == http.MethodGet || m == http.MethodHead) &&
+		(strings.HasSuffix(c.Path(), ".svg") || cachedReports[strings.TrimPrefix(c.Path(), "/api/v1")])
 }
 
 // isUpload picks out the uploads, the only routes with larger limits: raw

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/http"
 	"strconv"
 
 	"cxbacklog/api/chart"
@@ -119,10 +118,12 @@ func (s *Server) valueReportData(c echo.Context, limit int) (domain.ValueReport,
 //	@Description	Every amount is a year, in the workspace's currency (currency). realised: adopted ideas with a realised value (measured by the pilot that got them adopted): their sum with an interval whose half-widths add as a root sum of squares, below and above separately (assuming the ideas' errors are independent), their costs and net value. pipeline: open ideas (new, under review, planned, piloting) with a business case: Σ expected annual value, Σ expected annual value × confidence (confidence-weighted), Σ net value, costs. by_owner: the same per owner (unassigned for none), biggest (realised + confidence-weighted) first. by_touchpoint: value where it accrues, the touchpoint of each value driver: open ideas' expected improvements and adopted pilots' measured values; an idea's costs are not split between touchpoints. failing_touchpoints: for each value driver whose touchpoint's latest measurement of its metric misses the metric's target (failing or at_risk, as touchpoint health judges it), the gap × unit value × exposure a year, costliest first, with the total.
 //	@ID				getValueReport
 //	@Tags			reports
+//	@Param		If-None-Match	header	string	false	"The ETag of a report already held: 304 while it is still the current one"
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			limit	query		int			false	"How many owners, touchpoints and failing touchpoints to list (1–500)"	default(50)	extensions(x-example=10)
 //	@Success		200		{object}	ValueReport
+//	@Success		304	"Not modified: the report named in If-None-Match is current"
 //	@Failure		400		{object}	Problem				"Bad request: a bad or unknown query parameter"
 //	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
@@ -131,6 +132,7 @@ func (s *Server) valueReportData(c echo.Context, limit int) (domain.ValueReport,
 //	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
 //	@Router			/api/v1/reports/value [get]
 func (s *Server) valueReport(c echo.Context) error {
 	q := newQuery(c, "limit")
@@ -161,7 +163,7 @@ func (s *Server) valueReport(c echo.Context) error {
 			Target: f.Target, Gap: f.Gap, AnnualCost: f.AnnualCost, PeriodStart: *dateOut(&f.PeriodStart), PeriodEnd: *dateOut(&f.PeriodEnd),
 			Explanation: f.Explanation}
 	}
-	return c.JSON(http.StatusOK, out)
+	return report(c, out)
 }
 
 // valueChartTouchpoints is how many touchpoints the chart draws.

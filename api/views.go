@@ -266,11 +266,13 @@ func (s *Server) roadmap(c echo.Context) error {
 //	@Description	Without status, the open ideas (new, under_review, planned, piloting); status=all for every status; several statuses by repeating the parameter or separating them with commas.
 //	@ID				getMatrix
 //	@Tags			roadmap
+//	@Param		If-None-Match	header	string	false	"The ETag of a report already held: 304 while it is still the current one"
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			status	query		[]string	false	"Statuses to count and show (default open; all for every status)"	Enums(open,all,new,under_review,planned,piloting,adopted,rejected,parked)	collectionFormat(csv)	extensions(x-example=all)
 //	@Param			limit	query		int			false	"Ideas per quadrant, by priority, 1–100"							default(20)																	extensions(x-example=10)
 //	@Success		200		{object}	Matrix
+//	@Success		304	"Not modified: the report named in If-None-Match is current"
 //	@Failure		400		{object}	Problem				"Bad request: a bad or unknown query parameter"
 //	@Failure		401		{object}	Problem				"No API key, or an unknown, expired or revoked one"
 //	@Failure		429		{object}	Problem				"Too many requests: over the budget of this API key, of its workspace's keys together, or of failed authentications from this address, or the workspace has too many requests in flight; retry after Retry-After seconds"
@@ -279,6 +281,7 @@ func (s *Server) roadmap(c echo.Context) error {
 //	@Header			401		{string}	WWW-Authenticate	"The scheme to authenticate with: Bearer"
 //	@Header			429		{integer}	Retry-After			"Seconds to wait before retrying"
 //	@Header			503		{integer}	Retry-After			"Seconds to wait before retrying"
+//	@Header		200,304	{string}	ETag	"The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
 //	@Router			/api/v1/reports/matrix [get]
 func (s *Server) matrix(c echo.Context) error {
 	q := newListQuery(c, "status")
@@ -309,7 +312,7 @@ func (s *Server) matrix(c echo.Context) error {
 		}
 		q.Ideas = append(q.Ideas, MatrixPoint{ID: i.ID, Title: i.Title, Value: i.Score.Value, Effort: i.Effort, Priority: i.Score.Priority, Status: string(i.Status)})
 	}
-	return c.JSON(http.StatusOK, out)
+	return report(c, out)
 }
 
 // statusNames lists a status filter as sent back to the client: every

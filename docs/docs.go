@@ -5359,6 +5359,12 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
+                        "description": "The ETag of a report already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
                         "format": "uuid",
                         "description": "Journey id",
                         "name": "id",
@@ -5379,6 +5385,21 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Heatmap"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the report named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
                         }
                     },
                     "400": {
@@ -9179,6 +9200,12 @@ const docTemplate = `{
                 "operationId": "getBlindSpots",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "The ETag of a report already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    },
+                    {
                         "type": "integer",
                         "default": 90,
                         "x-example": "90",
@@ -9214,6 +9241,21 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/BlindSpots"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the report named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
                         }
                     },
                     "400": {
@@ -9287,6 +9329,12 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
+                        "description": "The ETag of a report already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
                         "format": "date",
                         "x-example": "2026-10-01",
                         "description": "First day of the window, included (default: the first day of last month)",
@@ -9315,6 +9363,21 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/ContactReasonsReport"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the report named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
                         }
                     },
                     "400": {
@@ -9498,11 +9561,34 @@ const docTemplate = `{
                 ],
                 "summary": "Share of touchpoints measured, with ideas and with pilots",
                 "operationId": "getCoverage",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "The ETag of a report already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Coverage"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the report named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
                         }
                     },
                     "400": {
@@ -9573,11 +9659,34 @@ const docTemplate = `{
                 ],
                 "summary": "The impact ledger: what the backlog actually delivered",
                 "operationId": "getImpactLedger",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "The ETag of a report already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/ImpactLedger"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the report named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
                         }
                     },
                     "400": {
@@ -9650,6 +9759,12 @@ const docTemplate = `{
                 "operationId": "getMatrix",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "The ETag of a report already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    },
+                    {
                         "type": "array",
                         "items": {
                             "enum": [
@@ -9685,6 +9800,21 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Matrix"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the report named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
                         }
                     },
                     "400": {
@@ -9877,6 +10007,12 @@ const docTemplate = `{
                 "operationId": "getValueReport",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "The ETag of a report already held: 304 while it is still the current one",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    },
+                    {
                         "type": "integer",
                         "default": 50,
                         "x-example": "10",
@@ -9890,6 +10026,21 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/ValueReport"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not modified: the report named in If-None-Match is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "The report's strong validator, for If-None-Match; it changes with any write to the workspace's data the report depends on"
+                            }
                         }
                     },
                     "400": {
