@@ -87,7 +87,8 @@ func (s *Store) PurgeSessions(ctx context.Context, seenBefore, now time.Time, li
 }
 
 // PurgeDeliveries implements domain.HousekeepingStore. Pending deliveries,
-// including those waiting for a retry, are kept whatever their age.
+// including those waiting for a retry, are kept whatever their age; the
+// ended ones are found through webhook_deliveries_finished_idx.
 func (s *Store) PurgeDeliveries(ctx context.Context, finishedBefore time.Time, limit int) (int, error) {
 	return s.purge(ctx, "webhook_deliveries", "t.state <> 'pending' AND t.updated_at < ?", limit, finishedBefore.UTC())
 }
