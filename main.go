@@ -61,6 +61,7 @@ import (
 	"cxbacklog/domain"
 	"cxbacklog/domain/demo"
 	"cxbacklog/repository"
+	"cxbacklog/repository/backup"
 	"cxbacklog/repository/pgcluster"
 )
 
@@ -76,6 +77,15 @@ commands:
   demo [--new-key]              create workspace "demo" with sample data (loaded once), print
                                 an admin key for it the first time (again with --new-key) and
                                 URLs to try at the address the running server listens on
+  backup [--out FILE]           a consistent backup of the database while the service runs
+                                (pg_dump custom format; default ./cxbacklog-YYYYMMDD-HHMMSS.dump);
+                                prints the file, its size and what it holds
+  restore FILE [--force]        restore a backup into a new data directory ($CXB_DATA_DIR) or
+                                the empty database at DATABASE_URL (--force: replace what it
+                                holds), then apply the migrations; not while serve runs on it
+  upgrade                       move the private cluster to the newest installed PostgreSQL
+                                major version (PG_BIN_NEW names another bin dir), keeping the
+                                old cluster beside it; not while serve runs on it
 
 environment:
   DATABASE_URL   PostgreSQL URL; unset: a private cluster under $CXB_DATA_DIR/postgres
@@ -112,6 +122,12 @@ limits (per process; 0 disables one; with N replicas a client gets N times each)
   RATE_LIMIT_UPLOADS, RATE_LIMIT_UPLOADS_PER_WORKSPACE
                                    observation uploads in flight (default 16, 4)
 
+scheduled backups (serve):
+  BACKUP_DIR     directory for a backup every BACKUP_EVERY (default unset: none); with several
+                 replicas one at a time backs up (a PostgreSQL advisory lock)
+  BACKUP_EVERY   interval between backups (default 24h, at least 1m)
+  BACKUP_KEEP    backups kept in BACKUP_DIR; older ones are removed (default 7)
+
 API key cache:
   KEY_CACHE_TTL  how long a verified key is used without a database lookup (default 5s; 0
                  disables); a revocation by any replica reaches every cache at once
@@ -120,7 +136,7 @@ API key cache:
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "cxbacklog:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -276,6 +292,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return keys(cfg, log, args, stdout)
 	case "demo":
 		return loadDemo(cfg, log, args, stdout)
+	case "backup":
+		return backupCommand(cfg, log, args, stdout)
+	case "restore":
+		return restoreCommand(cfg, log, args, stdout)
+	case "upgrade":
+		return upgradeCluster(cfg, log, args, stdout)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprint(stdout, usage)
 		return err
@@ -326,6 +348,9 @@ func database(ctx context.Context, cfg config, log *slog.Logger, shared bool) (s
 func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
+	if _, err := backupSchedule(); err != nil { // before anything starts
+		return err
+	}
 	// The port first: a first start that created the workspace and printed
 	// its one-time key, then failed to listen, would leave the next start
 	// nothing to print.
@@ -371,6 +396,12 @@ func serve(cfg config, log *slog.Logger, stdout io.Writer) error {
 	dispatched := make(chan struct{})
 	go func() { api.NewDispatcher(store, log, cfg.api).Run(dispatchCtx); close(dispatched) }()
 	defer func() { stopDispatch(); <-dispatched }()
+	// So do scheduled backups, when BACKUP_DIR is set.
+	stopBackups, err := scheduleBackups(dispatchCtx, cfg, log, store)
+	if err != nil {
+		return err
+	}
+	defer stopBackups()
 	// So does housekeeping; every replica runs it, one at a time purges.
 	housekept := make(chan struct{})
 	go func() { api.NewHousekeeper(store, log, cfg.api).Run(dispatchCtx); close(housekept) }()
@@ -592,6 +623,186 @@ func keysRevoke(cfg config, log *slog.Logger, args []string, stdout io.Writer) e
 	return err
 }
 
+// usageError is a command line the command cannot take: main exits 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// exitCode is 2 for a bad command line, else 1.
+func exitCode(err error) int {
+	if errors.As(err, new(usageError)) {
+		return 2
+	}
+	return 1
+}
+
+// backupSchedule reads BACKUP_DIR, BACKUP_EVERY and BACKUP_KEEP; Dir ""
+// means no scheduled backups.
+func backupSchedule() (backup.Schedule, error) {
+	s := backup.Schedule{Dir: os.Getenv("BACKUP_DIR"), Every: 24 * time.Hour, Keep: 7}
+	if v := os.Getenv("BACKUP_EVERY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return s, fmt.Errorf("BACKUP_EVERY=%q: want a duration of at least 1m, e.g. 24h or 6h", v)
+		}
+		s.Every = d
+	}
+	if v := os.Getenv("BACKUP_KEEP"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return s, fmt.Errorf("BACKUP_KEEP=%q: want a whole number of at least 1", v)
+		}
+		s.Keep = n
+	}
+	return s, nil
+}
+
+// scheduleBackups starts scheduled backups into BACKUP_DIR, if set, beside
+// the server; stop ends them and waits (a backup in progress is abandoned,
+// its temporary file removed).
+func scheduleBackups(ctx context.Context, cfg config, log *slog.Logger, store *repository.Store) (stop func(), err error) {
+	sched, err := backupSchedule()
+	if err != nil || sched.Dir == "" {
+		return func() {}, err
+	}
+	if err := os.MkdirAll(sched.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("BACKUP_DIR: %w", err)
+	}
+	dbURL, closeURL, err := databaseURL(ctx, cfg, log, true)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { backup.NewScheduler(store.SQL(), dbURL, sched, log).Run(ctx); close(done) }()
+	log.Info("scheduled backups", "dir", sched.Dir, "every", sched.Every.String(), "keep", sched.Keep)
+	return func() { cancel(); <-done; closeURL() }, nil
+}
+
+// databaseURL is the URL of the service's database: DATABASE_URL, or that
+// of the private cluster, started (or, when shared, attached to if another
+// process runs it) with the database created; close stops what was started.
+func databaseURL(ctx context.Context, cfg config, log *slog.Logger, shared bool) (dbURL string, close func(), err error) {
+	if cfg.databaseURL != "" {
+		return cfg.databaseURL, func() {}, nil
+	}
+	cluster, err := pgcluster.Start(ctx, pgcluster.Options{
+		Dir: filepath.Join(cfg.dataDir, "postgres"), Logger: log, Shared: shared,
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := cluster.Stop(ctx); err != nil {
+			log.Error("stop PostgreSQL", "error", err.Error())
+		}
+	}
+	if err := repository.EnsureDatabase(ctx, cluster.URL("postgres"), "cxbacklog"); err != nil {
+		stop()
+		return "", nil, err
+	}
+	return cluster.URL("cxbacklog"), stop, nil
+}
+
+// backupCommand dumps the database into a file while the service may run.
+func backupCommand(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	out := fs.String("out", "", "the file to write")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return usageError{"usage: cxbacklog backup [--out FILE]"}
+	}
+	if *out == "" {
+		*out = backup.FileName(time.Now())
+	}
+	if _, err := os.Stat(*out); err == nil {
+		return fmt.Errorf("%s exists; choose another --out or remove it", *out)
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	dbURL, closeURL, err := databaseURL(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer closeURL()
+	start := time.Now()
+	size, counts, err := backup.DumpFileCounts(ctx, dbURL, *out)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	_, err = fmt.Fprintf(stdout, "wrote %s: %s in %.1fs\nit holds %s\nrestore it with: cxbacklog restore %s\n",
+		*out, byteSize(size), time.Since(start).Seconds(), counts, *out)
+	return err
+}
+
+// restoreCommand restores a backup into a new data directory or an empty
+// database, then migrates it to the current schema.
+func restoreCommand(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	force := fs.Bool("force", false, "replace what the database holds")
+	err := fs.Parse(args)
+	var file string
+	if err == nil && fs.NArg() > 0 { // flags may follow the file too
+		file = fs.Arg(0)
+		err = fs.Parse(fs.Args()[1:])
+	}
+	if err != nil || file == "" || fs.NArg() > 0 {
+		return usageError{"usage: cxbacklog restore FILE [--force]"}
+	}
+	if fi, err := os.Stat(file); err != nil || fi.IsDir() {
+		return fmt.Errorf("restore: %s is not a backup file: %v", file, err)
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	where := "the database at " + backup.Describe(cfg.databaseURL)
+	if cfg.databaseURL == "" {
+		where = "the private cluster in " + filepath.Join(cfg.dataDir, "postgres")
+	}
+	// Not shared: restoring under a running server would mix its writes in.
+	dbURL, closeURL, err := databaseURL(ctx, cfg, log, false)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer closeURL()
+	start := time.Now()
+	if err := backup.Restore(ctx, dbURL, file, *force); err != nil {
+		return fmt.Errorf("restore into %s: %w", where, err)
+	}
+	store, err := repository.Open(ctx, dbURL, repository.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.MigrateUp(ctx); err != nil {
+		return fmt.Errorf("restore: restored, but the migrations failed: %w", err)
+	}
+	counts, err := backup.Summary(ctx, store.SQL())
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "restored %s into %s in %.1fs (migrations applied)\nit holds %s\n", file, where, time.Since(start).Seconds(), counts)
+	return err
+}
+
+// byteSize is n in B, kB, MB or GB.
+func byteSize(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, prefix := float64(n), ""
+	for _, p := range []string{"kB", "MB", "GB", "TB"} {
+		f, prefix = f/unit, p
+		if f < unit {
+			break
+		}
+	}
+	return fmt.Sprintf("%.1f %s", f, prefix)
+}
+
 // loadDemo creates workspace "demo", loads the demo data into it unless it has
 // journeys already, and prints requests to try, with a new admin key when
 // the data was loaded now or when asked for one.
@@ -654,5 +865,59 @@ func loadDemo(cfg config, log *slog.Logger, args []string, stdout io.Writer) err
 		fmt.Fprintf(stdout, "\n  # %s\n  curl -fsSH \"Authorization: Bearer $CXB_KEY\"%s '%s%s'\n", l.Title, save, base, l.Path)
 	}
 	_, err = fmt.Fprintln(stdout, "\nOpen the saved .svg charts in a browser.")
+	return err
+}
+
+// upgradeCluster moves the private cluster to the newest installed
+// PostgreSQL major version (or PG_BIN_NEW's) and says what it did.
+func upgradeCluster(cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		return errors.New("usage: cxbacklog upgrade (PG_BIN_NEW=DIR names the bin directory to upgrade to; default the newest installed)")
+	}
+	if cfg.databaseURL != "" {
+		return errors.New("DATABASE_URL is set: cxbacklog upgrade upgrades only the private cluster under CXB_DATA_DIR; " +
+			"a managed PostgreSQL server is upgraded by its operator, or move the data with cxbacklog backup and cxbacklog restore")
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	res, err := pgcluster.Upgrade(ctx, pgcluster.UpgradeOptions{
+		Dir: filepath.Join(cfg.dataDir, "postgres"), NewBin: os.Getenv("PG_BIN_NEW"), Database: "cxbacklog",
+		Logger: log, Progress: stdout,
+		// The service's own view of the new cluster: it connects, reads
+		// the migrations applied and the workspaces.
+		Check: func(ctx context.Context, url string) error {
+			store, err := repository.Open(ctx, url, repository.Options{Clock: cfg.api.Clock})
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			if err := store.MigrationStatus(ctx, io.Discard); err != nil {
+				return err
+			}
+			_, err = store.CountWorkspaces(ctx)
+			return err
+		},
+	})
+	if err != nil {
+		return err
+	}
+	installed := strings.Join(res.Installed, ", ")
+	if !res.Upgraded {
+		next := "NN"
+		if n, err := strconv.Atoi(res.To); err == nil {
+			next = strconv.Itoa(n + 1)
+		}
+		_, err := fmt.Fprintf(stdout, "The data is already on PostgreSQL %s (installed: %s); nothing to do.\n"+
+			"To move to a newer major version, install it beside this one (on Debian: apt-get install -y postgresql-%s), then run cxbacklog upgrade again.\n",
+			res.To, installed, next)
+		return err
+	}
+	held := "no cxbacklog database yet"
+	if res.Rows != nil {
+		held = fmt.Sprintf("%d ideas, %d tables, the same rows as before", res.Rows["ideas"], len(res.Rows))
+	}
+	_, err = fmt.Fprintf(stdout, "Upgraded %s from PostgreSQL %s to %s (%s); start the service as before.\n"+
+		"The old cluster is kept, untouched, in %s: once the service runs well on PostgreSQL %s, delete it with: rm -rf '%s'\n",
+		filepath.Join(cfg.dataDir, "postgres"), res.From, res.To, held, res.OldDir, res.To, res.OldDir)
 	return err
 }
