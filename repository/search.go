@@ -84,9 +84,8 @@ func (s *Store) UpdateSearchSettings(ctx context.Context, workspaceID string, ve
 // tsMatch is a words search of ideas: the tsquery expression and its
 // arguments, which go in as parameters, never into the SQL text.
 type tsMatch struct {
-	query  string
-	args   []any
-	prefix bool // the last word is a prefix: the planner misjudges how many ideas match
+	query string
+	args  []any
 }
 
 // wordsMatch is the words search q in the workspace's language (see
@@ -100,8 +99,7 @@ func (s *Store) wordsMatch(ctx context.Context, workspaceID, q string) (tsMatch,
 	if len(langs) == 1 {
 		lang = langs[0]
 	}
-	prefix := domain.PrefixLastWord(q)
-	return tsMatch{query: "idea_search_query(?::regconfig, ?, ?)", args: []any{lang, q, prefix}, prefix: prefix}, nil
+	return tsMatch{query: "idea_search_query(?::regconfig, ?, ?)", args: []any{lang, q, domain.PrefixLastWord(q)}}, nil
 }
 
 // filter keeps the ideas that match.

@@ -27,8 +27,9 @@ func TestSearchRareAndDense(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 2,400 ideas: every one mentions "queue" (dense), 1 in 400 "GDPR" (rare).
-	ideas := make([]domain.Idea, 2400)
+	// 3,200 ideas: every one mentions "queue" (dense: more than searchProbe,
+	// so the ranked index is walked), 1 in 400 "GDPR" (rare: sorted).
+	ideas := make([]domain.Idea, 3200)
 	for n := range ideas {
 		i := newTestIdea(ws, fmt.Sprintf("Queue idea %04d", n), tpt.ID)
 		i.Impact, i.Experience, i.Effort = 1+n%5, 1+n%3, 1+n%4
@@ -45,7 +46,7 @@ func TestSearchRareAndDense(t *testing.T) {
 		query string
 		match domain.SearchMatch
 		want  int
-	}{{"GDPR", domain.MatchWords, 6}, {"queue", domain.MatchWords, 2400}, {"GDPR", domain.MatchSubstring, 6}, {"queue", domain.MatchSubstring, 2400}} {
+	}{{"GDPR", domain.MatchWords, 8}, {"queue", domain.MatchWords, 3200}, {"GDPR", domain.MatchSubstring, 8}, {"queue", domain.MatchSubstring, 3200}} {
 		t.Run(tc.query+" "+string(tc.match), func(t *testing.T) {
 			var want []domain.Idea
 			for _, i := range ideas {
