@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 
+	"cxbacklog/repository/pgcluster"
+
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
@@ -221,7 +223,7 @@ func clientBinaries(ctx context.Context, db *sql.DB, tool string) (string, error
 		return "", fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	major := majorOf(num)
-	installed := installed(tool)
+	installed := pgcluster.InstalledBinaries(tool)
 	if dir, ok := installed[major]; ok {
 		return dir, nil
 	}
@@ -252,44 +254,6 @@ func majorOf(num int) string {
 		return strconv.Itoa(num / 10000)
 	}
 	return fmt.Sprintf("%d.%d", num/10000, num/100%100)
-}
-
-// installed finds tool by major version: /usr/lib/postgresql/<major>/bin,
-// and `pg_config --bindir`'s.
-func installed(tool string) map[string]string {
-	out := map[string]string{}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	for _, d := range dirs {
-		if isFile(filepath.Join(d, tool)) {
-			out[filepath.Base(filepath.Dir(d))] = d
-		}
-	}
-	if b, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		dir := strings.TrimSpace(string(b))
-		if v := toolVersion(filepath.Join(dir, tool)); v != "" {
-			if _, ok := out[v]; !ok {
-				out[v] = dir
-			}
-		}
-	}
-	return out
-}
-
-// toolVersion is the major version of "pg_dump (PostgreSQL) 15.18".
-func toolVersion(path string) string {
-	b, err := exec.Command(path, "--version").Output()
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
-	}
-	parts := strings.Split(f[2], ".")
-	if n, err := strconv.Atoi(parts[0]); err != nil || n >= 10 || len(parts) < 2 {
-		return parts[0]
-	}
-	return parts[0] + "." + parts[1]
 }
 
 func isFile(path string) bool {

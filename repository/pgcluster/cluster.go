@@ -186,19 +186,24 @@ func binariesFor(dir string) (string, error) {
 		"install it (on Debian: apt-get install -y postgresql-%s) or set PG_BIN to its bin directory", dir, want, list, want)
 }
 
-// installedBinaries finds the server binaries installed, by major version:
-// Debian's /usr/lib/postgresql/<major>/bin, and `pg_config --bindir`.
-func installedBinaries() map[string]string {
+// installedBinaries finds the server binaries installed, by major version.
+func installedBinaries() map[string]string { return InstalledBinaries("initdb", "pg_ctl") }
+
+// InstalledBinaries finds the bin directories holding every one of tools,
+// by major version ("15"; "9.6" before 10): Debian's
+// /usr/lib/postgresql/<major>/bin, and `pg_config --bindir` (its version
+// from the first tool's --version).
+func InstalledBinaries(tools ...string) map[string]string {
 	out := map[string]string{}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	for _, d := range dirs {
-		if hasServerBinaries(d) {
+		if hasFiles(d, tools) {
 			out[filepath.Base(filepath.Dir(d))] = d
 		}
 	}
 	if b, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		if dir := strings.TrimSpace(string(b)); hasServerBinaries(dir) {
-			if v := binariesVersion(dir); v != "" {
+		if dir := strings.TrimSpace(string(b)); hasFiles(dir, tools) {
+			if v := binariesVersion(dir, tools[0]); v != "" {
 				if _, ok := out[v]; !ok {
 					out[v] = dir
 				}
@@ -208,10 +213,10 @@ func installedBinaries() map[string]string {
 	return out
 }
 
-// binariesVersion is the major version of the binaries in dir, as
-// PG_VERSION writes it ("15"; "9.6" before 10), from `pg_ctl --version`.
-func binariesVersion(dir string) string {
-	b, err := exec.Command(filepath.Join(dir, "pg_ctl"), "--version").Output()
+// binariesVersion is the major version of tool in dir, as PG_VERSION
+// writes it ("15"; "9.6" before 10), from its --version.
+func binariesVersion(dir, tool string) string {
+	b, err := exec.Command(filepath.Join(dir, tool), "--version").Output()
 	if err != nil {
 		return ""
 	}
@@ -231,8 +236,10 @@ func majorVersion(versionLine string) string {
 	return parts[0] + "." + parts[1]
 }
 
-func hasServerBinaries(dir string) bool {
-	for _, name := range []string{"initdb", "pg_ctl"} {
+func hasServerBinaries(dir string) bool { return hasFiles(dir, []string{"initdb", "pg_ctl"}) }
+
+func hasFiles(dir string, names []string) bool {
+	for _, name := range names {
 		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.IsDir() {
 			return false
 		}

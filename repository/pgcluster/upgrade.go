@@ -99,7 +99,7 @@ func Upgrade(ctx context.Context, opts UpgradeOptions) (*UpgradeResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.To = binariesVersion(newBin)
+	res.To = binariesVersion(newBin, "pg_ctl")
 	if res.To == "" {
 		return nil, fmt.Errorf("cannot tell the PostgreSQL version of %s (pg_ctl --version failed)", newBin)
 	}
@@ -171,7 +171,7 @@ func upgradeSource(dir, version string, installed map[string]string, list string
 		if !hasServerBinaries(bin) {
 			return "", fmt.Errorf("PG_BIN=%s does not contain initdb and pg_ctl", bin)
 		}
-		if v := binariesVersion(bin); v != version {
+		if v := binariesVersion(bin, "pg_ctl"); v != version {
 			return "", fmt.Errorf("PG_BIN=%s holds PostgreSQL %s, but the data in %s was created by PostgreSQL %s: point PG_BIN at that version's bin directory, or unset it", bin, v, dir, version)
 		}
 		return bin, nil

@@ -36,7 +36,7 @@ func upgradeFixture(t *testing.T) (dir, binDir, version string) {
 		t.Fatal(err)
 	}
 	stopTestCluster(ctx, t, c)
-	return dir, binDir, binariesVersion(binDir)
+	return dir, binDir, binariesVersion(binDir, "pg_ctl")
 }
 
 func openNamedDB(t *testing.T, c *Cluster, name string) *sql.DB {
@@ -157,7 +157,7 @@ func TestUpgradeRefusesWhileTheClusterRuns(t *testing.T) {
 		t.Fatalf("Upgrade of a running cluster: %v; want one line saying it is in use", err)
 	}
 	assertQueryable(t, binDir, c)
-	if _, err := os.Stat(dir + "-" + binariesVersion(binDir)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(dir + "-" + binariesVersion(binDir, "pg_ctl")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a new cluster was created beside the running one: %v", err)
 	}
 }
@@ -169,7 +169,7 @@ func TestUpgradeRefusals(t *testing.T) {
 		t.Skip(err)
 	}
 	t.Setenv("PG_BIN", "")
-	installed := binariesVersion(binDir)
+	installed := binariesVersion(binDir, "pg_ctl")
 	for _, tc := range []struct {
 		name, dataVersion, newBin string
 		want                      []string // in the one-line error; none: no error
