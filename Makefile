@@ -44,4 +44,4 @@ soak: ## a bounded load run with a database restart (lost writes must be 0), the
 	SOAK_DURATION=$(SOAK_DURATION) go test -tags soak -run '^TestSoak(Replicas)?$$' -count=1 -v -timeout 15m ./api/
 
 bench: ## seed 1,000,000 ideas in a private PostgreSQL, load the API at concurrency 16 and print the figures (docs/performance.md)
-	go test -tags bench -run '^TestBench$$' -count=1 -v -timeout 20m ./api/
+	go test -tags bench -run '^TestBench$$' -count=1 -v -timeout 30m ./api/

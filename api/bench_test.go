@@ -7,7 +7,7 @@
 // load generator at fixed concurrency, then prints one Markdown table with
 // the machine description, ready for docs/performance.md.
 //
-//	go test -tags bench -run '^TestBench$' -count=1 -v -timeout 20m ./api/
+//	go test -tags bench -run '^TestBench$' -count=1 -v -timeout 30m ./api/
 //
 // Knobs (environment): BENCH_DURATION (10s per case), BENCH_WARMUP (2s per
 // case), BENCH_BULK_RUNS (3 uploads and 3 \copy runs, median reported),
@@ -1584,6 +1584,9 @@ func TestBench(t *testing.T) {
 	row, res = measure("pilot results, metric with 1,000,000 observations (`GET /pilots/{id}/results`)",
 		e.getWorkers(fixed(resultsPath)), one(resultsPath))
 	row.target = benchVerdict(res.pct(99) <= 250*time.Millisecond, "≤ 250 ms (p99)")
+
+	// Backup and restore of all of it.
+	e.backupCases(ctx, add, firstPath)
 
 	// EXPLAIN ANALYZE of the slow statements of every traced request.
 	benchProgress("EXPLAIN ANALYZE of statements ≥ %.0f ms", explainMs)
