@@ -538,7 +538,7 @@ func (s *Store) ListIdeas(ctx context.Context, workspaceID string, f domain.Idea
 		if relevance {
 			ideas, ranks, err = s.searchByRelevance(ctx, m, rows, after, limit+1)
 		} else {
-			ideas, err = s.searchWords(ctx, m, rows, sort.order, sort.search, limit+1)
+			ideas, err = scanIdeas(m.filter(rows(s.conn(ctx))).Order(sort.order).Limit(limit + 1))
 		}
 	}
 	if err != nil {
@@ -587,31 +587,6 @@ func (s *Store) search(ctx context.Context, match func(*gorm.DB) *gorm.DB, rows 
 		return ideas, err
 	}
 	return scanIdeas(match(rows(db)).Order(sorted).Limit(n))
-}
-
-// searchProbe is how many matches of a words search tell a common search
-// from a rare one (see searchWords).
-const searchProbe = 3000
-
-// searchWords finds the first n ideas of rows that match m, in the order
-// walk (sorted is the same order on keys no index serves). It first counts
-// the matches, up to searchProbe, through the GIN index: fewer than that
-// are sorted; more come early enough in the order's index that walking it
-// and filtering finds a page after at most n ÷ (searchProbe ÷ the backlog)
-// ideas. PostgreSQL's own estimate is not enough: in make bench, at
-// 1,000,000 ideas, it walked the ranked index for the rare word GDPR (p50
-// 669 ms under load), and it cannot judge a prefix at all.
-func (s *Store) searchWords(ctx context.Context, m tsMatch, rows func(*gorm.DB) *gorm.DB, walk, sorted string, n int) ([]domain.Idea, error) {
-	db := s.conn(ctx)
-	var found int
-	probe := m.filter(rows(db)).Select("1").Limit(searchProbe)
-	if err := db.Raw("SELECT count(*) FROM (?) AS matches", probe).Scan(&found).Error; err != nil {
-		return nil, translate(err)
-	}
-	if found < searchProbe {
-		return scanIdeas(m.filter(rows(db)).Order(sorted).Limit(n))
-	}
-	return scanIdeas(m.filter(rows(db)).Order(walk).Limit(n))
 }
 
 // ideaColumns are an idea's columns with its touchpoint ids in order,

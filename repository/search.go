@@ -81,30 +81,26 @@ func (s *Store) UpdateSearchSettings(ctx context.Context, workspaceID string, ve
 	return newVersion, err
 }
 
-// tsMatch is a words search of ideas: the tsquery expression and its
-// arguments, which go in as parameters, never into the SQL text.
-type tsMatch struct {
-	query string
-	args  []any
-}
+// tsMatch is a words search of ideas: the text of its tsquery, computed
+// first and sent as a parameter, so that the planner sees a constant and
+// estimates its matches from the statistics of ideas.search. Computed in
+// the statement (from the workspace's settings, a stable expression), it
+// got the default estimate of 0.5% of the backlog and walked the ranked
+// index for a word in 0.05% of 1,000,000 ideas (p50 669 ms in make bench).
+type tsMatch string
 
 // wordsMatch is the words search q in the workspace's language (see
 // domain.MatchWords), its last word a prefix as domain.PrefixLastWord says.
 func (s *Store) wordsMatch(ctx context.Context, workspaceID, q string) (tsMatch, error) {
-	var langs []string
-	if err := s.conn(ctx).Raw(`SELECT language::text FROM search_settings WHERE workspace_id = ?`, workspaceID).Scan(&langs).Error; err != nil {
-		return tsMatch{}, translate(err)
-	}
-	lang := domain.DefaultSearchLanguage
-	if len(langs) == 1 {
-		lang = langs[0]
-	}
-	return tsMatch{query: "idea_search_query(?::regconfig, ?, ?)", args: []any{lang, q, domain.PrefixLastWord(q)}}, nil
+	var query string
+	err := s.conn(ctx).Raw(`SELECT idea_search_query(coalesce((SELECT language FROM search_settings WHERE workspace_id = ?), ?::regconfig), ?, ?)::text`,
+		workspaceID, domain.DefaultSearchLanguage, q, domain.PrefixLastWord(q)).Scan(&query).Error
+	return tsMatch(query), translate(err)
 }
 
 // filter keeps the ideas that match.
 func (m tsMatch) filter(q *gorm.DB) *gorm.DB {
-	return q.Where("ideas.search @@ "+m.query, m.args...)
+	return q.Where("ideas.search @@ ?::tsquery", string(m))
 }
 
 // substringMatch keeps the ideas whose title, problem or proposal holds q,
@@ -125,7 +121,7 @@ func substringMatch(q string) func(*gorm.DB) *gorm.DB {
 // idea whose text changes between pages moves with its new rank.
 func (s *Store) searchByRelevance(ctx context.Context, m tsMatch, rows func(*gorm.DB) *gorm.DB, after *domain.IdeaCursor, n int) ([]domain.Idea, []float64, error) {
 	db := s.conn(ctx)
-	ranked := m.filter(rows(db).Select("ideas.*, ts_rank_cd(ideas.search, "+m.query+")::float8 AS search_rank", m.args...))
+	ranked := m.filter(rows(db).Select("ideas.*, ts_rank_cd(ideas.search, ?::tsquery)::float8 AS search_rank", string(m)))
 	q := db.Table("(?) AS ideas", ranked)
 	if after != nil {
 		q = q.Where("(-ideas.search_rank, -ideas.priority, ideas.id) > (?::float8, ?::float8, ?)", -after.Rank, -after.Priority, after.ID)

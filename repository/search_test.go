@@ -27,8 +27,8 @@ func TestSearchRareAndDense(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 3,200 ideas: every one mentions "queue" (dense: more than searchProbe,
-	// so the ranked index is walked), 1 in 400 "GDPR" (rare: sorted).
+	// 3,200 ideas: every one mentions "queue" (dense: the ranked index is
+	// walked), 1 in 400 "GDPR" (rare: its matches are sorted).
 	ideas := make([]domain.Idea, 3200)
 	for n := range ideas {
 		i := newTestIdea(ws, fmt.Sprintf("Queue idea %04d", n), tpt.ID)
@@ -105,6 +105,7 @@ func TestSearchWords(t *testing.T) {
 		{"Phone queue", "Callers queue too long", "A callback instead of the queue"},
 		{"Invoice layout", "Nobody reads the invoice", "Plain-language invoice with a refund box"},
 		{"Password reset", "", "Self-service reset of the password"},
+		{`O'Brien's C:\\temp`, "", ""},
 	})
 	for _, tc := range []struct {
 		name  string
@@ -127,6 +128,7 @@ func TestSearchWords(t *testing.T) {
 		{"substring: part of a word", "fund", domain.MatchSubstring, []string{"Faster refunding", "Invoice layout", "Refund requests by chat"}},
 		{"substring: no syntax", "refund -invoice", domain.MatchSubstring, nil},
 		{"only stop words (none)", "the", "", nil},
+		{"quotes and backslashes survive the tsquery's text", `o'brien's "c:\\temp"`, "", []string{`O'Brien's C:\\temp`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := searchTitles(t, store, ws, domain.IdeaFilter{Query: ptr(tc.q), Match: tc.match})
