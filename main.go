@@ -320,24 +320,11 @@ func database(ctx context.Context, cfg config, log *slog.Logger, shared bool) (s
 		}
 		return store, func() { _ = store.Close() }, nil
 	}
-	cluster, err := pgcluster.Start(ctx, pgcluster.Options{
-		Dir: filepath.Join(cfg.dataDir, "postgres"), Logger: log, Shared: shared,
-	})
+	dbURL, stop, err := databaseURL(ctx, cfg, log, shared)
 	if err != nil {
 		return nil, nil, err
 	}
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := cluster.Stop(ctx); err != nil {
-			log.Error("stop PostgreSQL", "error", err.Error())
-		}
-	}
-	if err := repository.EnsureDatabase(ctx, cluster.URL("postgres"), "cxbacklog"); err != nil {
-		stop()
-		return nil, nil, err
-	}
-	store, err = repository.Open(ctx, cluster.URL("cxbacklog"), repository.Options{Clock: cfg.api.Clock})
+	store, err = repository.Open(ctx, dbURL, repository.Options{Clock: cfg.api.Clock})
 	if err != nil {
 		stop()
 		return nil, nil, err
