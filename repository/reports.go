@@ -192,13 +192,9 @@ func (s *Store) CompletedPilots(ctx context.Context, workspaceID string) ([]doma
 
 // AdoptedWithoutPilot implements domain.ReportStore.
 func (s *Store) AdoptedWithoutPilot(ctx context.Context, workspaceID string) ([]domain.Idea, error) {
-	ideas, err := scanIdeas(s.conn(ctx).Where("workspace_id = ? AND status = ?", workspaceID, string(domain.StatusAdopted)).
+	return scanIdeas(s.conn(ctx).Where("workspace_id = ? AND status = ?", workspaceID, string(domain.StatusAdopted)).
 		Where("NOT EXISTS (SELECT 1 FROM pilots p WHERE p.idea_id = ideas.id AND p.status = 'completed')").
 		Order(ideaOrders[domain.SortPriorityDesc].order).Limit(domain.MaxPageSize))
-	if err != nil {
-		return nil, err
-	}
-	return ideas, s.withImprovements(ctx, ideas)
 }
 
 var _ domain.ReportStore = (*Store)(nil)
