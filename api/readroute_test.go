@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -57,47 +55,11 @@ func (b *syncBuffer) String() string {
 // newReplicaEnv checks the standby every check.
 func newReplicaEnv(t *testing.T, maxLag, check time.Duration) *replicaEnv {
 	t.Helper()
-	if _, err := pgcluster.FindPostgresBinaries(); err != nil {
-		t.Skip(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	for _, d := range []string{filepath.Dir(dir), dir} { // the servers run as postgres when we are root
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	e := &replicaEnv{log: logs}
-	var err error
-	if e.primary, err = pgcluster.Start(ctx, pgcluster.Options{Dir: filepath.Join(dir, "primary"), Fast: true, Logger: log}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.primary.Stop(context.Background()) })
-	if err := repository.EnsureDatabase(ctx, e.primary.URL("postgres"), "cxbacklog"); err != nil {
-		t.Fatal(err)
-	}
-	e.standbyOpts = pgcluster.Options{Dir: filepath.Join(dir, "standby"), Fast: true, Logger: log}
-	if e.standby, err = e.primary.StartStandby(ctx, e.standbyOpts); err != nil {
-		t.Fatal(err)
-	}
-	e.standbyOpts.Port = e.standby.Port()
-	t.Cleanup(func() { e.standby.Stop(context.Background()) })
-	store, err := repository.Open(ctx, e.primary.URL("cxbacklog"), repository.Options{ReplicaURL: e.standby.URL("cxbacklog"),
-		ReplicaMaxLag: maxLag, ReplicaCheck: check, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if e.replay, err = sql.Open("pgx", e.standby.URL("postgres")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.replay.Close() })
+	r := pgtest.NewReplicaPair(t, repository.Options{ReplicaMaxLag: maxLag, ReplicaCheck: check}, log)
+	e := &replicaEnv{primary: r.Primary, standby: r.Standby, standbyOpts: r.StandbyOpts, replay: r.Replay, log: logs}
+	store := r.Store
 	wsID, admin := pgtest.Workspace(t, store, "acme", domain.RoleAdmin)
 	cfg := api.DefaultConfig
 	cfg.Limits = api.Limits{} // a stream of requests from one key

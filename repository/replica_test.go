@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"cxbacklog/domain"
 	"cxbacklog/repository"
 	"cxbacklog/repository/pgcluster"
+	"cxbacklog/repository/pgtest"
 )
 
 // replicaPair is a real primary and its streaming standby, and a store on
@@ -30,46 +30,9 @@ type replicaPair struct {
 // it lags by less than maxLag.
 func newReplicaPair(t *testing.T, maxLag time.Duration) *replicaPair {
 	t.Helper()
-	if _, err := pgcluster.FindPostgresBinaries(); err != nil {
-		t.Skip(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	for _, d := range []string{filepath.Dir(dir), dir} { // the servers run as postgres when we are root
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	p := &replicaPair{}
-	var err error
-	if p.primary, err = pgcluster.Start(ctx, pgcluster.Options{Dir: filepath.Join(dir, "primary"), Fast: true, Logger: quiet}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.primary.Stop(context.Background()) })
-	if err := repository.EnsureDatabase(ctx, p.primary.URL("postgres"), "cxbacklog"); err != nil {
-		t.Fatal(err)
-	}
-	p.standbyOpts = pgcluster.Options{Dir: filepath.Join(dir, "standby"), Fast: true, Logger: quiet}
-	if p.standby, err = p.primary.StartStandby(ctx, p.standbyOpts); err != nil {
-		t.Fatal(err)
-	}
-	p.standbyOpts.Port = p.standby.Port() // a restart must come back where the store looks
-	t.Cleanup(func() { p.standby.Stop(context.Background()) })
-	if p.store, err = repository.Open(ctx, p.primary.URL("cxbacklog"), repository.Options{ReplicaURL: p.standby.URL("cxbacklog"),
-		ReplicaMaxLag: maxLag, ReplicaCheck: 50 * time.Millisecond, Log: quiet}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.store.Close() })
-	if err := p.store.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if p.replay, err = sql.Open("pgx", p.standby.URL("postgres")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.replay.Close() })
-	return p
+	r := pgtest.NewReplicaPair(t, repository.Options{ReplicaMaxLag: maxLag, ReplicaCheck: 50 * time.Millisecond}, quiet)
+	return &replicaPair{store: r.Store, primary: r.Primary, standby: r.Standby, standbyOpts: r.StandbyOpts, replay: r.Replay}
 }
 
 // setReplay pauses or resumes the standby's replay: a paused standby still

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -150,4 +151,60 @@ func withDatabase(rawURL, name string) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// ReplicaPair is a primary cluster with database cxbacklog, migrated, a
+// streaming standby of it (pg_basebackup -R), and a store that reads from
+// the standby, each stopped when the test ends.
+type ReplicaPair struct {
+	Primary, Standby *pgcluster.Cluster
+	StandbyOpts      pgcluster.Options // restart the standby with these: same port, where the store looks
+	Store            *repository.Store
+	Replay           *sql.DB // on the standby, to pause and resume its replay
+}
+
+// NewReplicaPair starts a ReplicaPair; opts are the store's, whose
+// ReplicaURL and Log it sets. It skips the test without PostgreSQL's
+// binaries.
+func NewReplicaPair(t testing.TB, opts repository.Options, log *slog.Logger) *ReplicaPair {
+	t.Helper()
+	if _, err := pgcluster.FindPostgresBinaries(); err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} { // the servers run as postgres when we are root
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &ReplicaPair{}
+	var err error
+	if p.Primary, err = pgcluster.Start(ctx, pgcluster.Options{Dir: filepath.Join(dir, "primary"), Fast: true, Logger: log}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Primary.Stop(context.Background()) })
+	if err := repository.EnsureDatabase(ctx, p.Primary.URL("postgres"), "cxbacklog"); err != nil {
+		t.Fatal(err)
+	}
+	p.StandbyOpts = pgcluster.Options{Dir: filepath.Join(dir, "standby"), Fast: true, Logger: log}
+	if p.Standby, err = p.Primary.StartStandby(ctx, p.StandbyOpts); err != nil {
+		t.Fatal(err)
+	}
+	p.StandbyOpts.Port = p.Standby.Port()
+	t.Cleanup(func() { p.Standby.Stop(context.Background()) })
+	opts.ReplicaURL, opts.Log = p.Standby.URL("cxbacklog"), log
+	if p.Store, err = repository.Open(ctx, p.Primary.URL("cxbacklog"), opts); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Store.Close() })
+	if err := p.Store.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p.Replay, err = sql.Open("pgx", p.Standby.URL("postgres")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Replay.Close() })
+	return p
 }
