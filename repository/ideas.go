@@ -304,7 +304,7 @@ func (s *Store) CreateIdea(ctx context.Context, i *domain.Idea, actor string) er
 		if err := s.conn(ctx).Create(&row).Error; err != nil {
 			return translate(err)
 		}
-		if err := ideaLinks.replace(ctx, s, i.WorkspaceID, i.ID, i.TouchpointIDs, i.Score.Priority, i.CreatedAt, string(i.Status)); err != nil {
+		if err := ideaLinks.insert(ctx, s, i.WorkspaceID, i.ID, i.TouchpointIDs, i.Score.Priority, i.CreatedAt, string(i.Status)); err != nil {
 			return err
 		}
 		if err := s.saveMoney(ctx, nil, i); err != nil {

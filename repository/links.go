@@ -20,16 +20,22 @@ var (
 	pilotLinks = touchpointLinks{table: "pilot_touchpoints", owner: "pilot_id"}
 )
 
-// replace makes the owner's links the touchpoints ids, in order. The links
-// are inserted from a join with the workspace's touchpoints, so an id that is
-// none of them is simply not inserted; the first one missing is named by its
-// position in the request (/touchpoint_ids/N), without reading the
-// database's error text.
+// replace makes the owner's links the touchpoints ids, in order (see insert).
 func (l touchpointLinks) replace(ctx context.Context, s *Store, workspaceID, ownerID string, ids []string, copied ...any) error {
-	db := s.conn(ctx)
-	if err := db.Exec("DELETE FROM "+l.table+" WHERE "+l.owner+" = ?", ownerID).Error; err != nil {
+	if err := s.conn(ctx).Exec("DELETE FROM "+l.table+" WHERE "+l.owner+" = ?", ownerID).Error; err != nil {
 		return translate(err)
 	}
+	return l.insert(ctx, s, workspaceID, ownerID, ids, copied...)
+}
+
+// insert links a new owner to the touchpoints ids, in order: a create need
+// not delete first (a DELETE fires the links' statement triggers even for
+// no row). The links are inserted from a join with the workspace's
+// touchpoints, so an id that is none of them is simply not inserted; the
+// first one missing is named by its position in the request
+// (/touchpoint_ids/N), without reading the database's error text.
+func (l touchpointLinks) insert(ctx context.Context, s *Store, workspaceID, ownerID string, ids []string, copied ...any) error {
+	db := s.conn(ctx)
 	if len(ids) == 0 {
 		return nil
 	}

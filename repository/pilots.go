@@ -106,7 +106,7 @@ func (s *Store) CreatePilot(ctx context.Context, p *domain.Pilot) error {
 		if p.TouchpointIDs == nil {
 			p.TouchpointIDs = []string{}
 		}
-		return pilotLinks.replace(ctx, s, p.WorkspaceID, p.ID, p.TouchpointIDs)
+		return pilotLinks.insert(ctx, s, p.WorkspaceID, p.ID, p.TouchpointIDs)
 	})
 }
 
