@@ -138,8 +138,8 @@ func orNull(x *float64) any {
 }
 
 // money fills the idea's business case inputs (but the expected
-// improvements: ideaColumns reads them, loadIdea withImprovements), its derived case and its realised
-// value from the row.
+// improvements: ideaColumns reads them, loadIdea withImprovements), its
+// derived case and its realised value from the row.
 func (r ideaRow) money(i *domain.Idea) error {
 	i.Money = domain.BusinessCaseInputs{OneOffCost: r.OneOffCost, AnnualRunningCost: r.AnnualRunningCost}
 	c, err := decodeBusinessCase(r.BusinessCase)
