@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"cxbacklog/repository/pgcluster"
 )
@@ -77,21 +79,22 @@ func TestUpgradeRefusesAManagedDatabase(t *testing.T) {
 }
 
 // Data of a version that is not installed, older or newer than the one that
-// is: the process exits 1 with one line naming the versions and the fix.
-func TestUpgradeRefusalExitsWithStatus1(t *testing.T) {
-	if os.Getenv("CXB_UPGRADE_MAIN") == "1" { // the child: the real main
-		os.Args = []string{"cxbacklog", "upgrade"}
+// is: serve and upgrade exit 1 with one line naming the versions and the fix.
+func TestUninstalledDataVersionExitsWithStatus1(t *testing.T) {
+	if cmd := os.Getenv("CXB_MAIN_CMD"); cmd != "" { // the child: the real main
+		os.Args = []string{"cxbacklog", cmd}
 		main()
 		os.Exit(0)
 	}
 	for _, tc := range []struct {
-		data string
-		want []string
+		cmd, data string
+		want      []string
 	}{
-		{"7", []string{"created by PostgreSQL 7", "needs both versions", "apt-get install -y postgresql-7"}},
-		{"99", []string{"created by PostgreSQL 99", "newer than the newest installed", "apt-get install -y postgresql-99"}},
+		{"upgrade", "7", []string{"created by PostgreSQL 7", "needs both versions", "apt-get install -y postgresql-7"}},
+		{"upgrade", "99", []string{"created by PostgreSQL 99", "newer than the newest installed", "apt-get install -y postgresql-99"}},
+		{"serve", "7", []string{"created by PostgreSQL 7", "apt-get install -y postgresql-7", "PG_BIN"}},
 	} {
-		t.Run(tc.data, func(t *testing.T) {
+		t.Run(tc.cmd+" "+tc.data, func(t *testing.T) {
 			dataDir := upgradeEnv(t)
 			dir := filepath.Join(dataDir, "postgres")
 			if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -100,8 +103,10 @@ func TestUpgradeRefusalExitsWithStatus1(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "PG_VERSION"), []byte(tc.data+"\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command(os.Args[0], "-test.run=^TestUpgradeRefusalExitsWithStatus1$")
-			cmd.Env = append(os.Environ(), "CXB_UPGRADE_MAIN=1")
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a serve that starts would not end
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestUninstalledDataVersionExitsWithStatus1$")
+			cmd.Env = append(os.Environ(), "CXB_MAIN_CMD="+tc.cmd, "HTTP_ADDR=127.0.0.1:0")
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			err := cmd.Run()
