@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -32,30 +31,13 @@ type replicaEnv struct {
 	primary, standby *pgcluster.Cluster
 	standbyOpts      pgcluster.Options
 	replay           *sql.DB // on the standby: pause and resume its replay
-	log              *syncBuffer
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	log              *logBuffer
 }
 
 // newReplicaEnv checks the standby every check.
 func newReplicaEnv(t *testing.T, maxLag, check time.Duration) *replicaEnv {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	r := pgtest.NewReplicaPair(t, repository.Options{ReplicaMaxLag: maxLag, ReplicaCheck: check}, log)
 	e := &replicaEnv{primary: r.Primary, standby: r.Standby, standbyOpts: r.StandbyOpts, replay: r.Replay, log: logs}

@@ -35,6 +35,25 @@ func newReplicaPair(t *testing.T, maxLag time.Duration) *replicaPair {
 	return &replicaPair{store: r.Store, primary: r.Primary, standby: r.Standby, standbyOpts: r.StandbyOpts, replay: r.Replay}
 }
 
+// firstJourneyOnStandby creates workspace acme with journey "first" and
+// waits until the standby answers reads after that write with it; it
+// returns the workspace and the context of such reads.
+func (p *replicaPair) firstJourneyOnStandby(t *testing.T) (string, context.Context) {
+	t.Helper()
+	wsID := newWorkspace(t, p.store, "acme")
+	createJourney(t, p.store, wsID, "first", "s")
+	pos, err := p.store.WritePosition(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := domain.WithReplicaReads(context.Background(), pos)
+	eventually(t, "the standby answers with the first journey", func() bool {
+		names, target := journeyNames(t, p.store, reads, wsID)
+		return target == "replica" && slices.Contains(names, "first")
+	})
+	return wsID, reads
+}
+
 // setReplay pauses or resumes the standby's replay: a paused standby still
 // answers, with what it had replayed.
 func (p *replicaPair) setReplay(t *testing.T, on bool) {
@@ -92,17 +111,7 @@ func TestReplicaReads(t *testing.T) {
 	p := newReplicaPair(t, maxLag)
 	store := p.store
 	ctx := context.Background()
-	wsID := newWorkspace(t, store, "acme")
-	createJourney(t, store, wsID, "first", "s")
-	pos, err := store.WritePosition(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reads := domain.WithReplicaReads(ctx, pos)
-	eventually(t, "the standby answers with the first journey", func() bool {
-		names, target := journeyNames(t, store, reads, wsID)
-		return target == "replica" && slices.Contains(names, "first")
-	})
+	wsID, _ := p.firstJourneyOnStandby(t)
 
 	// With its replay paused, the standby lacks what is written next: who
 	// sees "second" tells who answered.
@@ -177,17 +186,7 @@ func TestReplicaStopped(t *testing.T) {
 	p := newReplicaPair(t, time.Second)
 	store := p.store
 	ctx := context.Background()
-	wsID := newWorkspace(t, store, "acme")
-	createJourney(t, store, wsID, "first", "s")
-	pos, err := store.WritePosition(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reads := domain.WithReplicaReads(ctx, pos)
-	eventually(t, "the standby answers", func() bool {
-		names, target := journeyNames(t, store, reads, wsID)
-		return target == "replica" && slices.Contains(names, "first")
-	})
+	wsID, reads := p.firstJourneyOnStandby(t)
 	// A store that checks once a minute learns of the stop from its reads.
 	slow, err := repository.Open(ctx, p.primary.URL("cxbacklog"), repository.Options{ReplicaURL: p.standby.URL("cxbacklog"),
 		ReplicaMaxLag: 2 * time.Minute, ReplicaCheck: time.Minute})
