@@ -493,15 +493,21 @@ func searchableBy(fi fs.FileInfo, cred *syscall.Credential) bool {
 	}
 }
 
-// initdb creates the cluster unless Dir already holds one.
-func (c *Cluster) initdb(ctx context.Context) error {
+// emptyDir reports whether Dir already holds a cluster, and otherwise
+// makes sure Dir exists and belongs to the server's user.
+func (c *Cluster) emptyDir() (exists bool, err error) {
 	if _, err := os.Stat(filepath.Join(c.dir, "PG_VERSION")); err == nil {
-		return nil
+		return true, nil
 	}
 	if err := os.Mkdir(c.dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
+		return false, err
 	}
-	if err := c.chown(c.dir); err != nil {
+	return false, c.chown(c.dir)
+}
+
+// initdb creates the cluster unless Dir already holds one.
+func (c *Cluster) initdb(ctx context.Context) error {
+	if exists, err := c.emptyDir(); exists || err != nil {
 		return err
 	}
 	c.logger.Info("creating PostgreSQL cluster", "dir", c.dir)
@@ -514,13 +520,7 @@ func (c *Cluster) initdb(ctx context.Context) error {
 // -R writes standby.signal and the primary's address, so the server starts as
 // its standby; -X stream brings the log written during the copy.
 func (c *Cluster) baseBackup(ctx context.Context, fast bool) error {
-	if _, err := os.Stat(filepath.Join(c.dir, "PG_VERSION")); err == nil {
-		return nil
-	}
-	if err := os.Mkdir(c.dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	if err := c.chown(c.dir); err != nil {
+	if exists, err := c.emptyDir(); exists || err != nil {
 		return err
 	}
 	c.logger.Info("copying the PostgreSQL cluster for a standby", "dir", c.dir, "primary", c.primary.dir)
