@@ -225,37 +225,31 @@ func (p readPool) PrepareContext(ctx context.Context, query string) (*sql.Stmt, 
 }
 
 func (p readPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if p.onReplica {
-		res, err := p.r.sql.ExecContext(ctx, query, args...)
-		if !p.fallBack(ctx, err) {
-			p.served(targetReplica)
-			return res, err
-		}
-	}
-	p.served(targetPrimary)
-	return p.r.primary.ExecContext(ctx, query, args...)
+	return onePool(ctx, p, func(db *sql.DB) (sql.Result, error) { return db.ExecContext(ctx, query, args...) })
 }
 
 func (p readPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if p.onReplica {
-		rows, err := p.r.sql.QueryContext(ctx, query, args...)
-		if !p.fallBack(ctx, err) {
-			p.served(targetReplica)
-			return rows, err
-		}
-	}
-	p.served(targetPrimary)
-	return p.r.primary.QueryContext(ctx, query, args...)
+	return onePool(ctx, p, func(db *sql.DB) (*sql.Rows, error) { return db.QueryContext(ctx, query, args...) })
 }
 
 func (p readPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	row, _ := onePool(ctx, p, func(db *sql.DB) (*sql.Row, error) {
+		row := db.QueryRowContext(ctx, query, args...)
+		return row, row.Err()
+	})
+	return row
+}
+
+// onePool runs a statement on the standby when p is on it and the standby
+// answers it (see fallBack), else on the primary, and counts where it ran.
+func onePool[T any](ctx context.Context, p readPool, run func(*sql.DB) (T, error)) (T, error) {
 	if p.onReplica {
-		row := p.r.sql.QueryRowContext(ctx, query, args...)
-		if !p.fallBack(ctx, row.Err()) {
+		v, err := run(p.r.sql)
+		if !p.fallBack(ctx, err) {
 			p.served(targetReplica)
-			return row
+			return v, err
 		}
 	}
 	p.served(targetPrimary)
-	return p.r.primary.QueryRowContext(ctx, query, args...)
+	return run(p.r.primary)
 }
